@@ -1,0 +1,316 @@
+"""Wire types of the sync API, version 1 (JSON over HTTP(S)), shared by client and server.
+
+Conventions
+- Every id is a string: server-made ids are UUIDs, outbox ids are client-made UUIDs.
+- Money travels as a decimal *string* ("1234.50") with its ISO 4217 currency; never a float.
+- Timestamps are ISO 8601 with an offset; the server writes UTC ("...Z").
+- Every response body carries `server_time`, so the client can keep its clock offset.
+- Errors: HTTP 4xx/5xx with `ErrorBody` {error, detail}; `error` is a stable code.
+- The client sends `X-Fieldapp-Api: 1`; the server answers 426 `incompatible_version` when it
+  cannot serve that version. `GET /api/v1/meta` tells the versions the server speaks.
+
+Endpoints
+- POST /api/v1/auth/login           LoginRequest   -> LoginResponse
+- POST /api/v1/auth/logout          (bearer)       -> OkResponse          (revokes this token)
+- GET  /api/v1/meta                                -> MetaResponse
+- GET  /api/v1/sync/pull?cursor=N&limit=K          -> PullResponse
+- POST /api/v1/sync/push            PushRequest    -> PushResponse
+- PUT  /api/v1/attachments/{sha256} raw bytes      -> AttachmentResponse  (idempotent, hash checked)
+- GET  /api/v1/attachments/{sha256}                -> raw bytes           (same visibility as its visit)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from fieldapp.core.canonical import content_hash
+from fieldapp.core.enums import CaseStatus, Channel, CustomerFlag, ReviewState, Role
+from fieldapp.core.outcomes import Outcome
+
+API_VERSION = 1
+API_HEADER = "X-Fieldapp-Api"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+MAX_PUSH_ITEMS = 200
+MAX_PULL_LIMIT = 1000
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+AwareDatetime = Annotated[dt.datetime, Field()]
+MoneyStr = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,4})?$")]
+
+
+class Wire(BaseModel):
+    """Base: unknown fields are refused, so a typo is a 422 with the field's name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _aware(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            raise ValueError("timestamp needs a UTC offset")
+        return value
+
+
+# ---------------------------------------------------------------------------- errors
+class ErrorBody(Wire):
+    error: str  # stable code, e.g. bad_credentials, device_revoked, token_expired, not_found
+    detail: str
+    server_time: dt.datetime | None = None
+
+
+ERROR_CODES = {
+    "bad_credentials": 401,
+    "token_missing": 401,
+    "token_invalid": 401,
+    "token_expired": 401,
+    "device_revoked": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "hash_mismatch": 422,
+    "invalid": 422,
+    "incompatible_version": 426,
+    "too_large": 413,
+    "rate_limited": 429,
+}
+
+
+# ---------------------------------------------------------------------------- auth / meta
+class LoginRequest(Wire):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=500)
+    device_id: str = Field(min_length=8, max_length=100)
+    device_name: str | None = Field(default=None, max_length=200)
+
+
+class UserInfo(Wire):
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    team: str | None = None
+
+
+class LoginResponse(Wire):
+    token: str
+    expires_at: dt.datetime
+    user: UserInfo
+    api_version: int = API_VERSION
+    server_time: dt.datetime
+
+
+class OkResponse(Wire):
+    ok: bool = True
+    server_time: dt.datetime
+
+
+class MetaResponse(Wire):
+    api_versions: list[int]
+    server_version: str
+    server_time: dt.datetime
+
+
+# ---------------------------------------------------------------------------- cases (pull)
+class Location(Wire):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0)
+
+
+class CustomerRecord(Wire):
+    id: str
+    name: str
+    phone: str | None = None
+    id_tail: str | None = None  # last 4 characters of the identity document, never the whole
+    address: str
+    location: Location | None = None
+    timezone: str
+    region: str  # holiday calendar: ISO country, optional subdivision (CN, US-MA)
+    language: str | None = None
+    flags: list[CustomerFlag] = []
+
+
+class AppointmentRecord(Wire):
+    id: str
+    start: dt.datetime
+    end: dt.datetime
+    status: Literal["scheduled", "cancelled", "done"] = "scheduled"
+
+
+class NotificationRecord(Wire):
+    id: str
+    channel: Channel
+    sent_at: dt.datetime
+    delivered_at: dt.datetime | None = None
+
+
+class VisitHistoryRecord(Wire):
+    id: str
+    at: dt.datetime
+    contact_made: bool
+    outcome: Outcome | None = None
+    agent: str | None = None
+
+
+class TaskRecord(Wire):
+    """Work the server hands to the agent, e.g. a visit returned by the lead."""
+
+    id: str
+    kind: Literal["visit_returned"]
+    visit_id: str
+    comment: str
+    created_at: dt.datetime
+    created_by: str
+
+
+class ComplianceRecord(Wire):
+    """The server's planning check of the appointment (same engine as the app)."""
+
+    allowed: bool
+    policy_id: str
+    policy_version: str
+    summary: str
+    decision: dict[str, Any]
+
+
+class CaseRecord(Wire):
+    id: str
+    external_id: str
+    reference: str
+    status: CaseStatus
+    customer: CustomerRecord
+    amount_due: MoneyStr
+    currency: str = Field(min_length=3, max_length=3)
+    days_past_due: int = Field(ge=0)
+    tier: str | None = None
+    product: str | None = None
+    policy_id: str
+    appointment: AppointmentRecord | None = None
+    notifications: list[NotificationRecord] = []
+    visits: list[VisitHistoryRecord] = []
+    tasks: list[TaskRecord] = []
+    compliance: ComplianceRecord | None = None
+    updated_at: dt.datetime
+
+    def amount(self) -> Decimal:
+        return Decimal(self.amount_due)
+
+
+class Change(Wire):
+    seq: int
+    op: Literal["upsert", "tombstone"]
+    case_id: str
+    case: CaseRecord | None = None  # present for upsert
+    reason: Literal["unassigned", "closed", "deleted"] | None = None  # for tombstone
+
+
+class PullResponse(Wire):
+    changes: list[Change]
+    next_cursor: int
+    has_more: bool
+    server_time: dt.datetime
+
+
+# ---------------------------------------------------------------------------- outbox (push)
+ItemKind = Literal["visit", "review_decision"]
+
+
+class SignatureRef(Wire):
+    role: Literal["customer", "agent"]
+    sha256: str = Field(pattern=SHA256_PATTERN)  # attachment holding the PNG
+    captured_at: dt.datetime
+
+
+class AgreementRecord(Wire):
+    agreement_id: str
+    terms: dict[str, Any]          # canonical terms (see fieldapp.documents)
+    terms_sha256: str = Field(pattern=SHA256_PATTERN)
+    pdf_sha256: str = Field(pattern=SHA256_PATTERN)  # attachment holding the PDF
+    total: MoneyStr
+    currency: str = Field(min_length=3, max_length=3)
+    signatures: list[SignatureRef] = []
+
+
+class PromiseToPay(Wire):
+    amount: MoneyStr
+    currency: str = Field(min_length=3, max_length=3)
+    due_date: dt.date
+
+
+class VisitRecord(Wire):
+    """Everything the agent recorded about one visit; the evidence the lead reviews."""
+
+    visit_id: str
+    case_id: str
+    agent_started_at: dt.datetime
+    checked_in_at: dt.datetime | None = None
+    ended_at: dt.datetime
+    location: Location | None = None
+    location_exception: str | None = None  # why no location was recorded
+    distance_m: float | None = None
+    planning_decision: dict[str, Any] | None = None  # policy Decision JSON before the visit
+    checkin_decision: dict[str, Any] | None = None   # policy Decision JSON at check-in
+    script_id: str | None = None
+    transcript: list[dict[str, Any]] = []
+    outcome: Outcome
+    contact_made: bool
+    notes: str = Field(default="", max_length=20000)
+    note_warnings: list[str] = []  # abusive-phrase hits the agent saw and overrode
+    promise: PromiseToPay | None = None
+    agreement: AgreementRecord | None = None
+    corrects_visit_id: str | None = None  # a resubmission after a lead returned the visit
+
+
+class ReviewDecisionRecord(Wire):
+    visit_id: str
+    decision: Literal["approve", "return", "escalate"]
+    comment: str = Field(default="", max_length=5000)
+    decided_at: dt.datetime
+    expected_state: ReviewState | None = None  # optimistic concurrency: the state the lead saw
+
+
+class OutboxItem(Wire):
+    id: str = Field(min_length=8, max_length=64)  # client-made UUID
+    kind: ItemKind
+    case_id: str
+    created_at: dt.datetime
+    payload: dict[str, Any]
+    attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = []
+    content_hash: str = Field(pattern=SHA256_PATTERN)
+
+
+def item_content_hash(kind: str, case_id: str, payload: dict[str, Any], attachments: list[str]) -> str:
+    """The content hash of an outbox item: what makes a re-send a duplicate, not a conflict."""
+    return content_hash({"kind": kind, "case_id": case_id, "payload": payload,
+                         "attachments": sorted(attachments)})
+
+
+class PushRequest(Wire):
+    device_id: str
+    items: list[OutboxItem] = Field(max_length=MAX_PUSH_ITEMS)
+
+
+class PushResult(Wire):
+    id: str
+    status: Literal["accepted", "duplicate", "rejected"]
+    code: str | None = None    # for rejected: conflict | invalid | not_yours | missing_attachment | ...
+    reason: str | None = None  # a sentence for the agent
+
+
+class PushResponse(Wire):
+    results: list[PushResult]
+    server_time: dt.datetime
+
+
+class AttachmentResponse(Wire):
+    sha256: str
+    size: int
+    created: bool
+    server_time: dt.datetime
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,54 @@
+"""Shared test set-up: offscreen Qt, an in-memory keyring, no personal paths touched."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("FIELDAPP_LOG", "WARNING")
+
+import keyring
+import keyring.backend
+import pytest
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in memory: this machine has no OS keyring."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Point the app's data/config directories at a temporary folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("FIELDAPP_HOME", str(home))
+    yield home
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/perf/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.perf)
