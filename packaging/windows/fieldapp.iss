@@ -1,0 +1,45 @@
+; Inno Setup script for the Windows installer of the fieldapp desktop app.
+; Prerequisites (on Windows): Python 3.11+, `pip install -e .[dev]`, Inno Setup 6 (iscc on PATH).
+;   python packaging\build.py --no-archive
+;   iscc /DAppVersion=0.1.0 packaging\windows\fieldapp.iss
+; Output: dist\fieldapp-<version>-setup.exe (per-user install, no admin rights needed).
+
+#ifndef AppVersion
+  #define AppVersion "0.1.0"
+#endif
+
+[Setup]
+AppId={{6B0E7C55-3C2A-4F0B-9B7E-5E0A3C1D2F10}
+AppName=fieldapp
+AppVersion={#AppVersion}
+AppPublisher=fieldapp
+DefaultDirName={autopf}\fieldapp
+DefaultGroupName=fieldapp
+PrivilegesRequired=lowest
+PrivilegesRequiredOverridesAllowed=dialog
+OutputDir=..\..\dist
+OutputBaseFilename=fieldapp-{#AppVersion}-setup
+Compression=lzma2
+SolidCompression=yes
+WizardStyle=modern
+SetupIconFile=..\..\build\fieldapp.ico
+UninstallDisplayIcon={app}\fieldapp.exe
+ArchitecturesInstallIn64BitMode=x64compatible
+
+[Languages]
+Name: "en"; MessagesFile: "compiler:Default.isl"
+Name: "zh_CN"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
+
+[Files]
+Source: "..\..\dist\fieldapp\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Icons]
+Name: "{group}\fieldapp"; Filename: "{app}\fieldapp.exe"
+Name: "{userdesktop}\fieldapp"; Filename: "{app}\fieldapp.exe"; Tasks: desktopicon
+
+[Tasks]
+Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"
+
+[Run]
+Filename: "{app}\fieldapp.exe"; Parameters: "self-test"; Flags: runhidden waituntilterminated; StatusMsg: "Checking the installation..."
+Filename: "{app}\fieldapp.exe"; Description: "{cm:LaunchProgram,fieldapp}"; Flags: nowait postinstall skipifsilent

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from doc_builders import terms_dict
+from doc_pdfedit import replace_in_content
+
+from fieldapp.cli import main
+from fieldapp.core.resources import resource_path
+
+
+def test_render_then_verify_the_shipped_example(tmp_path, capsys):
+    out = tmp_path / "agreement.pdf"
+    assert main(["agreement", "render", str(resource_path("demo", "terms_example.json")), "-o", str(out)]) == 0
+    assert "AGR-2026-000123" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert main(["agreement", "verify", str(out)]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert main(["agreement", "verify", str(out), "--json"]) == 0
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["intact"] is True and verdict["problems"] == [] and verdict["pages"] == 2
+
+
+def test_verify_exit_codes(tmp_path, capsys, agreement_pdf):
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(replace_in_content(agreement_pdf, b"(2,057.62)", b"(2,957.62)", occurrence=1))
+    assert main(["agreement", "verify", str(altered)]) == 1
+    err = capsys.readouterr().err
+    assert "NOT intact" in err and "schedule row 6" in err
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"not a pdf at all")
+    assert main(["agreement", "verify", str(junk)]) == 2
+    assert capsys.readouterr().err.strip() == f"fieldapp agreement: {junk}: not a PDF file"
+    assert main(["agreement", "verify", str(tmp_path / "missing.pdf")]) == 2
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["plan"].update(total="12000.00"), "terms.json: plan.total: the plan total 12,000.00 CNY does not add up"),
+    (lambda d: d.update(amount_due="-1"), "terms.json: amount_due: must be more than zero"),
+    (lambda d: d["plan"].update(count=40, frequency="monthly"), "terms.json: plan.count: the last payment on 2029-06-30 is past the maximum term"),
+    (lambda d: d["customer"].update(name="王芳\U0001F600"), "terms.json: customer.name: the character"),
+])
+def test_render_refuses_bad_terms_with_exit_2_and_writes_nothing(tmp_path, monkeypatch, capsys, change,
+                                                                 message):
+    data = terms_dict()
+    change(data)
+    src = tmp_path / "terms.json"
+    src.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    monkeypatch.chdir(tmp_path)
+    assert main(["agreement", "render", "terms.json", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fieldapp agreement: {message}"), err
+    assert err.count("\n") == 1 and not out.exists()
+
+
+def test_render_usage_and_json_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"agreement_id": "A",\n  oops}', encoding="utf-8")
+    assert main(["agreement", "render", str(bad), "-o", str(tmp_path / "o.pdf")]) == 2
+    assert f"{bad}:2:3: invalid JSON" in capsys.readouterr().err
+    limits = tmp_path / "limits.json"
+    limits.write_text('{"min_instalment": "5000"}', encoding="utf-8")
+    src = tmp_path / "t.json"
+    src.write_text(json.dumps(terms_dict(), ensure_ascii=False), encoding="utf-8")
+    assert main(["agreement", "render", str(src), "-o", str(tmp_path / "o.pdf"), "--limits", str(limits)]) == 2
+    assert "below the minimum instalment of 5,000.00 CNY" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["agreement", "render", str(src)])
+    assert exit_.value.code == 2
+
+
+def test_the_installed_entry_point_runs_verify(tmp_path, agreement_pdf):
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(agreement_pdf)
+    done = subprocess.run([sys.executable, "-m", "fieldapp", "agreement", "verify", str(pdf)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "intact" in done.stdout
