@@ -25,7 +25,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.enums import CaseStatus, Channel, CustomerFlag, ReviewState, Role
@@ -38,28 +38,23 @@ MAX_PUSH_ITEMS = 200
 MAX_PULL_LIMIT = 1000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
-AwareDatetime = Annotated[dt.datetime, Field()]
 MoneyStr = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,4})?$")]
 
 
 class Wire(BaseModel):
-    """Base: unknown fields are refused, so a typo is a 422 with the field's name."""
+    """Base: unknown fields are refused, so a typo is a 422 with the field's name.
+
+    Every timestamp is `AwareDatetime`: a timestamp without a UTC offset is refused.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _aware(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            raise ValueError("timestamp needs a UTC offset")
-        return value
 
 
 # ---------------------------------------------------------------------------- errors
 class ErrorBody(Wire):
     error: str  # stable code, e.g. bad_credentials, device_revoked, token_expired, not_found
     detail: str
-    server_time: dt.datetime | None = None
+    server_time: AwareDatetime | None = None
 
 
 ERROR_CODES = {
@@ -97,21 +92,21 @@ class UserInfo(Wire):
 
 class LoginResponse(Wire):
     token: str
-    expires_at: dt.datetime
+    expires_at: AwareDatetime
     user: UserInfo
     api_version: int = API_VERSION
-    server_time: dt.datetime
+    server_time: AwareDatetime
 
 
 class OkResponse(Wire):
     ok: bool = True
-    server_time: dt.datetime
+    server_time: AwareDatetime
 
 
 class MetaResponse(Wire):
     api_versions: list[int]
     server_version: str
-    server_time: dt.datetime
+    server_time: AwareDatetime
 
 
 # ---------------------------------------------------------------------------- cases (pull)
@@ -136,21 +131,21 @@ class CustomerRecord(Wire):
 
 class AppointmentRecord(Wire):
     id: str
-    start: dt.datetime
-    end: dt.datetime
+    start: AwareDatetime
+    end: AwareDatetime
     status: Literal["scheduled", "cancelled", "done"] = "scheduled"
 
 
 class NotificationRecord(Wire):
     id: str
     channel: Channel
-    sent_at: dt.datetime
-    delivered_at: dt.datetime | None = None
+    sent_at: AwareDatetime
+    delivered_at: AwareDatetime | None = None
 
 
 class VisitHistoryRecord(Wire):
     id: str
-    at: dt.datetime
+    at: AwareDatetime
     contact_made: bool
     outcome: Outcome | None = None
     agent: str | None = None
@@ -163,7 +158,7 @@ class TaskRecord(Wire):
     kind: Literal["visit_returned"]
     visit_id: str
     comment: str
-    created_at: dt.datetime
+    created_at: AwareDatetime
     created_by: str
 
 
@@ -194,7 +189,7 @@ class CaseRecord(Wire):
     visits: list[VisitHistoryRecord] = []
     tasks: list[TaskRecord] = []
     compliance: ComplianceRecord | None = None
-    updated_at: dt.datetime
+    updated_at: AwareDatetime
 
     def amount(self) -> Decimal:
         return Decimal(self.amount_due)
@@ -212,7 +207,7 @@ class PullResponse(Wire):
     changes: list[Change]
     next_cursor: int
     has_more: bool
-    server_time: dt.datetime
+    server_time: AwareDatetime
 
 
 # ---------------------------------------------------------------------------- outbox (push)
@@ -222,7 +217,7 @@ ItemKind = Literal["visit", "review_decision"]
 class SignatureRef(Wire):
     role: Literal["customer", "agent"]
     sha256: str = Field(pattern=SHA256_PATTERN)  # attachment holding the PNG
-    captured_at: dt.datetime
+    captured_at: AwareDatetime
 
 
 class AgreementRecord(Wire):
@@ -246,9 +241,9 @@ class VisitRecord(Wire):
 
     visit_id: str
     case_id: str
-    agent_started_at: dt.datetime
-    checked_in_at: dt.datetime | None = None
-    ended_at: dt.datetime
+    agent_started_at: AwareDatetime
+    checked_in_at: AwareDatetime | None = None
+    ended_at: AwareDatetime
     location: Location | None = None
     location_exception: str | None = None  # why no location was recorded
     distance_m: float | None = None
@@ -269,7 +264,7 @@ class ReviewDecisionRecord(Wire):
     visit_id: str
     decision: Literal["approve", "return", "escalate"]
     comment: str = Field(default="", max_length=5000)
-    decided_at: dt.datetime
+    decided_at: AwareDatetime
     expected_state: ReviewState | None = None  # optimistic concurrency: the state the lead saw
 
 
@@ -277,7 +272,7 @@ class OutboxItem(Wire):
     id: str = Field(min_length=8, max_length=64)  # client-made UUID
     kind: ItemKind
     case_id: str
-    created_at: dt.datetime
+    created_at: AwareDatetime
     payload: dict[str, Any]
     attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = []
     content_hash: str = Field(pattern=SHA256_PATTERN)
@@ -303,14 +298,14 @@ class PushResult(Wire):
 
 class PushResponse(Wire):
     results: list[PushResult]
-    server_time: dt.datetime
+    server_time: AwareDatetime
 
 
 class AttachmentResponse(Wire):
     sha256: str
     size: int
     created: bool
-    server_time: dt.datetime
+    server_time: AwareDatetime
 
 
 __all__ = [name for name in dir() if not name.startswith("_")]

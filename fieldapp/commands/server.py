@@ -1,0 +1,214 @@
+"""`fieldapp server ...`: run and administer the sync server.
+
+Every subcommand takes `--db URL` (default: the configured database, a SQLite file in
+$FIELDAPP_HOME or the user data folder). Exit codes: 0 done, 1 refused, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from fieldapp.core.errors import BadInput, Conflict
+
+DESCRIPTION = "Run and administer the sync server (every subcommand takes --db URL)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                parser_class=type(parser))
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="URL", help="database URL (sqlite:///FILE or "
+                       "postgresql+psycopg://USER@HOST:PORT/DB); default: the configured one")
+        p.add_argument("--config", metavar="FILE", help="settings file (TOML or KEY=VALUE env file)")
+        return p
+
+    p = add("run", "serve the sync API over HTTP (put a TLS reverse proxy in front)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (share one database)")
+    p.add_argument("--no-upgrade", action="store_true", help="do not upgrade the database first")
+
+    add("init", "create the database or upgrade it to the current schema")
+
+    p = add("create-user", "create a user (password from FIELDAPP_PASSWORD or a prompt)")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=("agent", "lead", "admin"))
+    p.add_argument("--team")
+    p.add_argument("--display-name")
+
+    p = add("import-cases", "import cases from a CSV file (columns: see fieldapp/server/IMPORT.md)")
+    p.add_argument("file")
+    p.add_argument("--skip-invalid", action="store_true", help="import the good rows, skip the bad")
+    p.add_argument("--geocoder", choices=("nominatim", "none"), help="how to locate rows without lat/lon")
+    p.add_argument("--geocoder-url", metavar="URL",
+                   help="Nominatim base URL, e.g. https://nominatim.example.org")
+
+    add("seed-demo", "load the demo users and cases (a no-op when present)")
+
+    p = add("reassign", "give a case to another agent")
+    p.add_argument("external_id")
+    p.add_argument("username")
+
+    p = add("close-case", "close a case (its agent's laptop purges it)")
+    p.add_argument("external_id")
+
+    p = add("revoke-device", "revoke a user's device (its tokens stop working at once)")
+    p.add_argument("username")
+    p.add_argument("device_id")
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from fieldapp.server.settings import ServerSettings
+
+    overrides = {"database_url": args.db} if args.db else {}
+    return ServerSettings.load(args.config, **overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    action = args.action
+    if action == "run":
+        return _run(args, settings)
+    from fieldapp.server.db import upgrade
+
+    if action == "init":
+        upgrade(settings.database_url)
+        print(f"database ready: {_safe_url(settings.database_url)}")
+        return 0
+    upgrade(settings.database_url)
+    try:
+        return _admin(action, args, settings)
+    except Conflict as exc:
+        print(f"fieldapp server {action}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _admin(action: str, args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from fieldapp.server import admin
+    from fieldapp.server.db import make_engine, session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            if action == "create-user":
+                password = _password(args.name)
+                user = admin.create_user(session, args.name, password, args.role, args.team,
+                                         args.display_name)
+                print(f"created {user.role} {user.username}" + (f" in team {args.team}" if args.team else ""))
+            elif action == "import-cases":
+                return _import(session, args, settings)
+            elif action == "seed-demo":
+                created = admin.seed_demo(session)
+                if any(created.values()):
+                    print(f"demo data loaded: {created['users']} users, {created['cases']} cases "
+                          "(passwords: demo-<username>)")
+                else:
+                    print("demo data already present; nothing changed")
+            elif action == "reassign":
+                admin.reassign_case(session, args.external_id, args.username)
+                print(f"case {args.external_id} assigned to {args.username}")
+            elif action == "close-case":
+                admin.close_case(session, args.external_id)
+                print(f"case {args.external_id} closed")
+            elif action == "revoke-device":
+                admin.revoke_device(session, args.username, args.device_id)
+                print(f"device {args.device_id} of {args.username} revoked")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _import(session, args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from fieldapp.server.importer import MAX_ERRORS_SHOWN, import_cases
+
+    report = import_cases(session, args.file, skip_invalid=args.skip_invalid,
+                          geocoder=_geocoder(session, args, settings))
+    for err in report.errors[:MAX_ERRORS_SHOWN]:
+        print(f"{args.file}: {err}", file=sys.stderr)
+    if len(report.errors) > MAX_ERRORS_SHOWN:
+        print(f"{args.file}: ... and {len(report.errors) - MAX_ERRORS_SHOWN} more", file=sys.stderr)
+    for external_id, why in report.flagged[:MAX_ERRORS_SHOWN]:
+        print(f"warning: case {external_id} cannot be visited as planned: {why}", file=sys.stderr)
+    if not report.applied:
+        raise BadInput(report.summary())
+    print(report.summary())
+    return 0
+
+
+def _geocoder(session, args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
+    from urllib.parse import urlsplit
+
+    kind = args.geocoder or settings.geocoder
+    if kind == "none":
+        return None
+    from fieldapp.geo.geocode import Geocoder
+    from fieldapp.server.geocache import DbGeocodeCache
+
+    scheme, domain = settings.geocoder_scheme, settings.geocoder_domain
+    if args.geocoder_url:
+        parts = urlsplit(args.geocoder_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise BadInput(f"{args.geocoder_url!r} is not an http(s) URL", field="--geocoder-url")
+        scheme, domain = parts.scheme, parts.netloc + parts.path.rstrip("/")
+    return Geocoder(domain=domain, scheme=scheme, user_agent=settings.geocoder_user_agent,
+                    min_delay_seconds=settings.geocoder_min_delay_seconds,
+                    cache=DbGeocodeCache(session))
+
+
+def _password(username: str) -> str:
+    from fieldapp.server.auth import check_password_strength
+
+    password = os.environ.get("FIELDAPP_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise BadInput("set FIELDAPP_PASSWORD or run in a terminal to be asked", field="password")
+        password = getpass.getpass(f"password for {username}: ")
+        if getpass.getpass("again: ") != password:
+            raise BadInput("the two passwords differ", field="password")
+    weak = check_password_strength(password, username)
+    if weak:
+        raise BadInput(f"password refused: {weak}", field="password")
+    return password
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from fieldapp.server.db import upgrade
+    from fieldapp.server.settings import ENV_PREFIX
+
+    if args.workers < 1:
+        raise BadInput("--workers must be at least 1", field="--workers")
+    if not 0 <= args.port <= 65535:
+        raise BadInput("--port must be 0-65535", field="--port")
+    if not args.no_upgrade:
+        upgrade(settings.database_url)
+    print(f"fieldapp server on http://{args.host}:{args.port} ({args.workers} worker(s)), "
+          f"database {_safe_url(settings.database_url)}", flush=True)
+    if args.workers == 1:
+        from fieldapp.server.app import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                    proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+        return 0
+    # Workers are separate processes: they read the same settings from the environment.
+    os.environ[ENV_PREFIX + "DATABASE_URL"] = settings.database_url
+    if args.config:
+        os.environ[ENV_PREFIX + "CONFIG"] = os.path.abspath(args.config)
+    uvicorn.run("fieldapp.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info", proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1")
+    return 0
+
+

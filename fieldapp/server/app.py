@@ -1,0 +1,54 @@
+"""The FastAPI application factory.
+
+`create_app(settings)` builds an app bound to one database; it keeps no other state in
+process memory (tokens, cursors, throttling all live in the database), so any number of
+workers and machines can serve the same PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
+
+from fieldapp import __version__
+from fieldapp.server import errors
+from fieldapp.server.db import make_engine, session_factory
+from fieldapp.server.deps import check_api_version
+from fieldapp.server.limits import BodyLimit
+from fieldapp.server.routers import admin, attachments, auth, cases, meta, sync
+from fieldapp.server.settings import ServerSettings
+
+
+def create_app(settings: ServerSettings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """An app serving `settings.database_url` (or the given engine, which the caller owns)."""
+    settings = settings or ServerSettings.load()
+    own_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if own_engine:
+            engine.dispose()
+
+    app = FastAPI(title="fieldapp sync server", version=__version__, lifespan=lifespan,
+                  description="Sync API v1 for the fieldapp desktop app (see fieldapp.protocol.v1).")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    errors.install(app)
+    app.include_router(meta.router)
+    versioned = [Depends(check_api_version)]
+    for module in (auth, sync, attachments, cases, admin):
+        app.include_router(module.router, dependencies=versioned)
+    app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
+                       per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes})
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` / several workers: settings from the environment."""
+    return create_app(ServerSettings.load())

@@ -1,0 +1,148 @@
+"""Engines and schema upgrades.
+
+`make_engine(url)` knows the two databases we run on: a SQLite file (foreign keys on, WAL,
+every transaction `BEGIN IMMEDIATE` so concurrent writers queue instead of failing) and
+PostgreSQL through psycopg 3. `upgrade(url)` runs the Alembic migrations shipped inside
+this package, configured in code, so no alembic.ini is needed at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldapp.core.errors import BadInput
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def _check_url(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadInput(f"not a database URL: {url!r} (e.g. sqlite:///path/server.db or "
+                       "postgresql+psycopg://user@host:5432/db)", field="--db") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise BadInput(f"unsupported database {parsed.get_backend_name()!r}; use sqlite or "
+                       "postgresql", field="--db")
+
+
+def sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    _check_url(url)
+    path = sqlite_file(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (savepoints work)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            if path is not None:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=5,
+                         max_overflow=10)
+
+
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A transaction the database aborted to break a deadlock: safe to run again."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def run_with_retry(session: Session, work: Callable[[], T], attempts: int = 5) -> T:
+    """Run `work` in the session's transaction; when the database aborts it as a deadlock
+    victim, roll back and run it again from the start (up to `attempts` times)."""
+    for attempt in range(attempts):
+        try:
+            result = work()
+            session.flush()
+            return result
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or not is_retryable(exc):
+                raise
+            log.info("transaction aborted to break a deadlock; retrying (attempt %d)", attempt + 2)
+            session.rollback()
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head", *, engine: Engine | None = None) -> None:
+    """Create or upgrade the database to `revision` (alembic upgrade head)."""
+    _migrate(url, "upgrade", revision, engine)
+
+
+def downgrade(url: str, revision: str, *, engine: Engine | None = None) -> None:
+    """Step the schema back to `revision` ("base" drops everything)."""
+    _migrate(url, "downgrade", revision, engine)
+
+
+def _migrate(url: str, direction: str, revision: str, engine: Engine | None) -> None:
+    from alembic import command
+
+    _check_url(url)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    cfg = alembic_config(url)
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            getattr(command, direction)(cfg, revision)
+    finally:
+        if own:
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

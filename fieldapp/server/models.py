@@ -1,0 +1,295 @@
+"""The server's tables (SQLAlchemy 2.0 typed models). Alembic migrations mirror them.
+
+Personal data lives only in `customers` (and in visit records, which are evidence). The
+audit log and the change log hold ids only. Attachments are content-addressed and kept in
+the database (`attachments.content`), so several workers or machines sharing one
+PostgreSQL need no shared disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from fieldapp.core.timeutil import utcnow
+from fieldapp.server.types import Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))  # agent | lead | admin
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team | None] = relationship(lazy="joined")
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("user_id", "device_id", name="uq_devices_user_device"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Token(Base):
+    """A bearer token, kept only as its SHA-256: a stolen database yields no usable token."""
+
+    __tablename__ = "tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    device_pk: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    device: Mapped[Device] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """Failed logins, by key ("user:NAME" or "ip:ADDR"): throttling that every worker shares."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    external_ref: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    id_tail: Mapped[str | None] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(500))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount_due: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    days_past_due: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str | None] = mapped_column(String(50))
+    product: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    assigned_agent_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    policy_id: Mapped[str] = mapped_column(String(100))
+    source_hash: Mapped[str | None] = mapped_column(String(64))  # of the last imported row
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(lazy="joined")
+    agent: Mapped[User | None] = relationship(lazy="joined")
+    # Collections load on access; readers that need many cases use load_cases() (selectin).
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="case", order_by="Appointment.start")
+    notifications: Mapped[list[Notification]] = relationship(
+        back_populates="case", order_by="Notification.sent_at", cascade="all, delete-orphan")
+    visits: Mapped[list[Visit]] = relationship(back_populates="case", order_by="Visit.started_at")
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="appointments")
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="notifications")
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the client's visit_id
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    outbox_item_id: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    contact_made: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(40))
+    corrects_visit_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the VisitRecord as received
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="visits")
+    agent: Mapped[User] = relationship(lazy="joined")
+    review: Mapped[Review | None] = relationship(back_populates="visit")
+
+
+class Agreement(Base):
+    __tablename__ = "agreements"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # agreement_id
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), unique=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    terms_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    visit: Mapped[Visit] = relationship(back_populates="review")
+    decider: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VisitAttachment(Base):
+    __tablename__ = "visit_attachments"
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True, index=True)
+
+
+class PushedItem(Base):
+    """Receipt of an accepted outbox item: what makes a re-send a duplicate."""
+
+    __tablename__ = "pushed_items"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str] = mapped_column(String(36))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChangeRow(Base):
+    """The change log: at most one row per (recipient, case), the latest, with a fresh seq."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "case_id", name="uq_changes_recipient_case"),
+        Index("ix_changes_recipient_seq", "recipient_id", "seq"),
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    op: Mapped[str] = mapped_column(String(10))  # upsert | tombstone
+    reason: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Named counters; the row lock on 'change_seq' orders change numbers by commit."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEntry(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE). Ids only, no personal data."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class GeocodeCacheRow(Base):
+    """Geocoder answers keyed by a hash of the normalised query (no address stored)."""
+
+    __tablename__ = "geocode_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,37 @@
+"""POST /api/v1/auth/login, /api/v1/auth/logout."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+
+from fieldapp.core.timeutil import utcnow
+from fieldapp.protocol.v1 import LoginRequest, LoginResponse, OkResponse
+from fieldapp.server import auth
+from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, client_ip
+from fieldapp.server.errors import ApiError
+from fieldapp.server.services.users import user_info
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/login", response_model=LoginResponse)
+def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> LoginResponse:
+    throttle = auth.Throttle(settings.login_max_failures, settings.login_max_failures_ip,
+                             dt.timedelta(minutes=settings.login_window_minutes))
+    try:
+        result = auth.login(session, body.username, body.password, body.device_id, body.device_name,
+                            client_ip=client_ip(request, settings),
+                            ttl=dt.timedelta(days=settings.token_ttl_days), throttle=throttle)
+    except ApiError:
+        session.commit()  # the failure counts towards throttling even though the request fails
+        raise
+    return LoginResponse(token=result.token, expires_at=result.expires_at, user=user_info(result.user),
+                         server_time=utcnow())
+
+
+@router.post("/logout", response_model=OkResponse)
+def logout(session: SessionDep, principal: PrincipalDep) -> OkResponse:
+    auth.logout(session, principal)
+    return OkResponse(server_time=utcnow())

@@ -1,0 +1,32 @@
+"""GET /api/v1/sync/pull, POST /api/v1/sync/push."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
+from fieldapp.server.db import run_with_retry
+from fieldapp.server.deps import PrincipalDep, SessionDep, TranslatorDep
+from fieldapp.server.errors import ApiError
+from fieldapp.server.services import push as push_service
+from fieldapp.server.services import sync as sync_service
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+
+@router.get("/pull", response_model=PullResponse)
+def pull(session: SessionDep, principal: PrincipalDep,
+         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> PullResponse:
+    return sync_service.pull(session, principal.user, cursor, limit)
+
+
+@router.post("/push", response_model=PushResponse)
+def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: TranslatorDep) -> PushResponse:
+    """Per item: accepted | duplicate | rejected (reasons in the Accept-Language, en or zh_CN)."""
+    if body.device_id != principal.token.device.device_id:
+        raise ApiError("invalid", "device_id does not match the device this token was issued to")
+    user = principal.user
+    return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr))

@@ -1,0 +1,218 @@
+"""Push: outbox items from a laptop, each judged on its own.
+
+Every item runs in its own savepoint, so a rejected item never takes the others with it.
+An accepted item leaves a receipt (`pushed_items`): sending it again is a *duplicate* when
+its content hash is the same and a *conflict* when it is not. Rejected items leave no
+receipt, so a corrected or later re-send (e.g. once its attachment is uploaded) is judged
+afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fieldapp.core.canonical import content_hash
+from fieldapp.core.i18n import Translator
+from fieldapp.core.timeutil import utcnow
+from fieldapp.protocol.v1 import (
+    OutboxItem,
+    PushResponse,
+    PushResult,
+    ReviewDecisionRecord,
+    VisitRecord,
+    item_content_hash,
+)
+from fieldapp.server import audit
+from fieldapp.server.errors import describe_validation
+from fieldapp.server.models import (
+    Agreement,
+    Attachment,
+    Case,
+    PushedItem,
+    Review,
+    User,
+    Visit,
+    VisitAttachment,
+)
+from fieldapp.server.services.access import leads_team_of
+from fieldapp.server.services.changes import case_changed
+
+log = logging.getLogger(__name__)
+
+DECISION_STATES = {"approve": "approved", "return": "returned", "escalate": "escalated"}
+
+
+class _Rejected(Exception):
+    """A refusal: `message` is an English source string with {named} values, translated for
+    the agent when the result is written."""
+
+    def __init__(self, code: str, message: str, **values: object):
+        super().__init__(message)
+        self.code, self.message, self.values = code, message, values
+
+    def result(self, item_id: str, tr: Translator) -> PushResult:
+        return PushResult(id=item_id, status="rejected", code=self.code, reason=tr(self.message, **self.values))
+
+
+def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
+         tr: Translator | None = None) -> PushResponse:
+    tr = tr or Translator()
+    # Items are handled in id order (results keep the request's order): two pushes of the
+    # same items then take their row locks in the same order and cannot deadlock.
+    by_index: dict[int, PushResult] = {}
+    touched: dict[str, Case] = {}
+    for index in sorted(range(len(items)), key=lambda i: items[i].id):
+        by_index[index] = _one(session, user, items[index], tr, touched)
+    results = [by_index[i] for i in range(len(items))]
+    # Changes are numbered last, in a fixed order: the change counter's lock is then the
+    # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
+    for case_id in sorted(touched):
+        case_changed(session, touched[case_id])
+    rejected = sum(r.status == "rejected" for r in results)
+    audit.record(session, "push", "device", device_id, user.id, items=len(items), rejected=rejected)
+    return PushResponse(results=results, server_time=utcnow())
+
+
+def _one(session: Session, user: User, item: OutboxItem, tr: Translator,
+         touched: dict[str, Case]) -> PushResult:
+    try:
+        with session.begin_nested():
+            status = _apply(session, user, item, touched)
+        return PushResult(id=item.id, status=status)
+    except _Rejected as rej:
+        return rej.result(item.id, tr)
+    except IntegrityError:
+        # Raced with a concurrent push of the same item, visit or agreement: judge again.
+        log.info("push item raced with a concurrent write; re-judging")
+        try:
+            receipt = session.get(PushedItem, item.id)
+            if receipt is not None:
+                return _receipt_result(item, receipt)
+        except _Rejected as rej:
+            return rej.result(item.id, tr)
+        return _Rejected("conflict", "The visit or agreement id is already recorded by another item."
+                         ).result(item.id, tr)
+
+
+def _receipt_result(item: OutboxItem, receipt: PushedItem) -> PushResult:
+    if receipt.content_hash == item.content_hash:
+        return PushResult(id=item.id, status="duplicate")
+    raise _Rejected("conflict", "Item {item} was already accepted with other content.", item=item.id)
+
+
+def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case]) -> str:
+    expected = item_content_hash(item.kind, item.case_id, item.payload, item.attachments)
+    if expected != item.content_hash:
+        raise _Rejected("hash_mismatch", "content_hash does not match the item's content "
+                        "(kind, case_id, payload, attachments).")
+    receipt = session.get(PushedItem, item.id)
+    if receipt is not None:
+        return _receipt_result(item, receipt).status
+    case = session.get(Case, item.case_id)
+    if item.kind == "visit":
+        _visit(session, user, item, case)
+    else:
+        _review_decision(session, user, item, case)
+    session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
+                           content_hash=item.content_hash, received_at=utcnow()))
+    session.flush()
+    assert case is not None
+    touched[case.id] = case
+    return "accepted"
+
+
+def _validate(model, payload, kind: str):  # type: ignore[no-untyped-def]
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("payload", *e.get("loc", ()))} for e in exc.errors()]
+        raise _Rejected("invalid", "The {kind} record is invalid: {problems}", kind=kind,
+                        problems=describe_validation(errors)) from None
+
+
+def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
+    if case is None or case.assigned_agent_id != user.id:
+        raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
+    if case.status != "open":
+        raise _Rejected("not_yours", "This case is closed.")
+    rec: VisitRecord = _validate(VisitRecord, item.payload, "visit")
+    if rec.case_id != item.case_id:
+        raise _Rejected("invalid", "payload.case_id does not match the item's case_id.")
+    if rec.ended_at < rec.agent_started_at:
+        raise _Rejected("invalid", "payload.ended_at is before payload.agent_started_at.")
+    if rec.corrects_visit_id is not None:
+        earlier = session.scalar(select(Visit.case_id).where(Visit.id == rec.corrects_visit_id))
+        if earlier != case.id:
+            raise _Rejected("invalid", "payload.corrects_visit_id names no visit of this case.")
+    if session.scalar(select(Visit.id).where(Visit.id == rec.visit_id)) is not None:
+        raise _Rejected("conflict", "Visit {visit} is already recorded by another item.",
+                        visit=rec.visit_id)
+    if rec.agreement is not None:
+        if session.scalar(select(Agreement.id).where(Agreement.id == rec.agreement.agreement_id)):
+            raise _Rejected("conflict", "Agreement {agreement} is already recorded.",
+                            agreement=rec.agreement.agreement_id)
+        if rec.agreement.terms_sha256 != content_hash(rec.agreement.terms):
+            raise _Rejected("hash_mismatch", "payload.agreement.terms_sha256 is not the SHA-256 of "
+                            "the canonical terms.")
+    needed = set(item.attachments)
+    if rec.agreement is not None:
+        needed.add(rec.agreement.pdf_sha256)
+        needed.update(s.sha256 for s in rec.agreement.signatures)
+    present = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(needed)))) \
+        if needed else set()
+    missing = sorted(needed - present)
+    if missing:
+        raise _Rejected("missing_attachment", "Upload these attachments first: {hashes}",
+                        hashes=", ".join(missing[:5]) + (f" (+{len(missing) - 5})" if len(missing) > 5 else ""))
+
+    visit = Visit(id=rec.visit_id, case_id=case.id, agent_id=user.id, outbox_item_id=item.id,
+                  started_at=rec.agent_started_at, checked_in_at=rec.checked_in_at,
+                  ended_at=rec.ended_at, contact_made=rec.contact_made, outcome=rec.outcome.value,
+                  corrects_visit_id=rec.corrects_visit_id, record=rec.model_dump(mode="json"),
+                  received_at=utcnow())
+    session.add(visit)
+    session.flush()
+    if rec.agreement is not None:
+        a = rec.agreement
+        session.add(Agreement(id=a.agreement_id, visit_id=visit.id, terms=a.terms,
+                              terms_sha256=a.terms_sha256, pdf_sha256=a.pdf_sha256,
+                              total=Decimal(a.total),
+                              currency=a.currency))
+    session.add(Review(visit_id=visit.id, state="pending", comment=""))
+    for sha in sorted(needed):
+        session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
+    session.flush()
+    session.expire(case, ["visits"])
+    audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
+                 item_id=item.id, outcome=visit.outcome)
+
+
+def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
+    rec: ReviewDecisionRecord = _validate(ReviewDecisionRecord, item.payload, "review_decision")
+    visit = session.get(Visit, rec.visit_id)
+    if visit is None or case is None or visit.case_id != case.id:
+        raise _Rejected("invalid", "payload.visit_id names no visit of this case.")
+    if not leads_team_of(user, visit.agent):
+        raise _Rejected("invalid", "Only the lead of the visit's team decides its review.")
+    review = visit.review
+    if review is None:
+        review = Review(visit_id=visit.id, state="pending", comment="")
+        session.add(review)
+    if rec.expected_state is not None and rec.expected_state.value != review.state:
+        raise _Rejected("conflict", "The review is now {state}, not {expected}.",
+                        state=review.state, expected=rec.expected_state.value)
+    if rec.decision == "return" and not rec.comment.strip():
+        raise _Rejected("invalid", "payload.comment: a returned visit needs a comment for the agent.")
+    review.state = DECISION_STATES[rec.decision]
+    review.comment = rec.comment
+    review.decided_by = user.id
+    review.decided_at = rec.decided_at
+    session.flush()
+    session.expire(review, ["decider"])
+    audit.record(session, "review." + review.state, "visit", visit.id, user.id, item_id=item.id)

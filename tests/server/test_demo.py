@@ -1,0 +1,79 @@
+"""The demo data set: deterministic for a date, idempotent, with its deliberate oddities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from fieldapp.server import admin
+from fieldapp.server.demo import CASES, DISPUTED, REASSIGNED, demo_rows, seed_demo
+from fieldapp.server.models import AuditEntry, Case, User
+
+from .kit import Api
+
+DAY = dt.date(2026, 3, 2)  # a Monday
+
+
+def test_rows_are_deterministic_for_a_date():
+    a, b = demo_rows(DAY), demo_rows(DAY)
+    assert [r.fingerprint() for r in a] == [r.fingerprint() for r in b]
+    assert len(a) == CASES and len({r.external_id for r in a}) == CASES
+    assert demo_rows(DAY + dt.timedelta(days=1))[0].appointment != a[0].appointment
+
+
+def test_rows_look_like_the_brief():
+    rows = demo_rows(DAY)
+    cities = {r.address[:3] for r in rows}
+    assert cities == {"南京市", "上海市"}
+    assert all(r.timezone == "Asia/Shanghai" and r.region == "CN" and r.policy_id == "seed" for r in rows)
+    assert all(31.0 < r.lat < 32.3 and 118.5 < r.lon < 121.7 for r in rows)
+    starts = [r.appointment[0] for r in rows]
+    assert all(s.date() > DAY and s.weekday() < 5 for s in starts)
+    assert any(s.hour == 20 and s.minute == 30 for s in starts)       # outside allowed hours
+    assert sum(1 for r in rows if not r.notifications) >= 5            # never notified
+    assert [r.external_id for r in rows if "disputed" in r.flags] == [DISPUTED]
+    assert all(len(r.customer_name) in (2, 3) for r in rows)
+
+
+def test_seed_twice_is_a_no_op_and_users_can_sign_in(live):
+    with live.session() as s, s.begin():
+        assert seed_demo(s, DAY) == {"users": 5, "cases": CASES}
+    with live.session() as s, s.begin():
+        assert seed_demo(s, DAY) == {"users": 0, "cases": 0}
+    with live.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == CASES
+        roles = dict(s.execute(select(User.username, User.role)).all())
+        assert roles == {"admin": "admin", "lead1": "lead", "agent1": "agent", "agent2": "agent",
+                         "agent3": "agent"}
+        moved = admin.find_case(s, REASSIGNED)
+        assert moved.agent.username == "agent2"
+        assigned = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "case.assigned")).all()
+        assert len(assigned) == 1
+    for name in ("agent1", "agent2", "agent3", "lead1", "admin"):
+        api = Api(live.url)
+        assert api.login(name, f"demo-{name}").status_code == 200
+    api1 = Api(live.url)
+    api1.login("agent1", "demo-agent1")
+    changes, _ = api1.pull_all()
+    tomb = [c for c in changes if c["op"] == "tombstone"]
+    assert len(tomb) == 1 and tomb[0]["reason"] == "unassigned"
+    mine = {r.external_id for r in demo_rows(DAY) if r.agent == "agent1"} - {REASSIGNED}
+    assert {c["case"]["external_id"] for c in changes if c["op"] == "upsert"} == mine
+
+
+def test_seed_on_two_databases_gives_the_same_cases(tmp_path):
+    from fieldapp.server.db import make_engine, session_factory, upgrade
+
+    snapshots = []
+    for name in ("one", "two"):
+        url = f"sqlite:///{tmp_path / name}.db"
+        upgrade(url)
+        engine = make_engine(url)
+        with session_factory(engine)() as s, s.begin():
+            seed_demo(s, DAY)
+        with session_factory(engine)() as s:
+            snapshots.append(sorted((c.external_id, c.source_hash, c.agent.username if c.agent else None)
+                                    for c in s.scalars(select(Case))))
+        engine.dispose()
+    assert snapshots[0] == snapshots[1]

@@ -1,0 +1,166 @@
+"""Pull: the change log per agent, paged by cursor, with upserts and tombstones."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp.server import admin
+from fieldapp.server.models import Case
+from fieldapp.server.services.caseupsert import upsert_case
+from fieldapp.server.services.changes import case_changed
+
+from .kit import Api, add_case, case_row, item, make_people, visit_payload
+
+
+@pytest.fixture
+def world(live):
+    with live.session() as s, s.begin():
+        make_people(s)
+        ids = [add_case(s, f"P-{i:03d}", "agent1") for i in range(25)]
+        add_case(s, "Q-1", "agent2")
+    return live, ids
+
+
+def test_paging_by_cursor(world):
+    live, ids = world
+    api = Api(live.url, "agent1")
+    seen, cursor, pages = [], 0, 0
+    while True:
+        body = api.get("/api/v1/sync/pull", params={"cursor": cursor, "limit": 10}).json()
+        pages += 1
+        seen += body["changes"]
+        assert body["next_cursor"] >= cursor
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    assert pages == 3
+    seqs = [c["seq"] for c in seen]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 25
+    assert {c["case_id"] for c in seen} == set(ids)
+    assert all(c["op"] == "upsert" and c["case"]["id"] == c["case_id"] for c in seen)
+    again = api.get("/api/v1/sync/pull", params={"cursor": cursor}).json()
+    assert again["changes"] == [] and again["next_cursor"] == cursor and not again["has_more"]
+
+
+def test_upsert_carries_the_current_case(world):
+    live, ids = world
+    api = Api(live.url, "agent1")
+    changes, _ = api.pull_all()
+    case = next(c["case"] for c in changes if c["case"]["external_id"] == "P-000")
+    assert case["amount_due"] == "1234.50" and case["currency"] == "CNY"
+    assert case["customer"]["name"] == "王芳" and case["customer"]["location"] == {
+        "lat": 32.06, "lon": 118.79, "accuracy_m": None}
+    assert case["appointment"]["start"] == "2030-03-04T02:00:00Z"
+    assert [n["channel"] for n in case["notifications"]] == ["sms"]
+    assert case["status"] == "open" and case["visits"] == [] and case["tasks"] == []
+    try:
+        import fieldapp.policy as policy
+        has_engine = hasattr(policy, "evaluate")
+    except ImportError:  # pragma: no cover
+        has_engine = False
+    if has_engine:
+        assert case["compliance"]["policy_id"] == "cn"
+        assert isinstance(case["compliance"]["allowed"], bool)
+
+
+def test_a_changed_case_moves_to_the_end_once(world):
+    live, ids = world
+    api = Api(live.url, "agent1")
+    first, cursor = api.pull_all()
+    with live.session() as s, s.begin():
+        agents = {"agent1": admin.find_user(s, "agent1")}
+        upsert_case(s, case_row("P-003", "agent1", amount_due=Decimal("99.90")), agents)
+        upsert_case(s, case_row("P-003", "agent1", amount_due=Decimal("88.80")), agents)
+    new, cursor2 = api.pull_all(cursor)
+    assert [(c["op"], c["case"]["amount_due"]) for c in new] == [("upsert", "88.80")]
+    assert cursor2 > cursor
+    from_zero, _ = api.pull_all(0)
+    assert len(from_zero) == 25  # one entry per case, the latest
+
+
+def test_reassign_gives_a_tombstone_and_an_upsert(world):
+    live, ids = world
+    a1, a2 = Api(live.url, "agent1"), Api(live.url, "agent2")
+    _, c1 = a1.pull_all()
+    _, c2 = a2.pull_all()
+    with live.session() as s, s.begin():
+        admin.reassign_case(s, "P-007", "agent2")
+    got1, _ = a1.pull_all(c1)
+    got2, _ = a2.pull_all(c2)
+    assert got1 == [{"seq": got1[0]["seq"], "op": "tombstone", "case_id": ids[7], "case": None,
+                     "reason": "unassigned"}]
+    assert [(c["op"], c["case"]["external_id"]) for c in got2] == [("upsert", "P-007")]
+    assert got2[0]["seq"] > got1[0]["seq"]
+    # The case is agent2's now: agent1 may no longer push to it.
+    [res] = a1.push(item(ids[7], visit_payload(ids[7])))
+    assert (res["status"], res["code"]) == ("rejected", "not_yours")
+
+
+def test_close_gives_a_tombstone(world):
+    live, ids = world
+    api = Api(live.url, "agent1")
+    _, cursor = api.pull_all()
+    with live.session() as s, s.begin():
+        admin.close_case(s, "P-001")
+        admin.close_case(s, "P-001")  # closing twice changes nothing more
+    got, _ = api.pull_all(cursor)
+    assert [(c["op"], c["reason"], c["case_id"]) for c in got] == [("tombstone", "closed", ids[1])]
+
+
+def test_leads_and_admins_have_no_case_feed(world):
+    live, _ = world
+    for name in ("lead1", "admin"):
+        assert Api(live.url, name).pull_all() == ([], 0)
+
+
+@pytest.mark.parametrize("params", [{"cursor": -1}, {"limit": 0}, {"limit": 1001}, {"cursor": "x"},
+                                    {"limit": "1e3"}, {"cursor": str(2**70)}])
+def test_bad_pull_parameters(world, params):
+    live, _ = world
+    r = Api(live.url, "agent1").get("/api/v1/sync/pull", params=params)
+    assert r.status_code == 422 and r.json()["error"] == "invalid"
+    assert ("cursor" in r.json()["detail"]) or ("limit" in r.json()["detail"])
+
+
+def test_cursor_ahead_of_the_log_is_a_conflict(world):
+    live, _ = world
+    r = Api(live.url, "agent1").get("/api/v1/sync/pull", params={"cursor": 10_000})
+    assert r.status_code == 409 and r.json()["error"] == "conflict"
+    assert "pull again from 0" in r.json()["detail"]
+
+
+def test_sequence_numbers_follow_commit_order(live):
+    """A writer that takes a number and commits late holds back later writers, so a reader
+    never skips a change that commits after a higher number was seen."""
+    with live.session() as s, s.begin():
+        make_people(s)
+        a = add_case(s, "W-A", "agent1")
+        b = add_case(s, "W-B", "agent1")
+    events: list[tuple[str, int, float]] = []
+    started = threading.Event()
+
+    def writer(case_id: str, name: str, hold: float) -> None:
+        with live.session() as s, s.begin():
+            case = s.get(Case, case_id)
+            case.amount_due = case.amount_due + 1
+            case_changed(s, case)
+            started.set()
+            time.sleep(hold)
+            from fieldapp.server.models import ChangeRow
+            seq = s.scalar(select(ChangeRow.seq).where(ChangeRow.case_id == case_id))
+        events.append((name, seq, time.monotonic()))
+
+    t1 = threading.Thread(target=writer, args=(a, "first", 0.6))
+    t1.start()
+    started.wait(5)
+    t2 = threading.Thread(target=writer, args=(b, "second", 0.0))
+    t2.start()
+    t1.join(10)
+    t2.join(10)
+    (n1, s1, _), (n2, s2, _) = sorted(events, key=lambda e: e[2])
+    assert (n1, n2) == ("first", "second") and s1 < s2
