@@ -1,0 +1,271 @@
+"""The sync engine: push the outbox, pull the cases, purge what the server took back.
+
+Order of a sync: (1) upload the attachments of unsent items (PUT is idempotent),
+(2) push items in batches and record each result, (3) pull pages, each applied together
+with its cursor in ONE transaction, (4) purge withdrawn cases whose items are settled
+(together with the sync's time stamp and clock offset, in one transaction).
+A crash between any two steps, or inside one, leaves the store consistent: the next sync
+re-sends `sending` items (the server answers `duplicate`) and re-pulls from the last
+committed cursor.
+
+A 401 `device_revoked` wipes the store before the error reaches the caller.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from fieldapp.core.i18n import Translator
+from fieldapp.core.timeutil import utcnow
+from fieldapp.protocol.v1 import MAX_PULL_LIMIT, MAX_PUSH_ITEMS, PullResponse, PushRequest
+from fieldapp.store import cases as case_repo
+from fieldapp.store import outbox as outbox_repo
+from fieldapp.store.crypto import Tampered
+from fieldapp.store.models import Meta
+from fieldapp.store.store import Store
+from fieldapp.sync.errors import DeviceRevoked, ProtocolError, RequestRefused, SyncError
+from fieldapp.sync.transport import Transport
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, "int | None"], None]
+SKEW_LIMIT_S = 300.0
+
+
+@dataclass(frozen=True)
+class Rejection:
+    id: str
+    case_reference: str | None
+    code: str
+    reason: str
+
+
+@dataclass
+class SyncSummary:
+    pulled_upserts: int = 0
+    pulled_tombstones: int = 0
+    pages: int = 0
+    kept_for_outbox: list[str] = field(default_factory=list)
+    purged: int = 0
+    pushed_accepted: int = 0
+    pushed_duplicate: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    attachments_uploaded: int = 0
+    attachment_errors: list[str] = field(default_factory=list)
+    clock_offset_s: float | None = None
+    clock_skew: bool = False
+    seconds: float = 0.0
+
+    @property
+    def pushed_rejected(self) -> int:
+        return len(self.rejected)
+
+
+def _noop(phase: str, done: int, total: int | None) -> None:
+    return None
+
+
+class _GcPause:
+    """Validating a page builds ~10^5 containers that all survive; the cyclic collector
+    would rescan them again and again (it tripled the parse time of a 1,000-case page).
+    The collector is paused for the parse only; concurrent users are counted, and it is
+    turned back on only if it was on before."""
+
+    _lock = threading.Lock()
+    _users = 0
+    _was_enabled = False
+
+    def __enter__(self) -> None:
+        with _GcPause._lock:
+            if _GcPause._users == 0:
+                _GcPause._was_enabled = gc.isenabled()
+                gc.disable()
+            _GcPause._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with _GcPause._lock:
+            _GcPause._users -= 1
+            if _GcPause._users == 0 and _GcPause._was_enabled:
+                gc.enable()
+
+
+class SyncEngine:
+    def __init__(self, store: Store, transport: Transport, token: str, *, page_size: int = 500,
+                 push_batch: int = 100, translator: Translator | None = None):
+        self.store = store
+        self.transport = transport
+        self.token = token
+        self.page_size = max(1, min(page_size, MAX_PULL_LIMIT))
+        self.push_batch = max(1, min(push_batch, MAX_PUSH_ITEMS))
+        self.tr = translator or Translator()
+
+    def run(self, progress: Progress | None = None) -> SyncSummary:
+        progress = progress or _noop
+        summary = SyncSummary()
+        started = time.perf_counter()
+        try:
+            self.push(summary, progress)
+            self.pull(summary, progress)
+        except DeviceRevoked as exc:
+            lost = self.store.wipe()
+            log.warning("device revoked: store wiped, %d unsent items lost", lost)
+            raise DeviceRevoked(self.tr("This device was revoked by the server; its data was wiped "
+                                        "({lost} unsent items lost)", lost=lost), lost) from exc
+        clock = self.transport.clock
+        with self.store.write() as s:  # settle and stamp in one transaction
+            purged, files = case_repo.purge_settled(s)
+            values = {"last_sync_at": utcnow()}
+            if clock is not None:
+                values.update(clock_offset_ms=round(clock.offset_s * 1000), clock_checked_at=utcnow())
+            self.store.update_meta(s, **values)
+        self.store.delete_files(files)
+        summary.purged += len(purged)
+        if clock is not None:
+            summary.clock_offset_s = clock.offset_s
+            summary.clock_skew = abs(clock.offset_s) > SKEW_LIMIT_S
+        summary.seconds = time.perf_counter() - started
+        progress("done", 1, 1)
+        return summary
+
+    # ------------------------------------------------------------------ push
+    def push(self, summary: SyncSummary, progress: Progress) -> None:
+        with self.store.read() as s:
+            entries = outbox_repo.unsent(s)
+            if not entries:
+                return
+            ids = [e.id for e in entries]
+            shas = outbox_repo.attachment_map(s, ids)
+            missing = outbox_repo.not_uploaded(s, ids)
+        self._upload(missing, shas, summary, progress)
+        total = len(entries)
+        device_id = self.store.meta().device_id
+        done = 0
+        for start in range(0, total, self.push_batch):
+            batch = entries[start:start + self.push_batch]
+            wire = [outbox_repo.to_wire(self.store.cipher, e, shas[e.id]) for e in batch]
+            batch_ids = [e.id for e in batch]
+            with self.store.write() as s:
+                outbox_repo.mark_sending(s, batch_ids)
+            try:
+                resp = self.transport.push(self.token, PushRequest(device_id=device_id, items=wire))
+                returned = {r.id for r in resp.results}
+                if returned != set(batch_ids):
+                    raise ProtocolError(self.tr(
+                        "POST /sync/push: the server answered for {got} of {sent} items",
+                        got=len(returned & set(batch_ids)), sent=len(batch_ids)))
+            except SyncError as exc:
+                with self.store.write() as s:
+                    outbox_repo.mark_failed(s, batch_ids, str(exc))
+                raise
+            refs = {e.id: e.case_reference for e in batch}
+            with self.store.write() as s:
+                outbox_repo.apply_results(s, resp.results, utcnow())
+            for r in resp.results:
+                if r.status == "accepted":
+                    summary.pushed_accepted += 1
+                elif r.status == "duplicate":
+                    summary.pushed_duplicate += 1
+                else:
+                    summary.rejected.append(Rejection(r.id, refs.get(r.id), r.code or "rejected",
+                                                      r.reason or ""))
+            done += len(batch)
+            progress("push", done, total)
+
+    def _upload(self, missing: list[str], shas: dict[str, list[str]], summary: SyncSummary,
+                progress: Progress) -> None:
+        """Upload attachments; one that cannot be read or is refused is noted on its items
+        (the server then rejects them with a reason the agent sees) instead of stopping
+        the sync. Network and server failures do stop it: nothing is pushed half-ready."""
+        for i, sha in enumerate(missing, 1):
+            try:
+                data = self.store.files.read(sha)
+                self.transport.put_attachment(self.token, sha, data)
+            except (Tampered, RequestRefused) as exc:
+                summary.attachment_errors.append(f"{sha[:12]}: {exc}")
+                users = [item for item, hashes in shas.items() if sha in hashes]
+                with self.store.write() as s:
+                    outbox_repo.mark_failed(s, users, str(exc))
+                continue
+            with self.store.write() as s:
+                outbox_repo.mark_uploaded(s, sha, utcnow())
+            summary.attachments_uploaded += 1
+            progress("attachments", i, len(missing))
+
+    # ------------------------------------------------------------------ pull
+    def pull(self, summary: SyncSummary, progress: Progress) -> None:
+        """Pull pages until the server has no more. The next page is fetched while the
+        current one is checked and written, so the server's work and the local work
+        overlap; each page and its cursor still commit together, in order."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-pull")
+        try:
+            self._pull_pages(summary, progress, pool)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _pull_pages(self, summary: SyncSummary, progress: Progress, pool: ThreadPoolExecutor) -> None:
+        def fetch(at: int) -> Future:
+            return pool.submit(self.transport.fetch_pull, self.token, at, self.page_size)
+
+        cursor = self.store.meta().cursor
+        pending: Future | None = fetch(cursor)
+        applied, restarted = 0, False
+        while pending is not None:
+            try:
+                answer = pending.result()
+            except RequestRefused as exc:
+                if exc.status != 409 or cursor == 0 or restarted:
+                    raise
+                # The server's change log is behind our cursor: it was reset or restored.
+                # Pull everything again; cases it no longer sends are purged when settled.
+                log.warning("server change log is behind cursor %d; pulling everything again", cursor)
+                with self.store.write() as s:
+                    case_repo.mark_all_withdrawn(s, "resync")
+                    self.store.update_meta(s, cursor=0)
+                cursor, restarted, pending = 0, True, fetch(0)
+                continue
+            with _GcPause():
+                page = self.transport.parse(answer, PullResponse)
+            self._check_page(page, cursor)
+            pending = fetch(page.next_cursor) if page.has_more else None
+            if not page.changes and page.next_cursor == cursor:
+                break  # nothing new: no write at all
+            with self.store.write() as s:
+                current = s.get(Meta, 1).cursor  # type: ignore[union-attr]
+                if current == cursor:
+                    result = case_repo.apply_changes(s, self.store.cipher, page.changes)
+                    self.store.update_meta(s, cursor=page.next_cursor)
+            if current != cursor:  # another process synced this store meanwhile: follow it
+                log.info("cursor moved from %d to %d by another sync; continuing from there", cursor, current)
+                if pending is not None:
+                    pending.cancel()
+                cursor, pending = current, fetch(current)
+                continue
+            self.store.delete_files(result.files_to_delete)
+            summary.pages += 1
+            summary.pulled_upserts += result.upserts
+            summary.pulled_tombstones += result.tombstones
+            summary.kept_for_outbox += result.kept
+            summary.purged += len(result.purged)
+            applied += len(page.changes)
+            progress("pull", applied, None)
+            cursor = page.next_cursor
+
+    def _check_page(self, page: PullResponse, cursor: int) -> None:
+        def bad(problem: str) -> ProtocolError:
+            return ProtocolError(self.tr("GET /sync/pull: {problem}", problem=problem))
+
+        if page.next_cursor < cursor:
+            raise bad(f"next_cursor {page.next_cursor} is behind the cursor sent ({cursor})")
+        if page.has_more and page.next_cursor == cursor:
+            raise bad("has_more is set but the cursor did not move")
+        for i, change in enumerate(page.changes):
+            if change.op == "upsert" and change.case is None:
+                raise bad(f"changes.{i}: an upsert without its case")
+            if change.case is not None and change.case.id != change.case_id:
+                raise bad(f"changes.{i}: case_id {change.case_id} does not match case.id")

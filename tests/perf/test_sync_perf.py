@@ -1,0 +1,149 @@
+"""Benchmark: first sync of 5,000 cases for one agent into an empty client store.
+
+The server runs in its own process on loopback (as in the field: no shared interpreter).
+Baseline, measured in the same run: the same case rows selected from the server database,
+JSON-encoded, decoded and bulk-inserted into a SQLite file with the sqlite3 module (no HTTP,
+no ORM, no encryption). Also measured: the bare HTTP pulls of the same pages (what the
+server and the wire cost), so the client's own share is visible.
+
+Targets: sync / baseline <= 3, sync under 3 s, a sync with nothing to do under 50 ms.
+Run: python -m pytest tests/perf/test_sync_perf.py -m perf -s
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+
+from fieldapp.core.timeutil import utcnow
+from fieldapp.server import admin
+from fieldapp.server.db import make_engine, session_factory, upgrade
+from fieldapp.server.models import Appointment, Case, Customer, Notification
+from fieldapp.server.services.changes import emit
+from fieldapp.sync.service import AgentService
+
+N = 5000
+PAGE = 1000
+PASSWORD = "correct horse battery"
+SERVE = """
+import sys
+from fieldapp.server.testing import LiveServer
+with LiveServer(sys.argv[1], upgrade_db=False) as server:
+    print(server.url, flush=True)
+    sys.stdin.read()
+"""
+
+
+def _seed(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    now = utcnow().replace(microsecond=0)
+    with session_factory(engine)() as s, s.begin():
+        agent = admin.create_user(s, "bench", PASSWORD, "agent", "north")
+        customers, cases, appts, notes = [], [], [], []
+        for i in range(N):
+            cust_id, case_id = str(uuid.uuid4()), str(uuid.uuid4())
+            customers.append(dict(id=cust_id, external_ref=f"cust-{i}", name=f"Customer {i}", phone="+86 138 0000 0000",
+                                  id_tail="1234", address=f"{i} Zhongshan Road, Nanjing", lat=32.06, lon=118.79,
+                                  timezone="Asia/Shanghai", region="CN", language="zh_CN", flags=[], updated_at=now))
+            cases.append(dict(id=case_id, external_id=f"ext-{i}", reference=f"REF-{i:05d}", customer_id=cust_id,
+                              amount_due=Decimal("1234.50") + i, currency="CNY", days_past_due=30 + i % 300,
+                              tier="A", product="card", status="open", assigned_agent_id=agent.id,
+                              policy_id="cn", created_at=now, updated_at=now))
+            start = now + dt.timedelta(days=2, hours=i % 8)
+            appts.append(dict(id=str(uuid.uuid4()), case_id=case_id, start=start, end=start + dt.timedelta(hours=1),
+                              status="scheduled", created_at=now))
+            notes.append(dict(id=str(uuid.uuid4()), case_id=case_id, channel="sms",
+                              sent_at=now - dt.timedelta(days=1), delivered_at=now - dt.timedelta(days=1)))
+        for model, rows in ((Customer, customers), (Case, cases), (Appointment, appts), (Notification, notes)):
+            s.execute(insert(model), rows)
+        for row in cases:
+            emit(s, agent.id, row["id"], "upsert")
+    engine.dispose()
+
+
+def _baseline(server_db: Path, target: Path) -> float:
+    started = time.perf_counter()
+    src = sqlite3.connect(server_db)
+    src.row_factory = sqlite3.Row
+    rows = [dict(r) for r in src.execute(
+        "SELECT c.id, c.external_id, c.reference, c.status, c.amount_due, c.currency, c.days_past_due, "
+        "c.tier, c.product, c.policy_id, c.updated_at, cu.name, cu.phone, cu.id_tail, cu.address, cu.lat, "
+        "cu.lon, cu.timezone, cu.region, cu.language, cu.flags, a.start, a.\"end\", a.status AS appt_status "
+        "FROM cases c JOIN customers cu ON cu.id = c.customer_id "
+        "LEFT JOIN appointments a ON a.case_id = c.id "
+        "JOIN users u ON u.id = c.assigned_agent_id WHERE u.username = 'bench'")]
+    src.close()
+    decoded = json.loads(json.dumps(rows, default=str))
+    dst = sqlite3.connect(target)
+    dst.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, reference TEXT, status TEXT, days_past_due INT, "
+                "amount TEXT, data TEXT)")
+    dst.executemany("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?)",
+                    [(r["id"], r["reference"], r["status"], r["days_past_due"], str(r["amount_due"]),
+                      json.dumps(r)) for r in decoded])
+    dst.commit()
+    dst.close()
+    assert len(decoded) == N
+    return time.perf_counter() - started
+
+
+def _bare_http(url: str, page_size: int) -> float:
+    with httpx.Client(base_url=url + "/api/v1") as client:
+        token = client.post("/auth/login", json={"username": "bench", "password": PASSWORD,
+                                                 "device_id": "bench-http-only"}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}", "X-Fieldapp-Api": "1"}
+        started, cursor, more, count = time.perf_counter(), 0, True, 0
+        while more:
+            body = client.get("/sync/pull", params={"cursor": cursor, "limit": page_size}, headers=headers).json()
+            cursor, more, count = body["next_cursor"], body["has_more"], count + len(body["changes"])
+        assert count == N
+        return time.perf_counter() - started
+
+
+def test_initial_sync_of_5000_cases(tmp_path):
+    server_db = tmp_path / "server.db"
+    _seed(f"sqlite:///{server_db}")
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, f"sqlite:///{server_db}"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://"), "the server did not start"
+        baseline = min(_baseline(server_db, tmp_path / f"baseline{i}.sqlite3") for i in range(3))
+        http_only = min(_bare_http(url, PAGE) for _ in range(2))
+        first = float("inf")
+        for attempt in range(2):  # best of two, each into a new, empty store
+            service = AgentService(store_path=tmp_path / f"client{attempt}.sqlite3", page_size=PAGE)
+            service.login(url, "bench", PASSWORD)
+            started = time.perf_counter()
+            summary = service.sync()
+            first = min(first, time.perf_counter() - started)
+            assert summary.pulled_upserts == N and len(service.list_cases()) == N
+            if attempt == 0:
+                service.close()
+        idle = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert service.sync().pulled_upserts == 0
+            idle.append(time.perf_counter() - started)
+        service.close()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    ratio = first / baseline
+    print(f"\ninitial sync of {N} cases: {first:.2f} s; baseline (select+JSON+bulk insert) {baseline:.2f} s; "
+          f"ratio {ratio:.1f} (target <= 3, and < 3 s)")
+    print(f"bare HTTP pulls of the same pages: {http_only:.2f} s (server + wire); "
+          f"client share {first - http_only:.2f} s; ratio sync/bare HTTP {first / http_only:.2f}")
+    print(f"no-change sync: median {sorted(idle)[2] * 1000:.1f} ms, worst {max(idle) * 1000:.1f} ms (target < 50 ms)")
+    assert sorted(idle)[2] < 0.05
