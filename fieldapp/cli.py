@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         if argv and not argv[0].startswith("-"):
             _top_parser().error(f"unknown command {argv[0]!r} (see fieldapp --help)")
-        if argv:
-            _top_parser().parse_args(argv)  # --help / --version / unknown option
+        if argv and argv[0] in ("-h", "--help", "--version"):
+            _top_parser().parse_args(argv)
+        # Anything else (e.g. --lang zh_CN) is an option of the desktop app itself.
         module_name, name = "fieldapp.commands.gui", "fieldapp"
     else:
         name = argv.pop(0)

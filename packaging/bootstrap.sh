@@ -16,12 +16,12 @@ mode=${1:-setup}
 [ $# -gt 0 ] && shift
 
 # Qt's xcb/offscreen platforms, a CJK font for Qt and the PDFs, poppler for reading PDFs
-# back, Xvfb for a real window without a screen.
+# back, Xvfb for a real window without a screen, binutils for building the bundle.
 debs=(python3 python3-venv python3-pip
       libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
-      fonts-wqy-microhei poppler-utils poppler-data xvfb xauth)
+      fonts-wqy-microhei poppler-utils poppler-data xvfb xauth binutils)
 
 missing=()
 for p in "${debs[@]}"; do
@@ -58,7 +58,7 @@ want=$(sha256sum pyproject.toml | cut -c1-64)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing fieldapp and its dependencies into .venv" >&2
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[dev,positioning]"
+    .venv/bin/python -m pip install -q -e ".[dev]"
     echo "$want" > "$stamp"
 fi
 

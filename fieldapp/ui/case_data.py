@@ -1,0 +1,239 @@
+"""What the screens show about cases, gathered on the database worker. Qt-free.
+
+The screens hand these functions to the task runner (`tasks.db(load_day, service, ...)`);
+each reads the store through the service, runs the policy engine on the wire records,
+and returns plain data the GUI thread only has to draw. Heavy packages (policy, script,
+pydantic records) are imported here, inside the functions, so the first window paints
+before they load.
+
+Problems that are not policy rules (no appointment, an unknown policy) travel as an
+English source string with its values, translated where they are shown, so a language
+switch re-says them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from fieldapp.core.enums import CaseStatus
+from fieldapp.core.errors import BadInput, NotFound
+from fieldapp.core.timeutil import zone
+from fieldapp.ui.i18n import N_
+from fieldapp.ui.widgets.compliance import ComplianceState
+
+Message = tuple[str, dict[str, Any]]  # (English source, values)
+
+NO_APPOINTMENT = N_("No appointment: a visit needs one agreed and notified in advance.")
+CHECK_FAILED = N_("The policy check could not be made: {reason}")
+CASE_CLOSED = N_("The case is closed.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A case's planning check: the decision (rule by rule) or why there is none."""
+
+    decision: Any | None = None          # fieldapp.policy.Decision
+    problem: Message | None = None
+
+    @property
+    def state(self) -> ComplianceState:
+        d = self.decision
+        if d is None:
+            return ComplianceState.BLOCKED if self.problem else ComplianceState.UNKNOWN
+        if not d.allowed:
+            return ComplianceState.BLOCKED
+        return ComplianceState.WARNING if d.warnings else ComplianceState.ALLOWED
+
+    def reasons(self, lang: str, tr: Callable[..., str]) -> list[str]:
+        """Why the light has its colour, in `lang`: blocking rules, else warnings, else the summary."""
+        if self.problem is not None:
+            template, values = self.problem
+            return [tr(template, **values)]
+        d = self.decision
+        if d is None:
+            return []
+        shown = d.localized(lang)
+        if not shown.allowed:
+            return [r.message for r in shown.blocking]
+        if shown.warnings:
+            return [r.message for r in shown.warnings]
+        return [shown.summary()]
+
+
+class _Policies:
+    """Loads each policy once per gathering."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def get(self, policy_id: str) -> Any:
+        if policy_id not in self._cache:
+            from fieldapp.policy import load_policy
+
+            self._cache[policy_id] = load_policy(policy_id)
+        return self._cache[policy_id]
+
+
+def planning_verdict(record: Any, lang: str, policies: _Policies | None = None) -> Verdict:
+    """The planning check of a case record (no time, no location: before the visit)."""
+    from fieldapp.policy import context_from_case, evaluate
+
+    if record.status != CaseStatus.OPEN:
+        return Verdict(problem=(CASE_CLOSED, {}))
+    if record.appointment is None:
+        return Verdict(problem=(NO_APPOINTMENT, {}))
+    try:
+        policy = (policies or _Policies()).get(record.policy_id)
+        return Verdict(decision=evaluate(context_from_case(record), policy, lang))
+    except (BadInput, NotFound) as exc:
+        return Verdict(problem=(CHECK_FAILED, {"reason": getattr(exc, "reason", None) or str(exc)}))
+
+
+# ---------------------------------------------------------------------- one case
+@dataclass(frozen=True)
+class CaseView:
+    record: Any                                  # fieldapp.protocol.v1.CaseRecord
+    verdict: Verdict
+    tasks: list[Any] = field(default_factory=list)    # open TaskRows of this case (returned visits)
+    has_draft: bool = False
+    unsent: int = 0                                   # this case's outbox items not yet accepted
+    outbox: list[Any] = field(default_factory=list)   # this case's OutboxRows
+
+
+def load_case_view(service: Any, case_id: str, lang: str) -> CaseView:
+    record = service.get_case(case_id)
+    tasks = [t for t in service.tasks() if t.case_id == case_id]
+    outbox = [o for o in service.outbox() if o.case_id == case_id]
+    has_draft = service.load_draft(case_id) is not None
+    unsent = sum(o.state in ("waiting", "sending") for o in outbox)
+    return CaseView(record, planning_verdict(record, lang), tasks, has_draft, unsent, outbox)
+
+
+# ---------------------------------------------------------------------- the day
+@dataclass(frozen=True)
+class DayStop:
+    row: Any                   # the case list's CaseRow
+    record: Any                # the CaseRecord
+    verdict: Verdict
+    distance_m: float | None   # from the previous stop (None: first, or a place unknown)
+    visited: bool = False      # a visit is recorded that day (sent or still on this laptop)
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.record.appointment.start
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.record.appointment.end
+
+    @property
+    def timezone(self) -> str:
+        return self.record.customer.timezone
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    day: dt.date
+    stops: list[DayStop]
+    total_m: float
+    complete: bool                       # every stop has a known location
+    overlaps: list[tuple[str, str]]      # case ids of visits booked over each other
+    tasks: list[tuple[Any, Any | None]]  # (TaskRow, CaseRow or None) of returned visits
+    next_day: dt.date | None = None      # the next day with visits, when this one has none
+    next_count: int = 0
+
+
+def local_day(moment: dt.datetime, timezone: str | None, fallback: dt.tzinfo | None = None) -> dt.date:
+    """The date of `moment` in the customer's zone (else `fallback`, else this computer's)."""
+    if timezone:
+        try:
+            return moment.astimezone(zone(timezone)).date()
+        except BadInput:
+            pass
+    return moment.astimezone(fallback).date()
+
+
+def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | None = None,
+             fallback_zone: dt.tzinfo | None = None) -> DayPlan:
+    """The visits booked on `day` (the customer's local date), in route order, each with its
+    planning check; the open tasks; and the next day with visits when `day` has none.
+    `rows`: the case list when the caller has it already (it is read otherwise)."""
+    from fieldapp.geo.route import Stop, plan_route
+
+    rows = [r for r in (service.list_cases() if rows is None else rows) if not getattr(r, "withdrawn", None)]
+    tasks = service.tasks()
+    by_id = {r.id: r for r in rows}
+    task_list = [(t, by_id.get(t.case_id)) for t in tasks]
+
+    # The rows' zone may be unknown (older stores): take a day either side, decide on the record.
+    lo = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    hi = lo + dt.timedelta(days=3)
+    candidates = [r for r in rows if r.appointment_start is not None and lo <= r.appointment_start < hi]
+    policies = _Policies()
+    found: dict[str, tuple[Any, Any, Verdict]] = {}
+    for row in candidates:
+        try:
+            record = service.get_case(row.id)
+        except NotFound:
+            continue
+        if record.appointment is None or local_day(record.appointment.start, record.customer.timezone) != day:
+            continue
+        found[row.id] = (row, record, planning_verdict(record, lang, policies))
+
+    stops = []
+    for case_id, (_row, record, _verdict) in found.items():
+        loc = record.customer.location
+        stops.append(Stop(case_id, (loc.lat, loc.lon) if loc is not None else None,
+                          record.appointment.start, record.appointment.end))
+    route = plan_route(stops)
+    day_stops = []
+    for leg in route.legs:
+        row, record, verdict = found[leg.stop.id]
+        tz = record.customer.timezone
+        visited = bool(getattr(row, "unsent_items", 0)) or any(local_day(v.at, tz) == day for v in record.visits)
+        day_stops.append(DayStop(row, record, verdict, leg.distance_m, visited))
+
+    next_day, next_count = None, 0
+    if not day_stops:
+        later = sorted(local_day(r.appointment_start, getattr(r, "timezone", None), fallback_zone)
+                       for r in rows if r.appointment_start is not None)
+        later = [d for d in later if d > day]
+        if later:
+            next_day = later[0]
+            next_count = later.count(next_day)
+    return DayPlan(day, day_stops, route.total_m, route.complete, list(route.overlaps), task_list,
+                   next_day, next_count)
+
+
+# ---------------------------------------------------------------------- a visit
+@dataclass(frozen=True)
+class VisitStart:
+    """What the visit flow needs, read once: the setup and the saved draft, if any."""
+
+    setup: Any                    # fieldapp.ui.visit.setup.VisitSetup
+    draft: dict[str, Any] | None
+    task: Any | None              # the returned visit this one corrects
+    draft_saved_at: dt.datetime | None = None
+
+
+def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
+                  institution: Sequence[str], clock: Callable[[], dt.datetime]) -> VisitStart:
+    """The visit setup for a case: its record, policy, shipped script, and any draft."""
+    from fieldapp.policy import load_policy
+    from fieldapp.script import load_script
+    from fieldapp.ui.visit.setup import Institution, VisitSetup, shipped_script_id
+
+    record = service.get_case(case_id)
+    tasks = sorted((t for t in service.tasks() if t.case_id == case_id), key=lambda t: t.created_at)
+    task = tasks[-1] if tasks else None
+    name, address, registration = (list(institution) + ["", "", ""])[:3]
+    setup = VisitSetup(case=record, policy=load_policy(record.policy_id),
+                       script=load_script(shipped_script_id(record)), agent_name=agent_name,
+                       agent_id=agent_id, institution=Institution(name, address or None, registration or None),
+                       clock=clock, corrects_visit_id=task.visit_id if task is not None else None)
+    draft = service.load_draft(case_id)
+    if draft is None:
+        return VisitStart(setup, None, task)
+    return VisitStart(setup, draft.state, task, draft.updated_at)

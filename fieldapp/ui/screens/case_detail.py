@@ -1,0 +1,351 @@
+"""One case in full: customer, debt, appointment, the notices sent and the visits made,
+the policy's decision rule by rule, and the button that starts (or resumes) the visit.
+
+A blocked visit cannot start: the visit flow's own pre-check refuses it, and this
+button is disabled already, with the blocking rules written beside it. A visit the team
+lead returned shows the lead's comment on top; the next visit corrects it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.ui.case_data import CaseView
+from fieldapp.ui.context import AppContext
+from fieldapp.ui.formatting import NONE, money_text, time_text, window_text
+from fieldapp.ui.i18n import N_
+from fieldapp.ui.models.case_table import FLAG_LABELS
+from fieldapp.ui.qt_compat import emit
+from fieldapp.ui.widgets.compliance import COLOURS, ComplianceState
+
+CHANNELS = {"sms": N_("SMS"), "phone": N_("Phone call"), "letter": N_("Letter"), "email": N_("Email"),
+            "app": N_("App message"), "in_person": N_("In person")}
+OUTBOX_STATES = {"waiting": N_("waiting to be sent"), "sending": N_("sent, waiting for the server's answer"),
+                 "accepted": N_("accepted by the server"), "rejected": N_("rejected by the server")}
+CUSTOMER_FIELDS = (("address", N_("Address")), ("phone", N_("Phone")), ("id_tail", N_("ID (last 4)")),
+                   ("language", N_("Language")), ("timezone", N_("Time zone")), ("flags", N_("Flags")))
+DEBT_FIELDS = (("amount", N_("Amount due")), ("days", N_("Days overdue")), ("tier", N_("Tier")),
+               ("product", N_("Product")), ("policy", N_("Policy")))
+APPOINTMENT_FIELDS = (("window", N_("When")), ("status", N_("Status")))
+APPOINTMENT_STATES = {"scheduled": N_("scheduled"), "cancelled": N_("cancelled"), "done": N_("done")}
+
+
+def _form(box: QGroupBox, fields: tuple[tuple[str, str], ...]) -> tuple[dict[str, QLabel], dict[str, QLabel]]:
+    form = QFormLayout(box)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+    titles, values = {}, {}
+    for key, _label in fields:
+        titles[key] = QLabel(box)
+        values[key] = QLabel(box)
+        values[key].setObjectName(f"detail_{key}")
+        values[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(titles[key], values[key])
+    return titles, values
+
+
+def _tree(parent: QWidget, name: str, columns: int) -> QTreeWidget:
+    tree = QTreeWidget(parent)
+    tree.setObjectName(name)
+    tree.setColumnCount(columns)
+    tree.setRootIsDecorated(False)
+    tree.setMinimumHeight(90)
+    tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    tree.header().setStretchLastSection(True)
+    return tree
+
+
+class CaseDetailScreen(QWidget):
+    back_requested = Signal()
+    start_visit = Signal(str)   # case id
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseDetail")
+        self._ctx = ctx
+        self._lang = ctx.language
+        self.view: CaseView | None = None
+        self.case_id: str | None = None
+        self.visit_in_progress = False  # a live visit of this case is open in the app
+        self.row: Any = None            # the case list's row of this case
+        self.decision_view: Any = None  # fieldapp.ui.visit.decision_view.DecisionView, made on first use
+
+        self.back_button = QPushButton(self)
+        self.back_button.setObjectName("backButton")
+        self.back_button.clicked.connect(self.back_requested)
+        self.title = QLabel(self)
+        self.title.setObjectName("caseTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel(self)
+        self.subtitle.setObjectName("caseSubtitle")
+        self.start_button = QPushButton(self)
+        self.start_button.setObjectName("startVisit")
+        self.start_button.setMinimumHeight(44)
+        self.start_button.setMinimumWidth(200)
+        bold = self.start_button.font()
+        bold.setBold(True)
+        bold.setPointSizeF(bold.pointSizeF() * 1.1)
+        self.start_button.setFont(bold)
+        self.start_button.clicked.connect(self._start)
+        self.start_reason = QLabel(self)
+        self.start_reason.setObjectName("startReason")
+        self.start_reason.setWordWrap(True)
+        self.task_banner = QLabel(self)
+        self.task_banner.setObjectName("taskBanner")
+        self.task_banner.setWordWrap(True)
+        self.task_banner.setStyleSheet(f"QLabel {{ border: 2px solid {COLOURS[ComplianceState.WARNING]};"
+                                       " border-radius: 6px; padding: 8px; background: #fff8e1; }")
+
+        content = QWidget(self)
+        self.customer_box = QGroupBox(content)
+        self.customer_titles, self.customer_values = _form(self.customer_box, CUSTOMER_FIELDS)
+        self.debt_box = QGroupBox(content)
+        self.debt_titles, self.debt_values = _form(self.debt_box, DEBT_FIELDS)
+        self.appointment_box = QGroupBox(content)
+        self.appointment_titles, self.appointment_values = _form(self.appointment_box, APPOINTMENT_FIELDS)
+        self.notices_box = QGroupBox(content)
+        self.notices = _tree(self.notices_box, "noticeList", 3)
+        QVBoxLayout(self.notices_box).addWidget(self.notices)
+        self.visits_box = QGroupBox(content)
+        self.visits = _tree(self.visits_box, "visitHistory", 4)
+        self.local_work = QLabel(self.visits_box)
+        self.local_work.setObjectName("localWork")
+        self.local_work.setWordWrap(True)
+        visits_layout = QVBoxLayout(self.visits_box)
+        visits_layout.addWidget(self.visits)
+        visits_layout.addWidget(self.local_work)
+        self.decision_box = QGroupBox(content)
+        self.decision_layout = QVBoxLayout(self.decision_box)
+
+        grid = QGridLayout(content)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.customer_box, 0, 0)
+        grid.addWidget(self.debt_box, 0, 1)
+        grid.addWidget(self.appointment_box, 1, 0)
+        grid.addWidget(self.notices_box, 1, 1)
+        grid.addWidget(self.decision_box, 2, 0, 1, 2)
+        grid.addWidget(self.visits_box, 3, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(4, 1)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("detailScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+
+        head = QHBoxLayout()
+        head.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        names = QVBoxLayout()
+        names.addWidget(self.title)
+        names.addWidget(self.subtitle)
+        head.addLayout(names, 1)
+        head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.start_reason)
+        layout.addWidget(self.task_banner)
+        layout.addWidget(scroll, 1)
+        self._lang.changed.connect(self.retranslate)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ public
+    def open_case(self, case_id: str, row: Any = None) -> None:
+        """Load `case_id` from the store (database worker) and show it; `row` is its line in
+        the case list when known (it says whether the case was withdrawn)."""
+        if case_id != self.case_id:
+            self.view = None
+        self.case_id = case_id
+        self.row = row
+        self.retranslate()
+        self.reload()
+
+    def reload(self) -> None:
+        if self.case_id is None or self._ctx.service is None:
+            return
+        from fieldapp.ui.case_data import load_case_view
+
+        case_id = self.case_id
+        (self._ctx.tasks.db(load_case_view, self._ctx.service, case_id, self._lang.code, label="load_case")
+         .with_parent(self)
+         .success(lambda view: self._on_loaded(case_id, view))
+         .failure(self._on_failed)
+         .start())
+
+    @property
+    def can_start(self) -> bool:
+        return self.start_button.isEnabled()
+
+    # ------------------------------------------------------------------ internals
+    def _on_loaded(self, case_id: str, view: CaseView) -> None:
+        if case_id == self.case_id:
+            self.view = view
+            self.retranslate()
+
+    def _on_failed(self, exc: Exception) -> None:
+        from fieldapp.ui.errors import describe
+
+        self.view = None
+        self.retranslate()
+        self.start_reason.setText(describe(exc, self._lang).message)
+        self.start_reason.show()
+
+    def _start(self) -> None:
+        if self.case_id is not None and self.can_start:
+            emit(self.start_visit, self.case_id)
+
+    def _ensure_decision_view(self) -> Any:
+        if self.decision_view is None:
+            from fieldapp.ui.visit.decision_view import DecisionView
+
+            self.decision_view = DecisionView(self._lang, self.decision_box)
+            self.decision_layout.addWidget(self.decision_view)
+        return self.decision_view
+
+    def retranslate(self, *_: object) -> None:
+        tr = self._lang.tr
+        self.back_button.setText(tr("← Back"))
+        self.back_button.setToolTip(tr("Back to the list"))
+        self.customer_box.setTitle(tr("Customer"))
+        self.debt_box.setTitle(tr("Debt"))
+        self.appointment_box.setTitle(tr("Appointment"))
+        self.notices_box.setTitle(tr("Notices sent"))
+        self.visits_box.setTitle(tr("Visits"))
+        self.decision_box.setTitle(tr("Policy check before the visit"))
+        for titles, fields in ((self.customer_titles, CUSTOMER_FIELDS), (self.debt_titles, DEBT_FIELDS),
+                               (self.appointment_titles, APPOINTMENT_FIELDS)):
+            for key, label in fields:
+                titles[key].setText(tr(label))
+        self.notices.setHeaderLabels([tr("Channel"), tr("Sent"), tr("Delivered")])
+        self.visits.setHeaderLabels([tr("When"), tr("Contact made"), tr("Outcome"), tr("Agent")])
+        view = self.view
+        if view is None:
+            self.title.setText(tr("Loading the case…") if self.case_id else "")
+            self.subtitle.setText("")
+            self.start_button.setText(tr("Start visit"))
+            self.start_button.setEnabled(False)
+            self.start_reason.hide()
+            self.task_banner.hide()
+            return
+        self._fill(view)
+
+    def _fill(self, view: CaseView) -> None:
+        tr, rec = self._lang.tr, view.record
+        cust = rec.customer
+        amount = money_text(rec.amount_due, rec.currency)
+        self.title.setText(cust.name)
+        self.subtitle.setText(tr("{reference} · {amount} · {days} days overdue", reference=rec.reference,
+                                 amount=amount, days=rec.days_past_due))
+        flags = [tr(FLAG_LABELS[f]) if f in FLAG_LABELS else str(f) for f in cust.flags]
+        values = {"address": cust.address, "phone": cust.phone or NONE, "id_tail": cust.id_tail or NONE,
+                  "language": cust.language or NONE, "timezone": cust.timezone,
+                  "flags": ", ".join(flags) if flags else tr("none")}
+        for key, value in values.items():
+            self.customer_values[key].setText(value)
+            self.customer_values[key].setToolTip(value if key == "address" else "")
+        self.customer_values["flags"].setStyleSheet(
+            f"color: {COLOURS[ComplianceState.BLOCKED]}; font-weight: bold;" if flags else "")
+        for key, value in {"amount": amount, "days": str(rec.days_past_due), "tier": rec.tier or NONE,
+                           "product": rec.product or NONE, "policy": rec.policy_id}.items():
+            self.debt_values[key].setText(value)
+        appt = rec.appointment
+        if appt is None:
+            self.appointment_values["window"].setText(tr("No appointment"))
+            self.appointment_values["status"].setText(NONE)
+        else:
+            self.appointment_values["window"].setText(
+                tr("{window} (customer's time, {zone})", window=window_text(appt.start, appt.end, cust.timezone),
+                   zone=cust.timezone))
+            self.appointment_values["status"].setText(tr(APPOINTMENT_STATES.get(appt.status, appt.status)))
+
+        self.notices.clear()
+        for n in sorted(rec.notifications, key=lambda n: n.sent_at):
+            channel = str(n.channel)
+            self.notices.addTopLevelItem(QTreeWidgetItem([
+                tr(CHANNELS[channel]) if channel in CHANNELS else channel, time_text(n.sent_at, cust.timezone),
+                time_text(n.delivered_at, cust.timezone) if n.delivered_at else tr("not confirmed")]))
+        if not rec.notifications:
+            self.notices.addTopLevelItem(QTreeWidgetItem([tr("No notice sent"), "", ""]))
+
+        from fieldapp.ui.visit.script_player import outcome_label
+
+        self.visits.clear()
+        for v in sorted(rec.visits, key=lambda v: v.at, reverse=True):
+            self.visits.addTopLevelItem(QTreeWidgetItem([
+                time_text(v.at, cust.timezone), tr("yes") if v.contact_made else tr("no"),
+                outcome_label(v.outcome, tr) if v.outcome else NONE, v.agent or NONE]))
+        if not rec.visits:
+            self.visits.addTopLevelItem(QTreeWidgetItem([tr("No visit yet"), "", "", ""]))
+        local = [tr("Recorded {when}: {state}", when=time_text(o.created_at), state=tr(OUTBOX_STATES[o.state]))
+                 + (f" ({o.reason})" if o.state == "rejected" and o.reason else "")
+                 for o in view.outbox if o.kind == "visit" and o.state in OUTBOX_STATES]
+        self.local_work.setText("\n".join(local))
+        self.local_work.setVisible(bool(local))
+
+        decision_view = self._ensure_decision_view()
+        problems = []
+        if view.verdict.problem is not None:
+            template, params = view.verdict.problem
+            problems = [tr(template, **params)]
+        decision_view.set_decision(view.verdict.decision, problems)
+
+        if view.tasks:
+            task = sorted(view.tasks, key=lambda t: t.created_at)[-1]
+            self.task_banner.setText(tr("{lead} returned your visit on {date}: “{comment}” "
+                                        "Your next visit to this customer corrects it.",
+                                        lead=task.created_by or tr("The team lead"), date=time_text(task.created_at),
+                                        comment=task.comment))
+            self.task_banner.show()
+        else:
+            self.task_banner.hide()
+        self._fill_start(view)
+
+    def _fill_start(self, view: CaseView) -> None:
+        tr = self._lang.tr
+        resume = view.has_draft or self.visit_in_progress
+        self.start_button.setText(tr("Resume visit") if resume else tr("Start visit"))
+        reason, colour = None, COLOURS[ComplianceState.BLOCKED]
+        state = view.verdict.state
+        if getattr(self.row, "withdrawn", None):
+            enabled = False
+            reason = tr("This case is no longer assigned to you; it stays here until your unsent work is sent.")
+        elif resume:
+            enabled = True
+            reason, colour = tr("A visit to this customer was interrupted; it resumes where it stopped."), "#5f6368"
+        elif state is ComplianceState.BLOCKED:
+            enabled = False
+            reason = tr("This visit cannot start: {reasons}",
+                        reasons=" ".join(view.verdict.reasons(self._lang.code, tr)))
+        else:
+            enabled = True
+            if state is ComplianceState.WARNING:
+                reason, colour = tr("Allowed, with warnings the team lead will see."), "#8a6100"
+        if view.unsent and not resume:
+            extra = tr("A visit recorded on this laptop is waiting to be sent.")
+            reason = f"{reason} {extra}" if reason else extra
+            colour = colour if reason != extra else "#5f6368"
+        self.start_button.setEnabled(enabled)
+        self.start_button.setToolTip(reason or tr("Start the guided visit"))
+        self.start_reason.setText(reason or "")
+        self.start_reason.setStyleSheet(f"color: {colour};")
+        self.start_reason.setVisible(bool(reason))

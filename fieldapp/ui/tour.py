@@ -1,0 +1,308 @@
+"""The guided tour: the agent's app driven through a whole day offscreen, a screenshot of
+every screen in each language, and the agreement PDF it produced.
+
+Sign in, Today's route, the case list, a blocked case, a case's full policy decision,
+every step of a visit (pre-check, check-in, conversation, outcome, plan, both
+signatures, agreement), the outbox before and after the sync, the team lead returning
+the visit, and the returned visit as the agent's task. The app runs as it does for an
+agent (real worker threads, the real server and stores given by the caller); the tour
+waits for conditions (the task runner idle, a page shown), never for a fixed time.
+
+Two things are set for the tour: the app's clock (the demo's visits are booked on
+coming days: the clock is put at the appointment so check-in can succeed) and the
+laptop's position (a fixed one near the customer's address).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QDate, QEventLoop, QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from fieldapp.core.timeutil import iso, utcnow, zone
+from fieldapp.ui.app import FieldApp, build_context
+from fieldapp.ui.positioning import FixedPosition
+from fieldapp.ui.settings import SettingsStore
+from fieldapp.ui.widgets.compliance import ComplianceState
+
+TIMEOUT_S = 180.0
+DEMO_ZONE = "Asia/Shanghai"  # where the demo's customers live
+# Preferred answers in the shipped conversation scripts, towards a signed instalment plan.
+PREFERRED = ("answered", "confirmed", "yes_talk", "income_fell", "instalments", "agrees", "yes")
+NOTES = "客户今年一月失业，同意分六期还款。Lost his job in January; agreed six monthly payments."
+LEAD_COMMENT = "请在备注中写明客户的收入来源。Please note the customer's source of income."
+
+
+class TourError(RuntimeError):
+    """A step of the tour did not happen (the message names it)."""
+
+
+class TourClock:
+    """The app's clock during the tour: set to a moment, then running at the real pace."""
+
+    def __init__(self) -> None:
+        self._base = utcnow()
+        self._at = time.monotonic()
+
+    def set(self, moment: dt.datetime) -> None:
+        self._base, self._at = moment, time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self._base + dt.timedelta(seconds=time.monotonic() - self._at)
+
+
+@dataclass
+class Tour:
+    out: Path
+    languages: list[str]
+    server_url: str
+    agent: Any                      # the agent's AgentService (its own store)
+    lead: Any                       # the team lead's AgentService (another store)
+    agent_login: tuple[str, str] = ("agent1", "demo-agent1")
+    lead_login: tuple[str, str] = ("lead1", "demo-lead1")
+    institution: tuple[str, str, str] = ("", "", "")
+    progress: Callable[[str], Any] = lambda _message: None
+    files: list[Path] = field(default_factory=list)
+    shots: int = 0
+
+    # ------------------------------------------------------------------ helpers
+    def wait(self, condition: Callable[[], bool], what: str, timeout: float = TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        app = QApplication.instance()
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TourError(f"timed out waiting for {what}")
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.005)
+
+    def idle(self, what: str) -> None:
+        """Until every background operation has delivered its result."""
+        self.wait(lambda: self.ctx.tasks.pending == 0, what)
+        QApplication.instance().processEvents()
+
+    def click(self, parent: QWidget, name: str) -> None:
+        button = parent.findChild(QAbstractButton, name)
+        if button is None or not button.isVisible() or not button.isEnabled():
+            raise TourError(f"the button {name!r} cannot be pressed")
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    def shot(self, widget: QWidget, name: str) -> None:
+        self.shots += 1
+        number = self.shots
+        first = self.ctx.language.code
+        for code in self.languages:
+            self.ctx.language.set_language(code)
+            QApplication.instance().processEvents()
+            path = self.out / f"{number:02d}_{name}_{code}.png"
+            if not widget.grab().save(str(path)):
+                raise TourError(f"could not write {path}")
+            self.files.append(path)
+        self.ctx.language.set_language(first)
+        QApplication.instance().processEvents()
+        self.progress(f"{number:02d} {name}")
+
+    # ------------------------------------------------------------------ the tour
+    def run(self) -> list[Path]:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.clock = TourClock()
+        self.position = FixedPosition()
+        self.ctx = build_context(self.agent, settings_store=SettingsStore(self.out / ".tour-settings.json"),
+                                 language=self.languages[0], clock=self.clock, position_source=self.position,
+                                 local_zone=zone(DEMO_ZONE))
+        s = self.ctx.settings
+        s.institution_name, s.institution_address, s.institution_registration = self.institution
+        self.app = FieldApp(self.ctx)
+        self.window = self.app.window
+        self.window.sync_after_visit = False  # the outbox is shown before its sync
+        self.window.resize(1280, 800)
+        try:
+            self._sign_in()
+            stop = self._today()
+            self._cases()
+            visit_id = self._visit(stop)
+            self._outbox()
+            self._returned(stop.record.id, visit_id)
+        finally:
+            self.app.shutdown()
+            self.window.close()
+            settings = self.out / ".tour-settings.json"
+            if settings.exists():
+                settings.unlink()
+        return self.files
+
+    def _sign_in(self) -> None:
+        self.app.start(resume=False)
+        self.wait(lambda: self.app.login_dialog is not None and self.app.login_dialog.isVisible(), "the sign-in")
+        dialog = self.app.login_dialog
+        dialog.server.setText(self.server_url)
+        dialog.username.setText(self.agent_login[0])
+        dialog.password.setText(self.agent_login[1])
+        self.shot(dialog, "login")
+        dialog.submit()
+        self.wait(lambda: self.app.signed_in, "signing in")
+        self.wait(lambda: self.window.model.total > 0 and not self.window.syncing, "the first sync")
+        self.idle("the first sync's results")
+
+    def _today(self) -> Any:
+        """Put the clock on the first day with an allowed visit; returns that visit's stop."""
+        rows = self.window.model.rows()
+        tz = zone(DEMO_ZONE)
+        days = sorted({r.appointment_start.astimezone(tz).date() for r in rows if r.appointment_start is not None})
+        for day in days:
+            self.clock.set(dt.datetime.combine(day, dt.time(8, 30), tz).astimezone(dt.timezone.utc))
+            self.window.today.show_day(None)
+            self.idle(f"the route of {day}")
+            plan = self.window.today.plan
+            allowed = [s for s in plan.stops if s.verdict.state is ComplianceState.ALLOWED
+                       and s.record.customer.location is not None]
+            if allowed and len(plan.stops) > 1:
+                self.window.show_screen("today")
+                self.shot(self.window, "today")
+                return allowed[0]
+        raise TourError("no day with an allowed visit in the demo data")
+
+    def _cases(self) -> None:
+        window = self.window
+        window.show_screen("cases")
+        self.shot(window, "cases")
+        blocked = next((r for r in window.model.rows() if r.compliance_allowed is False), None)
+        if blocked is None:
+            raise TourError("no blocked case in the demo data")
+        window.open_case(blocked.id)
+        self.wait(lambda: window.detail.view is not None and window.detail.case_id == blocked.id, "a blocked case")
+        if window.detail.can_start:
+            raise TourError(f"the blocked case {blocked.reference} could be started")
+        self.shot(window, "case_blocked")
+
+    def _visit(self, stop: Any) -> str:
+        window, record = self.window, stop.record
+        window.open_case(record.id)
+        self.wait(lambda: window.detail.view is not None and window.detail.case_id == record.id, "the case")
+        self.shot(window, "case_detail")
+        # At the door, a few minutes after the appointment starts, 30 m from the address.
+        self.clock.set(stop.start + dt.timedelta(minutes=5))
+        home = record.customer.location
+        self.position.fix = (home.lat + 0.00027, home.lon, 12.0)
+        self.click(window.detail, "startVisit")
+        self.wait(lambda: window.visit.flow is not None and window.current_screen() == "visit", "the visit")
+        flow = window.visit.flow
+        self.shot(window, "visit_precheck")
+        self.click(flow, "flowNext")
+        self.wait(lambda: flow.checkin.decision is not None, "the check-in")
+        self.shot(window, "visit_checkin")
+        self.click(flow, "flowNext")
+        self._converse(flow, stop)
+        self.click(flow, "flowNext")
+        flow.pages["outcome"].notes.setPlainText(NOTES)
+        self.shot(window, "visit_outcome")
+        if not flow.state.needs_agreement:
+            raise TourError(f"the conversation ended with {flow.state.runtime.outcome}, not an agreement")
+        self.click(flow, "flowNext")
+        self.wait(lambda: flow.plan_builder.plan() is not None, "a repayment plan")
+        self.shot(window, "visit_plan")
+        for role, offset in (("customer", 0), ("agent", 40)):
+            self.click(flow, "flowNext")
+            pad = flow.sign_page(role).pad
+            self.wait(lambda: pad.isVisible(), f"the {role}'s signature pad")
+            self.shot(window, f"visit_sign_{role}_empty" if role == "customer" else "visit_sign_agent_empty")
+            _sign(pad, offset)
+            self.wait(lambda: role in flow.state.signatures, f"the {role}'s signature")
+            self.shot(window, f"visit_sign_{role}")
+        self.click(flow, "flowNext")
+        self.wait(lambda: flow.state.agreement is not None and flow.preview.page_count() > 0, "the agreement")
+        self.shot(window, "visit_agreement")
+        pdf = self.out / "agreement.pdf"
+        pdf.write_bytes(flow.state.agreement.pdf)
+        self.files.append(pdf)
+        self.click(flow, "flowNext")
+        self.wait(lambda: window.visit.recorded_item is not None, "the visit in the outbox")
+        self.idle("the outbox")
+        return flow.state.visit_id
+
+    def _converse(self, flow: Any, stop: Any) -> None:
+        player = flow.player
+        self.wait(lambda: player.view() is not None, "the conversation")
+        self.shot(self.window, "visit_script")
+        day = stop.start.astimezone(zone(stop.timezone)).date()
+        for _ in range(60):
+            view = player.view()
+            if view is None or view.finished:
+                break
+            if view.type == "say":
+                self.click(player, "sayDone")
+            elif view.type == "ask":
+                ids = [o.id for o in view.options]
+                choice = next((p for p in PREFERRED if p in ids), ids[0])
+                self.click(player, f"option_{choice}")
+            elif view.input.kind == "yes_no":
+                self.click(player, "answerYes")
+            else:
+                kind = view.input.kind
+                if kind == "integer":
+                    player.int_spin.setValue(max(player.int_spin.minimum(), min(6, player.int_spin.maximum())))
+                elif kind == "date":
+                    wanted = day + dt.timedelta(days=14)
+                    player.date_edit.setDate(QDate(wanted.year, wanted.month, wanted.day))
+                else:
+                    player.money_edit.setText(view.input.min or "100")
+                self.click(player, "submitInput")
+            QApplication.instance().processEvents()
+        if not flow.state.runtime or not flow.state.runtime.finished:
+            raise TourError("the conversation did not reach its end")
+        self.shot(self.window, "visit_script_end")
+
+    def _outbox(self) -> None:
+        window = self.window
+        self.wait(lambda: window.current_screen() == "outbox" and window.outbox.model.rowCount() > 0, "the outbox")
+        self.shot(window, "outbox_before_sync")
+        window.start_sync()
+        self.wait(lambda: not window.syncing, "the sync")
+        self.idle("the outbox after the sync")
+        states = {window.outbox.model.row_at(i).state for i in range(window.outbox.model.rowCount())}
+        if states != {"accepted"}:
+            raise TourError(f"after the sync the outbox holds {sorted(states)}, not only accepted items")
+        self.shot(window, "outbox_after_sync")
+
+    def _returned(self, case_id: str, visit_id: str) -> None:
+        """The team lead returns the visit with a comment; the agent gets it as a task."""
+        lead = self.lead
+        lead.login(self.server_url, *self.lead_login)
+        lead.record("review_decision", case_id, {"visit_id": visit_id, "decision": "return",
+                                                 "comment": LEAD_COMMENT, "decided_at": iso(utcnow())})
+        summary = lead.sync()
+        if summary.rejected:
+            raise TourError(f"the lead's decision was rejected: {summary.rejected[0]}")
+        window = self.window
+        window.start_sync()
+        self.wait(lambda: not window.syncing, "the agent's sync")
+        self.idle("the returned visit")
+        window.show_screen("today")
+        self.wait(lambda: window.today.plan is not None and window.today.plan.tasks, "the returned visit on Today")
+        self.shot(window, "today_returned_task")
+        window.open_case(case_id)
+        self.wait(lambda: window.detail.view is not None and window.detail.view.tasks, "the lead's comment")
+        self.shot(window, "case_returned")
+        from fieldapp.ui.screens.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx, window)
+        dialog.show()
+        self.shot(dialog, "settings")
+        dialog.reject()
+
+
+def _sign(pad: QWidget, offset: int) -> None:
+    """Two pen strokes, with the mouse."""
+    strokes = [[(40, 120), (70, 60), (100, 130), (130, 50), (170, 125), (210, 70)],
+               [(230, 110), (270, 90), (320, 115), (380, 80)]]
+    for stroke in strokes:
+        points = [QPoint(x + offset, y) for x, y in stroke]
+        QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+        for point in points[1:]:
+            QTest.mouseMove(pad, point)
+        QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])

@@ -1,0 +1,195 @@
+"""What goes into the desktop bundle, in one place: read by fieldapp.spec at build time,
+by build.py to check the result, and by the tests without building anything.
+
+Kept as a plain module next to the spec (packaging/ is not a Python package, so that it
+never shadows the PyPI `packaging` module).
+
+- Subcommands are imported by name at run time (fieldapp/cli.py), so every desktop module
+  is listed as a hidden import; the server and the commands that need it stay out.
+- Alembic reads the store's migration scripts as files: they ship as source next to the
+  bundled package (fieldapp/store/migrations), where fieldapp.store.db looks for them.
+- Qt: PyInstaller's hooks collect every plugin of the modules in use. Plugins for embedded
+  devices, the virtual keyboard (which drags in QtQuick and QtQml), Qt's own network
+  backends (the app speaks HTTP through httpx) and translations other than en and zh_CN
+  are dropped; QtPdf and QtPositioning (with its position plugins) stay. On Linux the
+  shared libraries that only the dropped files needed go too (`prune_orphans`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable
+
+TOP = Path(__file__).resolve().parent.parent
+
+# Module prefixes that belong to the sync server, not to the agent/lead desktop app.
+SERVER_ONLY = ("fieldapp.server", "fieldapp.commands.server", "fieldapp.commands.demo",
+               "fieldapp.commands.tour")
+
+EXCLUDES = [
+    # the server stack and tools that are never used by the desktop app
+    *SERVER_ONLY, "fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary", "psycopg_pool",
+    "argon2", "pydantic_settings", "tkinter", "_tkinter", "IPython", "pytest", "_pytest",
+    "hypothesis", "numpy", "matplotlib", "pandas", "zxingcpp", "setuptools", "pip",
+    # Pillow codecs no document or signature uses
+    "PIL._avif", "PIL.AvifImagePlugin", "PIL._webp", "PIL.WebPImagePlugin", "PIL.ImageTk",
+    "PIL._imagingtk", "PIL.ImageQt",
+    # Qt modules the app does not use (PySide6-Addons brings them along)
+    "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuick3D",
+    "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
+    "PySide6.Qt3DCore", "PySide6.QtMultimedia", "PySide6.QtCharts", "PySide6.QtDataVisualization",
+    "PySide6.QtGraphs", "PySide6.QtBluetooth", "PySide6.QtDesigner", "PySide6.QtHelp",
+    "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtOpenGLWidgets", "PySide6.QtLocation",
+    "PySide6.QtSensors", "PySide6.QtSerialBus", "PySide6.QtNfc", "PySide6.QtRemoteObjects",
+    "PySide6.QtScxml", "PySide6.QtTextToSpeech", "PySide6.QtSpatialAudio", "PySide6.QtUiTools",
+]
+
+# Qt modules that must be in (the lead opens agreement PDFs; check-in reads the position).
+QT_REQUIRED = ("PySide6.QtWidgets", "PySide6.QtSvg", "PySide6.QtPdf", "PySide6.QtPositioning")
+
+# Qt libraries that only dropped plugins need.
+QT_DROP_LIBS = {"Quick", "Qml", "QmlModels", "QmlMeta", "QmlWorkerScript", "VirtualKeyboard",
+                "VirtualKeyboardQml", "EglFSDeviceIntegration", "EglFsKmsSupport"}
+# plugin folder -> None (drop the folder) or the plugin name fragments to keep in it.
+QT_PLUGINS: dict[str, tuple[str, ...] | None] = {
+    "platforms": ("offscreen", "xcb", "wayland", "windows", "cocoa"),
+    "platforminputcontexts": ("compose", "ibus"),
+    # The GTK3 theme would load the system's GTK next to the bundled cairo/pango: the
+    # desktop portal theme gives native dialogs without mixing two GTK stacks.
+    "platformthemes": ("xdgdesktopportal",),
+    "imageformats": ("svg", "ico", "jpeg", "gif", "pdf", "icns"),
+    "egldeviceintegrations": None,
+    "generic": None,
+    "networkinformation": None,
+    "tls": None,
+}
+QT_LANGUAGES = ("en", "zh_CN")
+
+_QT_LIB = re.compile(r"^(?:lib)?Qt6?(?P<name>[A-Za-z]+)$")
+_TRANSLATION = re.compile(r"^(?P<domain>[a-z_]+?)_(?P<lang>[a-z]{2}(?:_[A-Z]{2})?)\.qm$")
+
+
+def desktop_module(name: str) -> bool:
+    return not any(name == s or name.startswith(s + ".") for s in SERVER_ONLY)
+
+
+def hidden_imports() -> list[str]:
+    """Every desktop fieldapp module (imported by name at run time) and the lazily loaded
+    third-party modules: keyring backends, holiday calendars, reportlab's barcode widgets
+    (imported when a document build resets reportlab's settings), the Qt modules we need."""
+    from PyInstaller.utils.hooks import collect_submodules
+
+    hidden = [m for m in collect_submodules("fieldapp", filter=desktop_module) if desktop_module(m)]
+    hidden += collect_submodules("keyring.backends")
+    hidden += collect_submodules("holidays.countries") + collect_submodules("holidays.financial")
+    hidden += collect_submodules("reportlab.graphics.barcode")
+    hidden += ["holidays.countries", "holidays.financial", *QT_REQUIRED]
+    return sorted(set(hidden))
+
+
+def data_files(top: Path = TOP) -> list[tuple[str, str]]:
+    """(source, destination folder) pairs: resources/, the store's migration scripts (as
+    .py files, no caches), reportlab's data (fonts, metrics), holidays' translations and
+    the package metadata that importlib.metadata reads."""
+    from PyInstaller.utils.hooks import collect_data_files, copy_metadata
+
+    datas = [(str(top / "resources"), "resources")]
+    migrations = top / "fieldapp" / "store" / "migrations"
+    for script in sorted(migrations.rglob("*.py")):
+        if "__pycache__" not in script.parts:
+            datas.append((str(script), str(script.parent.relative_to(top)).replace("\\", "/")))
+    datas += collect_data_files("reportlab")
+    datas += collect_data_files("holidays")
+    datas += copy_metadata("fieldapp")
+    return datas
+
+
+def _parts(dest: str) -> tuple[str, ...]:
+    return PurePosixPath(dest.replace("\\", "/")).parts
+
+
+def qt_library(dest: str) -> str | None:
+    """'PySide6/Qt/lib/libQt6Quick.so.6' -> 'Quick' (also Qt6Quick.dll, QtQuick.framework)."""
+    for part in reversed(_parts(dest)):
+        match = _QT_LIB.match(part.split(".", 1)[0])
+        if match:
+            return match.group("name")
+    return None
+
+
+def keep_qt_file(dest: str) -> bool:
+    """False for a collected file that the desktop app never loads (see module docstring)."""
+    if qt_library(dest) in QT_DROP_LIBS:
+        return False
+    parts = _parts(dest)
+    if not parts or parts[0] != "PySide6":
+        return True
+    name = parts[-1]
+    if "plugins" in parts:
+        i = parts.index("plugins")
+        folder = parts[i + 1] if len(parts) > i + 2 else ""
+        keep = QT_PLUGINS.get(folder, ())
+        if folder in QT_PLUGINS:
+            return keep is not None and any(k in name for k in keep)
+        return True
+    if "translations" in parts and name.endswith(".qm"):
+        match = _TRANSLATION.match(name)
+        return bool(match) and match.group("lang") in QT_LANGUAGES and match.group("domain") != "qt_help"
+    return True
+
+
+def trim(toc: list) -> list:
+    """A PyInstaller TOC (dest, source, kind) without the Qt files we do not ship."""
+    return [entry for entry in toc if keep_qt_file(entry[0])]
+
+
+def elf_needed(path: str) -> list[str]:
+    """The DT_NEEDED names of an ELF file (readelf ships with binutils, which PyInstaller
+    needs on Linux anyway); [] for anything else."""
+    try:
+        out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+
+
+def prune_orphans(kept: list, dropped: Iterable, needed: Callable[[str], list[str]] = elf_needed) -> list:
+    """`kept` without the libraries that only dropped files needed.
+
+    A library goes when a dropped file needs it and no kept file does (checked until
+    nothing changes); one that nothing needs at all was collected on purpose (ctypes,
+    a hook) and stays. Entries are matched by file name, so PyInstaller's symlinks to a
+    library go with it.
+    """
+    def name(entry) -> str:
+        return PurePosixPath(entry[0].replace("\\", "/")).name
+
+    cache: dict[str, list[str]] = {}
+
+    def needs(entry) -> list[str]:
+        if entry[1] not in cache:
+            cache[entry[1]] = needed(entry[1]) if entry[1] else []
+        return cache[entry[1]]
+
+    gone = list(dropped)
+    current = list(kept)
+    while True:
+        wanted = {lib for entry in current for lib in needs(entry)}
+        orphans = {lib for entry in gone for lib in needs(entry)} - wanted
+        removing = [e for e in current if name(e) in orphans]
+        if not removing:
+            return current
+        gone += removing
+        current = [e for e in current if name(e) not in orphans]
+
+
+def trim_binaries(binaries: list) -> list:
+    """Qt trimming, then (on Linux, with readelf) the libraries left without a user."""
+    kept = trim(binaries)
+    if not shutil.which("readelf") or not any(".so" in PurePosixPath(e[0]).name for e in kept):
+        return kept
+    dropped = [e for e in binaries if not keep_qt_file(e[0])]
+    return prune_orphans(kept, dropped)

@@ -1,0 +1,200 @@
+"""The spec, its bundle plan and the build script are sane, checked without building:
+no __init__.py in packaging/, resources and migrations listed, the server left out, the
+Qt trimming keeps what the app loads, and the frozen entry point answers for the server."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parents[2]
+PACKAGING = TOP / "packaging"
+
+
+def _load(name: str, path: Path):
+    if name in sys.modules:
+        return sys.modules[name]
+    sys.path.insert(0, str(PACKAGING))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # the spec file imports it by this name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return _load("fieldapp_bundle", PACKAGING / "fieldapp_bundle.py")
+
+
+@pytest.fixture(scope="module")
+def build():
+    return _load("fieldapp_build_script", PACKAGING / "build.py")
+
+
+def test_packaging_holds_no_python_package_marker():
+    assert list(PACKAGING.rglob("__init__.py")) == []
+
+
+def test_the_server_stays_out_of_the_desktop_bundle(plan):
+    for name in ("fieldapp.server", "fieldapp.commands.server", "fieldapp.commands.demo",
+                 "fastapi", "uvicorn", "psycopg"):
+        assert name in plan.EXCLUDES
+    assert not plan.desktop_module("fieldapp.server.routers.sync")
+    assert not plan.desktop_module("fieldapp.commands.demo")
+    assert plan.desktop_module("fieldapp.commands.selftest")
+    assert plan.desktop_module("fieldapp.serverless")  # a prefix match is not a module match
+    for needed in plan.QT_REQUIRED:
+        assert needed not in plan.EXCLUDES
+
+
+def test_data_files_carry_resources_and_the_store_migrations(plan):
+    datas = plan.data_files(TOP)
+    assert (str(TOP / "resources"), "resources") in datas
+    migrations = [(Path(src), dest) for src, dest in datas if "migrations" in src]
+    assert migrations and all(dest.startswith("fieldapp/store/migrations") for _, dest in migrations)
+    names = {src.name for src, _ in migrations}
+    assert "env.py" in names and any(n.startswith("0001") for n in names)
+    assert not any("__pycache__" in str(src) or "server" in str(src) for src, _ in migrations)
+    dests = {dest for _, dest in datas}
+    assert any(d.startswith("reportlab") for d in dests) and any(d.startswith("holidays") for d in dests)
+    assert any(dest.startswith("fieldapp") and dest.endswith((".dist-info", ".egg-info")) for _, dest in datas)
+
+
+def test_hidden_imports_list_every_lazily_loaded_module(plan):
+    hidden = set(plan.hidden_imports())
+    for name in ("fieldapp.commands.check", "fieldapp.commands.agreement", "fieldapp.commands.selftest",
+                 "fieldapp.commands.gui", "fieldapp.commands.sync", "fieldapp.store.models",
+                 "keyring.backends.SecretService", "keyring.backends.Windows",
+                 "holidays.countries.china", "reportlab.graphics.barcode.code128",
+                 "PySide6.QtPdf", "PySide6.QtPositioning"):
+        assert name in hidden, name
+    assert not [m for m in hidden if m.startswith("fieldapp.server")]
+
+
+@pytest.mark.parametrize("dest,keep", [
+    ("PySide6/Qt/lib/libQt6Gui.so.6", True),
+    ("PySide6/Qt/lib/libQt6Pdf.so.6", True),
+    ("PySide6/Qt/lib/libQt6Positioning.so.6", True),
+    ("PySide6/Qt/lib/libQt6WaylandClient.so.6", True),  # the "d" is not a debug suffix
+    ("PySide6/Qt/lib/libicudata.so.73", True),
+    ("PySide6/Qt/lib/libQt6Quick.so.6", False),
+    ("libQt6Qml.so.6", False),  # PyInstaller's top-level symlink
+    ("PySide6\\Qt6QmlModels.dll", False),
+    ("PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick", False),
+    ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+    ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
+    ("PySide6/Qt/plugins/platforms/libqwayland.so", True),
+    ("PySide6\\plugins\\platforms\\qwindows.dll", True),
+    ("PySide6/Qt/plugins/platforms/libqcocoa.dylib", True),
+    ("PySide6/Qt/plugins/platforms/libqvnc.so", False),
+    ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),
+    ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", True),
+    ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", False),
+    ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+    ("PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so", True),
+    ("PySide6/Qt/plugins/position/libqtposition_nmea.so", True),
+    ("PySide6/Qt/plugins/iconengines/libqsvgicon.so", True),
+    ("PySide6/Qt/plugins/imageformats/libqsvg.so", True),
+    ("PySide6/Qt/plugins/imageformats/libqtiff.so", False),
+    ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),
+    ("PySide6/Qt/translations/qtbase_zh_CN.qm", True),
+    ("PySide6/Qt/translations/qt_en.qm", True),
+    ("PySide6/Qt/translations/qt_de.qm", False),
+    ("PySide6/Qt/translations/qt_help_zh_CN.qm", False),
+    ("PySide6/Qt/translations/qt_he.qm", False),
+    ("resources/policies/cn.toml", True),
+    ("libcrypto.so.3", True),
+])
+def test_qt_trimming(plan, dest, keep):
+    assert plan.keep_qt_file(dest) is keep
+
+
+def test_libraries_only_dropped_plugins_needed_go_with_them(plan):
+    needs = {"gtk3.so": ["libcairo.so.2", "libQt6Gui.so.6"], "libcairo.so.2": ["libpixman-1.so.0"],
+             "gui.so": ["libQt6Gui.so.6", "libpng16.so.16"], "libpixman-1.so.0": [],
+             "libpng16.so.16": [], "libQt6Gui.so.6": ["libpng16.so.16"], "ctypes.so": []}
+    entry = {name: (f"x/{name}", name, "BINARY") for name in needs}
+    kept = [entry[n] for n in ("libcairo.so.2", "libpixman-1.so.0", "gui.so", "libpng16.so.16",
+                               "libQt6Gui.so.6", "ctypes.so")]
+    kept.append(("libcairo.so.2", "x/libcairo.so.2", "SYMLINK"))
+    result = plan.prune_orphans(kept, [entry["gtk3.so"]], needed=lambda src: needs.get(src, []))
+    assert sorted(e[0] for e in result) == ["x/ctypes.so", "x/gui.so", "x/libQt6Gui.so.6", "x/libpng16.so.16"]
+
+
+class _Recorder:
+    """Stands in for PyInstaller's build classes while the spec file is executed."""
+
+    calls: list = []
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        self.binaries = [("PySide6/Qt/lib/libQt6Quick.so.6", "", "BINARY"),
+                         ("PySide6/Qt/lib/libQt6Core.so.6", "", "BINARY")]
+        self.datas = [("PySide6/Qt/translations/qt_fr.qm", "", "DATA"), ("resources", "", "DATA")]
+        self.pure, self.scripts = [], []
+        _Recorder.calls.append((type(self).__name__, self))
+
+
+def test_the_spec_wires_the_plan_into_pyinstaller(plan, monkeypatch):
+    monkeypatch.setattr(plan, "hidden_imports", lambda: ["fieldapp.commands.check"])
+    monkeypatch.setattr(plan, "trim_binaries", plan.trim)  # no readelf on fake entries
+    kinds = {n: type(n, (_Recorder,), {}) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
+    _Recorder.calls = []
+    namespace = {"SPECPATH": str(PACKAGING), "__file__": str(PACKAGING / "fieldapp.spec"), **kinds}
+    exec(compile((PACKAGING / "fieldapp.spec").read_text(), "fieldapp.spec", "exec"), namespace)
+    made = {name: obj for name, obj in _Recorder.calls}
+    analysis = made["Analysis"]
+    assert analysis.args[0] == [str(PACKAGING / "entry.py")]
+    assert ("fieldapp.server" in analysis.kwargs["excludes"]
+            and (str(TOP / "resources"), "resources") in analysis.kwargs["datas"])
+    assert [b[0] for b in analysis.binaries] == ["PySide6/Qt/lib/libQt6Core.so.6"]
+    assert [d[0] for d in analysis.datas] == ["resources"]
+    exe = made["EXE"]
+    assert exe.kwargs["name"] == "fieldapp" and exe.kwargs["console"] is True
+    assert made["COLLECT"].kwargs["name"] == "fieldapp"
+
+
+def test_build_script_helpers(build, tmp_path, monkeypatch):
+    assert build.check_prerequisites() == []  # the dev install has the positioning extra
+    text = build.windows_version_file("1.2.3", tmp_path / "v.txt").read_text()
+    ast.parse(text)  # PyInstaller evaluates it as Python
+    assert "filevers=(1, 2, 3, 0)" in text and "'ProductVersion', '1.2.3'" in text
+    monkeypatch.setenv("FIELDAPP_RESOURCES", str(TOP / "resources"))
+    monkeypatch.setenv("PYTHONPATH", str(TOP))
+    env = build.clean_env(tmp_path)
+    assert "FIELDAPP_RESOURCES" not in env and "PYTHONPATH" not in env
+    assert env["FIELDAPP_HOME"] == str(tmp_path) and env["QT_QPA_PLATFORM"] == "offscreen"
+    assert env["PYTHON_KEYRING_BACKEND"] == "keyring.backends.fail.Keyring"
+    assert build._group(Path("PySide6/Qt/plugins/platforms/libqxcb.so")) == "Qt plugins"
+    assert build._group(Path("cryptography/hazmat/bindings/_rust.abi3.so")) == "cryptography"
+    assert build._group(Path("pillow.libs/libjpeg.so.62")) == "pillow"
+
+
+def test_the_version_comes_from_the_package_metadata(build):
+    from fieldapp import __version__
+
+    assert build.version() == __version__
+
+
+def test_frozen_entry_answers_for_the_server_commands_in_one_line():
+    for command in (["server", "run"], ["-v", "demo"]):
+        done = subprocess.run([sys.executable, str(PACKAGING / "entry.py"), *command],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2
+        assert done.stderr.count("\n") == 1 and "not part of the desktop app" in done.stderr
+    done = subprocess.run([sys.executable, str(PACKAGING / "entry.py"), "--version"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("fieldapp ")
+
+
+def test_windows_installer_ships_the_bundle_and_checks_it(build):
+    iss = (PACKAGING / "windows" / "fieldapp.iss").read_text(encoding="utf-8")
+    assert 'Source: "..\\..\\dist\\fieldapp\\*"' in iss
+    assert "fieldapp-gui.exe" in iss and 'Parameters: "self-test"' in iss
+    assert "ChineseSimplified.isl" in iss

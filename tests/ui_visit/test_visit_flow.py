@@ -1,0 +1,157 @@
+"""The whole guided visit through the widget, as an agent clicks it: pre-visit check,
+check-in, the conversation, outcome and notes, the plan, both signatures and the
+agreement preview, to a VisitRecord whose PDF verifies; a blocked case never starts;
+a draft taken mid-conversation resumes at the same question."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from fieldapp.core.canonical import content_hash
+from fieldapp.documents.verify import verify_pdf
+from fieldapp.protocol.v1 import VisitRecord
+from fieldapp.ui.visit.flow_state import Step
+
+from .visit_drive import TO_AGREEMENT, click, make_flow, next_step, play, sign
+from .visit_helpers import NEAR, make_case, make_setup
+
+
+@pytest.fixture
+def done():
+    return []
+
+
+def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, clock):
+    setup = make_setup(clock=clock)
+    flow = make_flow(qtbot, language, position, done, setup)
+    drafts = []
+    flow.draft_changed.connect(drafts.append)
+    assert flow.stack.currentWidget() is flow.pages[Step.PRECHECK] and flow.next_button.isEnabled()
+
+    with qtbot.waitSignal(flow.checkin.checked_in):
+        assert next_step(qtbot, flow) is Step.CHECKIN
+    assert flow.next_button.isEnabled() and drafts[-1]["step"] == "checkin"
+
+    assert next_step(qtbot, flow) is Step.SCRIPT
+    assert not flow.next_button.isEnabled()          # the conversation comes first
+    play(qtbot, flow.player, TO_AGREEMENT)
+    assert flow.next_button.isEnabled() and drafts[-1]["runtime"]
+
+    assert next_step(qtbot, flow) is Step.OUTCOME
+    notes = flow.pages[Step.OUTCOME].notes
+    qtbot.keyClicks(notes, "Lost job in January; agreed six payments. You'll regret it otherwise.")
+    assert not flow.next_button.isEnabled() and "regret" in flow.pages[Step.OUTCOME].warning.text()
+    flow.pages[Step.OUTCOME].keep.setChecked(True)
+    assert flow.next_button.isEnabled()
+
+    assert next_step(qtbot, flow) is Step.PLAN
+    assert flow.plan_builder.plan().count == 6 and flow.state.plan == flow.plan_builder.plan()
+
+    assert next_step(qtbot, flow) is Step.SIGN_CUSTOMER
+    assert not flow.next_button.isEnabled()          # an empty pad is not a signature
+    sign(qtbot, flow.sign_page("customer").pad)
+    clock.tick(seconds=40)
+    assert flow.next_button.isEnabled()
+    assert next_step(qtbot, flow) is Step.SIGN_AGENT
+    sign(qtbot, flow.sign_page("agent").pad, offset=30)
+
+    assert next_step(qtbot, flow) is Step.PREVIEW
+    assert flow.preview.page_count() >= 1 and flow.state.agreement is not None
+    assert flow.state.agreement_id in flow.preview.page_text(0).replace("\n", "")
+    assert not done
+
+    assert next_step(qtbot, flow) is Step.DONE
+    assert "complete" in flow.done_label.text()
+    (record, files), = done
+    assert isinstance(record, VisitRecord) and record.outcome.value == "agreement_signed"
+    assert drafts[-1]["step"] == "done"
+    assert record.note_warnings == ["threat: you'll regret"]
+    assert record.location == NEAR and record.checkin_decision["allowed"] and record.planning_decision["allowed"]
+    assert record.agent_started_at <= record.checked_in_at <= record.ended_at
+    agreement = record.agreement
+    assert agreement.terms_sha256 == content_hash(agreement.terms)      # what the server checks
+    assert {s.role for s in agreement.signatures} == {"customer", "agent"}
+    assert set(files) == {agreement.pdf_sha256, *(s.sha256 for s in agreement.signatures)}
+    assert all(hashlib.sha256(data).hexdigest() == sha for sha, data in files.items())
+    verdict = verify_pdf(files[agreement.pdf_sha256])
+    assert verdict.intact, verdict.problems
+    assert verdict.agreement_id == agreement.agreement_id and verdict.sha256 == agreement.terms_sha256
+    assert sum(int(r["amount"].replace(".", "")) for r in agreement.terms["schedule"]) == 1_200_000
+    VisitRecord.model_validate(record.model_dump(mode="json"))           # survives the wire
+
+
+def test_a_blocked_case_cannot_start(qtbot, language, position, done):
+    flow = make_flow(qtbot, language, position, done, make_setup(make_case(flags=["cease_contact"])))
+    assert not flow.next_button.isEnabled()
+    assert "cannot start" in flow.blocker.text() and "cannot start" in flow.state.blocker()
+    page = flow.pages[Step.PRECHECK]
+    assert "Blocked" in page.decision_view.summary.text()
+    assert any(word == "Blocked" and "cease" in text.lower() for _, word, text in page.decision_view.row_texts())
+    flow.go_next()                                   # even when called directly
+    assert flow.state.step is Step.PRECHECK and flow.stack.currentWidget() is page
+
+
+def test_a_draft_taken_mid_conversation_resumes_there(qtbot, language, position, done, clock):
+    setup = make_setup(clock=clock)
+    flow = make_flow(qtbot, language, position, done, setup)
+    drafts = []
+    flow.draft_changed.connect(drafts.append)
+    with qtbot.waitSignal(flow.checkin.checked_in):
+        next_step(qtbot, flow)
+    next_step(qtbot, flow)
+    play(qtbot, flow.player, TO_AGREEMENT[:7])
+    saved = drafts[-1]
+    node = flow.state.runtime.current.node
+    flow.close()
+
+    resumed = make_flow(qtbot, language, position, done, make_setup(clock=clock), saved=saved)
+    assert resumed.state.step is Step.SCRIPT and resumed.stack.currentWidget() is resumed.player
+    assert resumed.player.view().node == node == "offers"
+    assert resumed.player.findChild(type(resumed.next_button), "option_instalments").isVisible()
+    play(qtbot, resumed.player, TO_AGREEMENT[7:])
+    assert next_step(qtbot, resumed) is Step.OUTCOME
+    assert resumed.state.visit_id == flow.state.visit_id
+
+
+def test_resuming_at_the_preview_renders_the_agreement_again(qtbot, language, position, done, clock):
+    flow = make_flow(qtbot, language, position, done, make_setup(clock=clock))
+    drafts = []
+    flow.draft_changed.connect(drafts.append)
+    with qtbot.waitSignal(flow.checkin.checked_in):
+        next_step(qtbot, flow)
+    next_step(qtbot, flow)
+    play(qtbot, flow.player, TO_AGREEMENT)
+    for _ in range(3):
+        next_step(qtbot, flow)
+    sign(qtbot, flow.sign_page("customer").pad)
+    next_step(qtbot, flow)
+    sign(qtbot, flow.sign_page("agent").pad)
+    next_step(qtbot, flow)
+    assert drafts[-1]["step"] == "preview" and "pdf" not in str(drafts[-1].keys())
+
+    resumed = make_flow(qtbot, language, position, done, make_setup(clock=clock), saved=drafts[-1])
+    assert resumed.state.step is Step.PREVIEW and resumed.preview.page_count() >= 1
+    next_step(qtbot, resumed)
+    (record, files), = done
+    assert verify_pdf(files[record.agreement.pdf_sha256]).intact
+
+
+def test_going_back_from_the_signature_keeps_the_plan_and_signature(qtbot, language, position, done, clock):
+    flow = make_flow(qtbot, language, position, done, make_setup(clock=clock))
+    with qtbot.waitSignal(flow.checkin.checked_in):
+        next_step(qtbot, flow)
+    next_step(qtbot, flow)
+    play(qtbot, flow.player, TO_AGREEMENT)
+    for _ in range(3):
+        next_step(qtbot, flow)
+    sign(qtbot, flow.sign_page("customer").pad)
+    click(qtbot, flow, "flowBack")
+    assert flow.state.step is Step.PLAN and "customer" in flow.state.signatures
+    next_step(qtbot, flow)
+    assert not flow.sign_page("customer").pad.is_empty() and flow.next_button.isEnabled()
+    click(qtbot, flow, "flowBack")
+    flow.plan_builder.count_spin.setValue(4)        # a different plan: the signature no longer holds
+    next_step(qtbot, flow)
+    assert flow.sign_page("customer").pad.is_empty() and not flow.next_button.isEnabled()
