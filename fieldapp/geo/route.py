@@ -3,7 +3,8 @@
 An agent cannot move an appointment the customer agreed to, so the time windows decide
 the order; distance only decides among visits booked for the same slot (nearest first,
 from where the agent is then), and orders visits that have no appointment, which come
-last (nearest next). Distances are geodesic on the WGS-84 ellipsoid
+last (nearest next). Without a starting point, the day starts at whichever visit of the
+first slot gives the shortest route. Distances are geodesic on the WGS-84 ellipsoid
 (`fieldapp.geo.distance`, geopy's geodesic far away). Pure: no Qt, no I/O.
 
 A stop without a known location keeps its place by time but has no leg distance; the
@@ -92,6 +93,28 @@ def _nearest_first(stops: Sequence[Stop], here: Point | None) -> list[Stop]:
     return ordered
 
 
+def _ordered(groups: Sequence[Sequence[Stop]], here: Point | None) -> list[Stop]:
+    """Slot by slot, nearest first from wherever the agent is by then."""
+    ordered: list[Stop] = []
+    for group in groups:
+        for stop in _nearest_first(group, here):
+            ordered.append(stop)
+            here = stop.location or here
+    return ordered
+
+
+def _legs(ordered: Sequence[Stop], origin: Point | None) -> list[Leg]:
+    legs: list[Leg] = []
+    here = origin
+    for stop in ordered:
+        distance = None
+        if stop.location is not None and here is not None:
+            distance = distance_m(here, stop.location)
+        legs.append(Leg(stop, distance))
+        here = stop.location or here
+    return legs
+
+
 def plan_route(stops: Iterable[Stop], *, origin: Point | None = None) -> Route:
     """Order `stops` into a day's route, starting from `origin` when it is known."""
     stops = list(stops)
@@ -106,22 +129,22 @@ def plan_route(stops: Iterable[Stop], *, origin: Point | None = None) -> Route:
 
     timed = sorted((s for s in stops if s.start is not None), key=lambda s: s.start)  # type: ignore[arg-type, return-value]
     untimed = [s for s in stops if s.start is None]
-    here = origin
-    ordered: list[Stop] = []
-    for _slot, group in groupby(timed, key=lambda s: s.start):
-        for stop in _nearest_first(list(group), here):
-            ordered.append(stop)
-            here = stop.location or here
-    ordered += _nearest_first(untimed, here)
-
-    legs: list[Leg] = []
-    here = origin
-    for stop in ordered:
-        distance = None
-        if stop.location is not None and here is not None:
-            distance = distance_m(here, stop.location)
-        legs.append(Leg(stop, distance))
-        here = stop.location or here
+    groups = [list(group) for _slot, group in groupby(timed, key=lambda s: s.start)] + [untimed]
+    groups = [g for g in groups if g]
+    if origin is not None or not groups:
+        legs = _legs(_ordered(groups, origin), origin)
+    else:
+        # No starting point: try each placed visit of the first slot as the first stop.
+        firsts = sorted((s for s in groups[0] if s.location is not None), key=lambda s: s.id) or [None]
+        candidates = []
+        for first in firsts:
+            if first is None:
+                order = _ordered(groups, None)
+            else:
+                rest = [s for s in groups[0] if s is not first]
+                order = [first] + _ordered([rest, *groups[1:]], first.location)
+            candidates.append(_legs(order, None))
+        legs = min(candidates, key=lambda ls: sum(leg.distance_m or 0.0 for leg in ls))
 
     overlaps = []
     for i, earlier in enumerate(timed):

@@ -34,7 +34,9 @@ def _clock(t: dt.datetime) -> str:
 
 
 def _stamp(t: dt.datetime) -> str:
-    if t.second or t.microsecond:
+    # Moments such as "now" at check-in are shown to the second; fractions are noise here.
+    t = t.replace(microsecond=0)
+    if t.second:
         return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {_clock(t)}"
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 

@@ -118,6 +118,15 @@ class AgentService:
         with self._lock:
             self._token = None
 
+    def probe(self) -> bool:
+        """A light, unauthenticated request (GET /meta): can the server be reached, and does
+        it speak our protocol? Raises the transport's errors (Offline, IncompatibleServer...)."""
+        meta = self.store.meta()
+        if not meta.server_url:
+            raise NotLoggedIn(self.tr("Not logged in: log in to the server first"))
+        self._transport_for(meta.server_url).meta()
+        return True
+
     def account(self) -> tuple[str | None, str | None]:
         meta = self.store.meta()
         return meta.server_url, meta.username

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fieldapp import __version__
 from fieldapp.core.i18n import Translator
@@ -23,12 +23,14 @@ from fieldapp.ui.context import AppContext, ServerClock, SignedInUser
 from fieldapp.ui.errors import describe
 from fieldapp.ui.i18n import N_, Language
 from fieldapp.ui.look import app_icon, register_fonts
-from fieldapp.ui.screens.login import LoginDialog
 from fieldapp.ui.screens.main_window import MainWindow
 from fieldapp.ui.service import AgentServiceLike
 from fieldapp.ui.settings import SettingsStore
 from fieldapp.ui.sync_controller import PROBE_INTERVAL_MS
 from fieldapp.ui.tasks import Op, TaskRunner
+
+if TYPE_CHECKING:
+    from fieldapp.ui.screens.login import LoginDialog
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,34 @@ def follow_language(ctx: AppContext, code: str) -> None:
         ctx.service.tr = Translator.for_language(code)  # type: ignore[attr-defined]
 
 
+class _FirstPaint(QObject):
+    """Calls `then` once, from the event loop, after `widget` first paints (or after
+    `fallback_ms` if it never does: a minimised window, say)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], Any], fallback_ms: int) -> None:
+        super().__init__(widget)
+        self._then: Callable[[], Any] | None = then
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            parent = self.parent()
+            if parent is not None:
+                parent.removeEventFilter(self)
+            then()
+
+
+def after_first_paint(widget: QWidget, then: Callable[[], Any], *, fallback_ms: int = 500) -> None:
+    _FirstPaint(widget, then, fallback_ms)
+
+
 @dataclass
 class Credentials:
     server_url: str
@@ -117,7 +147,9 @@ class FieldApp:
         self.window.show()
         if self.ctx.service is None:
             self.window.sync_status.show_message(lambda: self.ctx.language.tr("Opening your case data…"))
-            self._open(None, lambda: self._begin(credentials, resume))
+            # Opening the store loads the database layer on a worker thread; started before
+            # the window has painted, it would hold the interpreter lock while Qt paints.
+            after_first_paint(self.window, lambda: self._open(None, lambda: self._begin(credentials, resume)))
         else:
             self._begin(credentials, resume)
 
@@ -185,6 +217,8 @@ class FieldApp:
         if self.login_dialog is not None:
             self.login_dialog.raise_()
             return self.login_dialog
+        from fieldapp.ui.screens.login import LoginDialog
+
         dialog = LoginDialog(self.ctx.language, self.ctx.tasks, self.ctx.service, self.ctx.settings,
                              self.window)
         self.login_dialog = dialog

@@ -10,7 +10,6 @@ network failures raised below the service, by their class family.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 from fieldapp.core.errors import BadInput, FieldappError, NotFound

@@ -40,6 +40,7 @@ class SyncController(QObject):
         self._running = False
         self._probing = False
         self._offline: bool | None = None
+        self._again = False             # something was recorded while a sync ran
         self.enabled = True             # False: no automatic sync (signed out)
         self.timer = QTimer(self)
         self.timer.setInterval(probe_interval_ms)
@@ -79,6 +80,14 @@ class SyncController(QObject):
          .start())
         return True
 
+    def again_after(self) -> None:
+        """A sync is running that read the outbox before something new was put in it:
+        sync once more when it succeeds (when it fails, the retries will send it)."""
+        if self._running:
+            self._again = True
+        elif self._offline is False:
+            self.start(automatic=True)
+
     def probe(self) -> None:
         """Is the server back? A light request first when the service offers one."""
         if self._running or self._probing or not self.enabled or self._ctx.service is None:
@@ -115,7 +124,10 @@ class SyncController(QObject):
 
     def _on_over(self) -> None:
         self._running = False
+        again, self._again = self._again and self._offline is False, False
         emit(self.finished)
+        if again:
+            self.start(automatic=True)
 
     def _probe_over(self) -> None:
         self._probing = False

@@ -209,10 +209,10 @@ class Tour:
         for role, offset in (("customer", 0), ("agent", 40)):
             self.click(flow, "flowNext")
             pad = flow.sign_page(role).pad
-            self.wait(lambda: pad.isVisible(), f"the {role}'s signature pad")
-            self.shot(window, f"visit_sign_{role}_empty" if role == "customer" else "visit_sign_agent_empty")
+            self.wait(lambda pad=pad: pad.isVisible(), f"the {role}'s signature pad")
+            self.shot(window, f"visit_sign_{role}_empty")
             _sign(pad, offset)
-            self.wait(lambda: role in flow.state.signatures, f"the {role}'s signature")
+            self.wait(lambda role=role: role in flow.state.signatures, f"the {role}'s signature")
             self.shot(window, f"visit_sign_{role}")
         self.click(flow, "flowNext")
         self.wait(lambda: flow.state.agreement is not None and flow.preview.page_count() > 0, "the agreement")
@@ -229,30 +229,7 @@ class Tour:
         player = flow.player
         self.wait(lambda: player.view() is not None, "the conversation")
         self.shot(self.window, "visit_script")
-        day = stop.start.astimezone(zone(stop.timezone)).date()
-        for _ in range(60):
-            view = player.view()
-            if view is None or view.finished:
-                break
-            if view.type == "say":
-                self.click(player, "sayDone")
-            elif view.type == "ask":
-                ids = [o.id for o in view.options]
-                choice = next((p for p in PREFERRED if p in ids), ids[0])
-                self.click(player, f"option_{choice}")
-            elif view.input.kind == "yes_no":
-                self.click(player, "answerYes")
-            else:
-                kind = view.input.kind
-                if kind == "integer":
-                    player.int_spin.setValue(max(player.int_spin.minimum(), min(6, player.int_spin.maximum())))
-                elif kind == "date":
-                    wanted = day + dt.timedelta(days=14)
-                    player.date_edit.setDate(QDate(wanted.year, wanted.month, wanted.day))
-                else:
-                    player.money_edit.setText(view.input.min or "100")
-                self.click(player, "submitInput")
-            QApplication.instance().processEvents()
+        play_conversation(player, stop.start.astimezone(zone(stop.timezone)).date(), self.click)
         if not flow.state.runtime or not flow.state.runtime.finished:
             raise TourError("the conversation did not reach its end")
         self.shot(self.window, "visit_script_end")
@@ -296,10 +273,55 @@ class Tour:
         dialog.reject()
 
 
+def play_conversation(player: Any, day: dt.date, press: Callable[[QWidget, str], Any], *,
+                      steps: int | None = None) -> int:
+    """Answer the conversation as an agent whose customer agrees to instalments: the
+    preferred options, 6 instalments, the first two weeks after `day`. Stops at the end
+    (or after `steps` answers); returns how many answers were given."""
+    given = 0
+    while steps is None or given < steps:
+        view = player.view()
+        if view is None or view.finished or given >= 60:
+            break
+        if view.type == "say":
+            press(player, "sayDone")
+        elif view.type == "ask":
+            ids = [o.id for o in view.options]
+            press(player, f"option_{next((p for p in PREFERRED if p in ids), ids[0])}")
+        elif view.input.kind == "yes_no":
+            press(player, "answerYes")
+        else:
+            kind = view.input.kind
+            if kind == "integer":
+                player.int_spin.setValue(max(player.int_spin.minimum(), min(6, player.int_spin.maximum())))
+            elif kind == "date":
+                wanted = day + dt.timedelta(days=14)
+                player.date_edit.setDate(QDate(wanted.year, wanted.month, wanted.day))
+            else:
+                player.money_edit.setText(view.input.min or "100")
+            press(player, "submitInput")
+        given += 1
+        QApplication.instance().processEvents()
+    return given
+
+
+def sign(pad: QWidget, offset: int = 0) -> None:
+    """Two pen strokes on a signature pad, with the mouse."""
+    _sign(pad, offset)
+
+
+# Two hands: the customer's and the agent's signatures must not be the same picture.
+HANDS = (
+    [[(40, 120), (70, 60), (100, 130), (130, 50), (170, 125), (210, 70)],
+     [(230, 110), (270, 90), (320, 115), (380, 80)]],
+    [[(50, 80), (90, 130), (120, 70), (150, 120), (200, 60)],
+     [(60, 140), (160, 135), (260, 140)], [(280, 70), (300, 130), (340, 75), (370, 125)]],
+)
+
+
 def _sign(pad: QWidget, offset: int) -> None:
-    """Two pen strokes, with the mouse."""
-    strokes = [[(40, 120), (70, 60), (100, 130), (130, 50), (170, 125), (210, 70)],
-               [(230, 110), (270, 90), (320, 115), (380, 80)]]
+    """Pen strokes with the mouse: one hand for offset 0, another for any other offset."""
+    strokes = HANDS[0] if offset == 0 else HANDS[1]
     for stroke in strokes:
         points = [QPoint(x + offset, y) for x, y in stroke]
         QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])

@@ -128,3 +128,14 @@ def test_bad_stops_are_named(stop, field):
 def test_duplicate_ids_are_refused():
     with pytest.raises(BadInput, match="listed twice"):
         plan_route([Stop("a", GULOU), Stop("a", HEXI)])
+
+
+def test_without_an_origin_the_day_starts_where_the_route_is_shortest():
+    # Three visits in one slot on a line west to east: starting in the middle would mean
+    # going back; the route starts at an end and sweeps across.
+    west, middle, east = (32.05, 118.70), (32.05, 118.78), (32.05, 118.86)
+    stops = [Stop("a-middle", middle, **window(9)), Stop("b-east", east, **window(9)),
+             Stop("c-west", west, **window(9))]
+    route = plan_route(stops)
+    assert ids(route) in (["c-west", "a-middle", "b-east"], ["b-east", "a-middle", "c-west"])
+    assert route.total_m == pytest.approx(geodesic(west, east).meters, rel=1e-3)

@@ -75,6 +75,8 @@ class FakeService:
         self.task_rows: list = []
         self.outbox_rows: list = []
         self.drafts: dict = {}
+        self.records: dict = {}     # case id -> CaseRecord, instead of one made from the row
+        self.requeued: list[str] = []
 
     def _record(self, name: str) -> None:
         self.calls.append((name, threading.current_thread().name))
@@ -115,6 +117,8 @@ class FakeService:
 
     def get_case(self, case_id: str):
         self._record("get_case")
+        if case_id in self.records:
+            return self.records[case_id]
         row = next((r for r in self.local_rows if r.id == case_id), None)
         if row is None:
             raise NotFound(f"Case {case_id} is not on this device")
@@ -136,10 +140,15 @@ class FakeService:
     def clock(self):
         return None, False
 
+    def requeue(self, item_id: str) -> bool:
+        self._record("requeue")
+        self.requeued.append(item_id)
+        return True
 
-def record_for(row: CaseRow):
+
+def record_for(row: CaseRow, location: tuple[float, float] | None = None, **overrides):
     """The wire record of a test row (as the store would hold it)."""
-    from fieldapp.protocol.v1 import AppointmentRecord, CaseRecord, CustomerRecord, NotificationRecord
+    from fieldapp.protocol.v1 import AppointmentRecord, CaseRecord, CustomerRecord, Location, NotificationRecord
 
     appointment, notices = None, []
     if row.appointment_start is not None:
@@ -150,9 +159,11 @@ def record_for(row: CaseRow):
     return CaseRecord(
         id=row.id, external_id=row.id, reference=row.reference, status=row.status,
         customer=CustomerRecord(id=f"c-{row.id}", name=row.customer_name, address=row.address,
-                                timezone="Asia/Shanghai", region="CN", flags=list(row.flags)),
+                                timezone="Asia/Shanghai", region="CN", flags=list(row.flags),
+                                location=Location(lat=location[0], lon=location[1]) if location else None),
         amount_due=str(row.amount), currency=row.currency, days_past_due=row.days_past_due, tier=row.tier,
-        policy_id="cn", appointment=appointment, notifications=notices, updated_at=dt.datetime(2026, 2, 1, tzinfo=UTC))
+        **{"policy_id": "cn", "appointment": appointment, "notifications": notices,
+           "updated_at": dt.datetime(2026, 2, 1, tzinfo=UTC), **overrides})
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ def _tree(parent: QWidget, name: str, columns: int) -> QTreeWidget:
     tree.setColumnCount(columns)
     tree.setRootIsDecorated(False)
     tree.setMinimumHeight(90)
+    tree.setMaximumHeight(150)
     tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     tree.header().setStretchLastSection(True)
     return tree

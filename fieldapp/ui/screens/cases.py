@@ -29,13 +29,14 @@ SEARCH_DELAY_MS = 150  # wait for a pause in typing before searching
 class CasesScreen(QWidget):
     case_activated = Signal(str)
 
-    def __init__(self, language: Language, parent: QWidget | None = None) -> None:
+    def __init__(self, language: Language, parent: QWidget | None = None, *,
+                 model: CaseTableModel | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("casesScreen")
         self._lang = language
         self._sized_columns = False
 
-        self.model = CaseTableModel(language, self)
+        self.model = model or CaseTableModel(language, self)
         self.table = QTableView(self)
         self.table.setObjectName("caseTable")
         self.table.setModel(self.model)
@@ -75,6 +76,9 @@ class CasesScreen(QWidget):
         self.model.counts_changed.connect(self._update_count)
         language.changed.connect(self.retranslate)
         self.retranslate()
+        if self.model.total:  # rows read before this screen was first shown
+            self._sized_columns = True
+            self._size_columns()
 
     def _setup_table(self) -> None:
         table = self.table

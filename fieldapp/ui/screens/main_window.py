@@ -2,15 +2,17 @@
 detail and the visit opened from them, an offline banner, and the sync status.
 
 It wires the screens together and to the sync controller; every store and network call
-goes through the task runner. The screens' own modules say what they show.
+goes through the task runner. The screens' own modules say what they show. Today is built
+with the window; the other screens when first shown (their data models live here from
+the start), so the window is on screen without waiting for screens nobody looks at yet.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,16 +28,20 @@ from PySide6.QtWidgets import (
 from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.context import AppContext, SignedInUser
 from fieldapp.ui.i18n import N_
+from fieldapp.ui.models.case_table import CaseTableModel
+from fieldapp.ui.models.outbox_table import OutboxModel
 from fieldapp.ui.qt_compat import emit
-from fieldapp.ui.screens.case_detail import CaseDetailScreen
-from fieldapp.ui.screens.cases import CasesScreen
-from fieldapp.ui.screens.outbox import OutboxScreen
 from fieldapp.ui.screens.today import TodayScreen
-from fieldapp.ui.screens.visit_screen import VisitScreen
 from fieldapp.ui.sync_controller import PROBE_INTERVAL_MS, SyncController
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 from fieldapp.ui.widgets.sync_status import SyncStatus
+
+if TYPE_CHECKING:
+    from fieldapp.ui.screens.case_detail import CaseDetailScreen
+    from fieldapp.ui.screens.cases import CasesScreen
+    from fieldapp.ui.screens.outbox import OutboxScreen
+    from fieldapp.ui.screens.visit_screen import VisitScreen
 
 SCREENS = {"today": N_("Today"), "cases": N_("Cases"), "outbox": N_("Outbox")}
 SCREEN_TIPS = {"today": N_("The day's visits in route order, and returned visits"),
@@ -90,16 +96,12 @@ class MainWindow(QMainWindow):
         side_panel.setLayout(side)
         side_panel.setFixedWidth(200)
 
-        self.cases = CasesScreen(ctx.language, self)
-        self.today = TodayScreen(ctx, self, rows=self.cases.model.rows)
-        self.outbox = OutboxScreen(ctx, self)
-        self.detail = CaseDetailScreen(ctx, self)
-        self.visit = VisitScreen(ctx, self)
+        self.model = CaseTableModel(ctx.language, self)
+        self.outbox_model = OutboxModel(ctx.language, self)
+        self.today = TodayScreen(ctx, self, rows=self.model.rows)
         self.stack = QStackedWidget(self)
-        self.screens: dict[str, QWidget] = {"today": self.today, "cases": self.cases, "outbox": self.outbox,
-                                            "detail": self.detail, "visit": self.visit}
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
+        self.screens: dict[str, QWidget] = {"today": self.today}
+        self.stack.addWidget(self.today)
 
         self.offline_banner = QFrame(self)
         self.offline_banner.setObjectName("offlineBanner")
@@ -165,14 +167,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
 
     def _connect(self) -> None:
-        for screen in (self.today, self.cases, self.outbox):
-            screen.case_activated.connect(self.open_case)
-        self.detail.back_requested.connect(lambda: self.show_screen(self._return_to))
-        self.detail.start_visit.connect(self.visit_requested)
-        self.visit.leave_requested.connect(self.open_case)
-        self.visit.recorded.connect(self._on_visit_recorded)
-        self.outbox.sync_requested.connect(self.start_sync)
-        self.outbox.changed.connect(self._update_badges)
+        self.today.case_activated.connect(self.open_case)
         self.today.loaded.connect(lambda _plan: self._update_badges())
         sync = self.sync
         sync.started.connect(self._on_sync_started)
@@ -182,11 +177,63 @@ class MainWindow(QMainWindow):
         sync.finished.connect(self._on_sync_over)
         sync.offline_changed.connect(self._on_offline_changed)
 
-    # ------------------------------------------------------------------ the cases screen's parts
-    @property
-    def model(self):  # noqa: ANN201 - CaseTableModel
-        return self.cases.model
+    # ------------------------------------------------------------------ screens, built when first needed
+    def _screen(self, key: str) -> Any:
+        screen = self.screens.get(key)
+        if screen is not None:
+            return screen
+        ctx = self._ctx
+        if key == "cases":
+            from fieldapp.ui.screens.cases import CasesScreen
 
+            screen = CasesScreen(ctx.language, self, model=self.model)
+            screen.case_activated.connect(self.open_case)
+        elif key == "outbox":
+            from fieldapp.ui.screens.outbox import OutboxScreen
+
+            screen = OutboxScreen(ctx, self, model=self.outbox_model)
+            screen.case_activated.connect(self.open_case)
+            screen.sync_requested.connect(self.start_sync)
+            screen.changed.connect(self._update_badges)
+            screen.set_syncing(self.sync.running)
+        elif key == "detail":
+            from fieldapp.ui.screens.case_detail import CaseDetailScreen
+
+            screen = CaseDetailScreen(ctx, self)
+            screen.back_requested.connect(lambda: self.show_screen(self._return_to))
+            screen.start_visit.connect(self.visit_requested)
+        elif key == "visit":
+            from fieldapp.ui.screens.visit_screen import VisitScreen
+
+            screen = VisitScreen(ctx, self)
+            screen.leave_requested.connect(self.open_case)
+            screen.recorded.connect(self._on_visit_recorded)
+        else:
+            raise KeyError(key)
+        self.screens[key] = screen
+        self.stack.addWidget(screen)
+        return screen
+
+    @property
+    def cases(self) -> "CasesScreen":
+        return self._screen("cases")
+
+    @property
+    def outbox(self) -> "OutboxScreen":
+        return self._screen("outbox")
+
+    @property
+    def detail(self) -> "CaseDetailScreen":
+        return self._screen("detail")
+
+    @property
+    def visit(self) -> "VisitScreen":
+        return self._screen("visit")
+
+    def built(self, key: str) -> bool:
+        return key in self.screens
+
+    # ------------------------------------------------------------------ the cases screen's parts
     @property
     def table(self):  # noqa: ANN201 - QTableView
         return self.cases.table
@@ -204,27 +251,29 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ navigation
     def current_screen(self) -> str:
-        for key, screen in self.screens.items():
+        for key, screen in list(self.screens.items()):
             if screen is self.stack.currentWidget():
                 return key
         return "today"
 
     def show_screen(self, key: str) -> None:
-        if key == "visit" and self.visit.flow is None:
+        if key == "visit" and (not self.built("visit") or self.visit.flow is None):
             key = "today"
         if key in SCREENS:
             self._return_to = key
-        self.stack.setCurrentWidget(self.screens[key])
+        self.stack.setCurrentWidget(self._screen(key))
         self.sidebar.select(key if key in SCREENS else self._return_to)
         if key == "cases":
             self.cases.search.setFocus()
 
     def open_case(self, case_id: str) -> None:
         """The case detail of `case_id`; Back returns to the screen it was opened from."""
-        self.detail.visit_in_progress = self.visit.active and self.visit.case_id == case_id
-        self.detail.open_case(case_id, self.cases.model.find(case_id))
+        visit = self.screens.get("visit")
+        self.detail.visit_in_progress = visit is not None and visit.active and visit.case_id == case_id
+        self.detail.open_case(case_id, self.model.find(case_id))
         self.show_screen("detail")
-        self.cases.select_case(case_id)
+        if self.built("cases"):
+            self.cases.select_case(case_id)
         emit(self.case_activated, case_id)
 
     def show_visit(self) -> None:
@@ -250,38 +299,54 @@ class MainWindow(QMainWindow):
          .failure(self.sync_status.failed)
          .start())
 
+    def reload_outbox(self, *, select: str | None = None) -> None:
+        """Read the outbox (database worker) for its screen and the sidebar's badge."""
+        if self.built("outbox"):
+            self.outbox.reload(select=select)
+        elif self._ctx.service is not None:
+            (self._ctx.tasks.db(self._ctx.service.outbox, label="outbox")
+             .with_parent(self)
+             .success(lambda rows: (self.outbox_model.set_rows(rows), self._update_badges()))
+             .start())
+
     def refresh_all(self) -> None:
         self.reload_cases()
-        self.outbox.reload()
+        self.reload_outbox()
         if self.current_screen() == "detail":
             self.detail.reload()
 
     def clear(self) -> None:
         """Forget what is shown (signed out)."""
-        self.cases.set_rows([])
-        self.outbox.set_rows([])
+        self.model.set_rows([])
+        self.outbox_model.set_rows([])
         self.today.clear()
-        self.visit.close_flow()
+        if self.built("visit"):
+            self.visit.close_flow()
+        self._update_badges()
         self.show_screen("today")
 
     def _on_cases(self, rows: Any) -> None:
-        self.cases.set_rows(rows)
+        if self.built("cases"):
+            self.cases.set_rows(rows)  # keeps the selected case selected
+        else:
+            self.model.set_rows(rows)
         self.today.reload()
 
     def _update_badges(self) -> None:
         tasks = len(self.today.plan.tasks) if self.today.plan is not None else 0
         self.sidebar.set_badge("today", tasks, "#f9a825")
-        rejected, unsent = self.outbox.rejected_count(), self.outbox.unsent_count()
+        counts = self.outbox_model.counts()
+        rejected, unsent = counts["rejected"], counts["waiting"] + counts["sending"]
         self.sidebar.set_badge("outbox", rejected or unsent, "#c62828" if rejected else "#5f6368")
         self.sidebar.viewport().update()
         self._retranslate_sidebar()
 
     def _on_visit_recorded(self, case_id: str, item_id: str) -> None:
         self.reload_cases()
-        self.outbox.reload(select=item_id)
         self.show_screen("outbox")
-        if self.sync.offline is False and self.sync_after_visit:
-            self.start_sync()
+        self.outbox.reload(select=item_id)
+        if self.sync_after_visit or self.sync.running:
+            self.sync.again_after()
 
     # ------------------------------------------------------------------ sync
     @property
@@ -293,7 +358,8 @@ class MainWindow(QMainWindow):
 
     def _on_sync_started(self, _automatic: bool) -> None:
         self.sync_button.setEnabled(False)
-        self.outbox.set_syncing(True)
+        if self.built("outbox"):
+            self.outbox.set_syncing(True)
         self.sync_status.started()
 
     def _on_synced(self, summary: Any) -> None:
@@ -314,13 +380,14 @@ class MainWindow(QMainWindow):
         if problem.kind == "revoked":
             self.refresh_all()  # the service has wiped the store: show that it is empty
         else:
-            self.outbox.reload()  # items may have changed state before the failure
+            self.reload_outbox()  # items may have changed state before the failure
         if problem.needs_login:
             emit(self.login_required)
 
     def _on_sync_over(self) -> None:
         self.sync_button.setEnabled(True)
-        self.outbox.set_syncing(False)
+        if self.built("outbox"):
+            self.outbox.set_syncing(False)
 
     def _on_offline_changed(self, offline: bool) -> None:
         self.offline_banner.setVisible(offline)

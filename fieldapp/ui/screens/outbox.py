@@ -31,12 +31,13 @@ class OutboxScreen(QWidget):
     case_activated = Signal(str)
     changed = Signal()  # the outbox was read again (counts for the sidebar badge)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
+                 model: OutboxModel | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("outboxScreen")
         self._ctx = ctx
         self._lang = ctx.language
-        self.model = OutboxModel(ctx.language, self)
+        self.model = model or OutboxModel(ctx.language, self)
 
         self.title = QLabel(self)
         self.title.setObjectName("outboxTitle")

@@ -47,7 +47,7 @@ class SettingsDialog(QDialog):
         self.titles = [QLabel(self) for _ in range(6)]
         form = QFormLayout()
         for title, field in zip(self.titles, (self.language_combo, self.server, self.account, self.institution_name,
-                                              self.institution_address, self.institution_registration)):
+                                              self.institution_address, self.institution_registration), strict=True):
             form.addRow(title, field)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel, self)
@@ -66,7 +66,7 @@ class SettingsDialog(QDialog):
         self.note.setText(tr(self._note) if self._note else "")
         self.note.setVisible(bool(self._note))
         for title, text in zip(self.titles, (tr("Language"), tr("Server"), tr("User"), tr("Creditor's name"),
-                                             tr("Creditor's address"), tr("Registration number"))):
+                                             tr("Creditor's address"), tr("Registration number")), strict=True):
             title.setText(text)
         self.institution_name.setPlaceholderText(tr("As printed on repayment agreements"))
         self.institution_address.setPlaceholderText(tr("Optional"))

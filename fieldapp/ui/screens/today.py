@@ -220,7 +220,9 @@ class TodayScreen(QWidget):
             state = stop.verdict.state
             reasons = stop.verdict.reasons(self._lang.code, tr)
             record = stop.record
-            if stop.visited:
+            if getattr(stop.row, "open_tasks", 0):
+                reasons = [tr("Visit returned: see the lead's comment below.")] + reasons
+            elif stop.visited:
                 reasons = [tr("Visit recorded.")] + reasons
             item = QTreeWidgetItem([
                 f"{number} ✓" if stop.visited else str(number),

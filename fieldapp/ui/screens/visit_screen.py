@@ -134,7 +134,8 @@ class VisitScreen(QWidget):
     def _saved(self) -> None:
         if self.recorded_item is None and self._pending is None:
             self._saved_at = self._ctx.clock()
-            self._status = (N_("Saved on this laptop at {time}."), {"time": time_text(self._saved_at)[-5:]}, MUTED)
+            when = self._saved_at.astimezone(self._ctx.local_zone).strftime("%H:%M")
+            self._status = (N_("Saved on this laptop at {time}."), {"time": when}, MUTED)
             self.retranslate()
 
     def _on_done(self, record: Any, files: dict[str, bytes]) -> None:
