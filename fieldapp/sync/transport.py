@@ -154,7 +154,8 @@ class Transport:
 
     def _send(self, method: str, path: str, *, token: str | None = None, content: bytes | None = None,
               content_type: str | None = None, params: dict | None = None) -> httpx.Response:
-        headers = {}
+        # Rejection reasons come back in the agent's language (the server ships en, zh_CN).
+        headers = {"Accept-Language": self.tr.language.replace("_", "-")}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if content_type:

@@ -132,6 +132,7 @@ class FieldApp:
         self.opened_service: AgentServiceLike | None = None  # opened here: closed by the caller
         self.window = MainWindow(ctx, probe_interval_ms=probe_interval_ms)
         self.login_dialog: LoginDialog | None = None
+        self.lead_window = None  # LeadWindow, made when a team lead signs in
         self.signed_in = False
         ctx.tasks.set_unhandled_handler(self._on_unhandled)
         self.window.sign_out_requested.connect(self.sign_out)
@@ -286,6 +287,10 @@ class FieldApp:
             self.ctx.save_settings()
         except OSError:
             pass
+        role = result.get("role") if isinstance(result, dict) else getattr(result, "role", None)
+        if role == "lead":
+            self._show_lead_window(sync=sync)
+            return
         self.window.set_user(self.ctx.user.display_name)
         self.window.sync.enabled = True
         clock = self.ctx.clock
@@ -296,11 +301,30 @@ class FieldApp:
         if sync:
             self.window.start_sync()
 
+    def _show_lead_window(self, *, sync: bool) -> None:
+        """Team leads work in their own window: the review queue, evidence and figures."""
+        from fieldapp.sync.lead_service import LeadService
+        from fieldapp.ui.lead.window import LeadWindow
+
+        if self.lead_window is None:
+            self.lead_window = LeadWindow(self.ctx, LeadService(self.ctx.service))
+            self.lead_window.sign_out_requested.connect(self.sign_out)
+            self.lead_window.login_required.connect(lambda: self.ask_login(quit_on_cancel=False))
+        self.window.hide()
+        self.lead_window.set_user(self.ctx.user.display_name)
+        self.lead_window.show()
+        self.lead_window.refresh()
+        if sync:
+            self.lead_window.start_sync()
+
     def _on_login_failed(self, exc: Exception) -> None:
         dialog = self.ask_login(quit_on_cancel=True)
         dialog.show_error(lambda: describe(exc, self.ctx.language).message)
 
     def _after_sign_out(self) -> None:
+        if self.lead_window is not None:
+            self.lead_window.hide()
+            self.window.show()
         self.signed_in = False
         self.ctx.user = SignedInUser()
         self.window.set_user("")

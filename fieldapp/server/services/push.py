@@ -42,6 +42,7 @@ from fieldapp.server.models import (
 )
 from fieldapp.server.services.access import leads_team_of
 from fieldapp.server.services.changes import case_changed
+from fieldapp.server.services.review import conflict_values
 
 log = logging.getLogger(__name__)
 
@@ -200,13 +201,16 @@ def _review_decision(session: Session, user: User, item: OutboxItem, case: Case 
         raise _Rejected("invalid", "payload.visit_id names no visit of this case.")
     if not leads_team_of(user, visit.agent):
         raise _Rejected("invalid", "Only the lead of the visit's team decides its review.")
-    review = visit.review
+    # Locked and re-read: two leads deciding at once are serialised here, and the second
+    # compares its expected state with the first one's decision, not with a stale copy.
+    review = session.scalar(select(Review).where(Review.visit_id == visit.id).with_for_update(of=Review)
+                            .execution_options(populate_existing=True))
     if review is None:
         review = Review(visit_id=visit.id, state="pending", comment="")
         session.add(review)
     if rec.expected_state is not None and rec.expected_state.value != review.state:
-        raise _Rejected("conflict", "The review is now {state}, not {expected}.",
-                        state=review.state, expected=rec.expected_state.value)
+        raise _Rejected("conflict", "{who} already decided this visit ({state}) at {when}.",
+                        **conflict_values(review))
     if rec.decision == "return" and not rec.comment.strip():
         raise _Rejected("invalid", "payload.comment: a returned visit needs a comment for the agent.")
     review.state = DECISION_STATES[rec.decision]

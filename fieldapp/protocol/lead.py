@@ -1,0 +1,192 @@
+"""Wire types of the team lead's endpoints (API version 1), shared by client and server.
+
+Same conventions as `fieldapp.protocol.v1`: unknown fields refused, timestamps with an
+offset, money as decimal strings with their currency. Decisions themselves travel as
+outbox items of kind `review_decision` through `POST /api/v1/sync/push`.
+
+Endpoints (team leads; administrators may read every team; agents get 403 `forbidden`)
+- GET /api/v1/lead/pull?cursor=N&limit=K              -> LeadPullResponse
+- GET /api/v1/lead/visits/{visit_id}                    -> LeadVisitResponse
+- GET /api/v1/lead/figures?from=D&to=D[&tz=Z][&team=T][&format=csv] -> FiguresResponse (or CSV)
+
+Pull: every change to a case of the team carries a sequence number; a page gives, per
+case, the full current set of the team's visits on it as review items, so applying a
+change replaces what the laptop held for that case. The client applies a page and its
+cursor in one transaction, exactly as for the agent's cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any, Callable, Literal
+
+from pydantic import AwareDatetime, Field
+
+from fieldapp.core.enums import ReviewState
+from fieldapp.core.outcomes import Outcome
+from fieldapp.protocol.v1 import MoneyStr, VisitRecord, Wire
+
+ExceptionKind = Literal["location_missing", "outside_geofence", "warnings", "abusive_phrases"]
+EXCEPTION_KINDS: tuple[ExceptionKind, ...] = ("location_missing", "outside_geofence", "warnings",
+                                              "abusive_phrases")
+MAX_FIGURES_DAYS = 400
+GEOFENCE_FAR = "geofence.distance.far"
+
+
+def exceptions_of(record: dict[str, Any]) -> list[ExceptionKind]:
+    """The compliance exceptions a lead filters on, read from a visit record (JSON form).
+
+    location_missing: no check-in location; outside_geofence: the check-in decision found
+    the agent beyond the limit; warnings: any warning-level rule failed (planning or
+    check-in); abusive_phrases: the agent kept notes the phrase check flagged.
+    """
+    found: list[ExceptionKind] = []
+    if record.get("location") is None:
+        found.append("location_missing")
+    results = [r for key in ("planning_decision", "checkin_decision")
+               for r in ((record.get(key) or {}).get("results") or []) if isinstance(r, dict)]
+    if any(r.get("code") == GEOFENCE_FAR and not r.get("passed") for r in results):
+        found.append("outside_geofence")
+    if any(not r.get("passed") and r.get("severity") == "warn" for r in results):
+        found.append("warnings")
+    if record.get("note_warnings"):
+        found.append("abusive_phrases")
+    return found
+
+
+class PersonRef(Wire):
+    username: str
+    display_name: str
+
+
+class ReviewInfo(Wire):
+    state: ReviewState
+    comment: str = ""
+    decided_by: PersonRef | None = None
+    decided_at: AwareDatetime | None = None
+
+
+class ReviewEvent(Wire):
+    """One line of the visit's audit trail: received, then each decision (who, when)."""
+
+    action: Literal["received", "approved", "returned", "escalated", "pending"]
+    by: str | None = None
+    at: AwareDatetime
+
+
+class ReviewCase(Wire):
+    id: str
+    reference: str
+    customer_name: str
+    address: str
+    timezone: str
+    amount_due: MoneyStr
+    currency: str = Field(min_length=3, max_length=3)
+    policy_id: str
+
+
+class ReviewItem(Wire):
+    """One visit as the lead reviews it: the agent's record (the evidence) and its review."""
+
+    visit_id: str
+    case: ReviewCase
+    agent: PersonRef
+    visit: VisitRecord
+    review: ReviewInfo
+    exceptions: list[ExceptionKind] = []
+    superseded_by: str | None = None  # a later visit that corrects this one
+    received_at: AwareDatetime
+    history: list[ReviewEvent] = []
+
+
+class LeadChange(Wire):
+    seq: int
+    case_id: str
+    items: list[ReviewItem]  # every team visit of the case, as it is now
+
+
+class LeadPullResponse(Wire):
+    changes: list[LeadChange]
+    next_cursor: int
+    has_more: bool
+    server_time: AwareDatetime
+
+
+class LeadVisitResponse(Wire):
+    item: ReviewItem
+    server_time: AwareDatetime
+
+
+class AgentFigures(Wire):
+    """One agent's figures over the period (the team's total uses agent=None).
+
+    Rates are not sent: they are counts divided, done where they are shown.
+    """
+
+    agent: PersonRef | None = None
+    visits: int = 0
+    contacts: int = 0
+    promises: int = 0
+    promises_due: int = 0      # promises whose due date has passed (only those can be kept)
+    promises_kept: int = 0
+    promised_amounts: dict[str, MoneyStr] = {}   # currency -> sum
+    agreements: int = 0
+    agreement_amounts: dict[str, MoneyStr] = {}  # currency -> sum
+    visits_with_exceptions: int = 0
+    exceptions: dict[ExceptionKind, int] = {}
+    outcomes: dict[Outcome, int] = {}
+
+
+class FiguresResponse(Wire):
+    team: str | None
+    date_from: dt.date
+    date_to: dt.date
+    timezone: str
+    agents: list[AgentFigures]
+    total: AgentFigures
+    server_time: AwareDatetime
+
+
+def ratio_text(part: int, whole: int) -> str:
+    """'62.5%' (one decimal, exact Decimal arithmetic); '—' when there is nothing to divide."""
+    if whole <= 0:
+        return "—"
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.1'))}%"
+
+
+def amounts_text(amounts: dict[str, str]) -> str:
+    return "; ".join(f"{value} {currency}" for currency, value in sorted(amounts.items())) or "0"
+
+
+CSV_COLUMNS = ("Agent", "Name", "Visits", "Contacts", "Contact rate", "Promises to pay",
+               "Promises due", "Promises kept", "Kept rate", "Promised amount", "Agreements signed",
+               "Agreement amount", "Visits with exceptions", "Location missing", "Outside geofence",
+               "Warnings", "Abusive-phrase warnings")
+TOTAL_LABEL = "Team total"
+
+
+def _cell(text: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def figures_csv(figures: FiguresResponse, tr: Callable[[str], str] = lambda s: s) -> str:
+    """The figures as CSV text: a header, one row per agent, the team's total last."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([tr(c) for c in CSV_COLUMNS])
+    for row in [*figures.agents, figures.total]:
+        who = row.agent
+        writer.writerow([
+            _cell(who.username) if who else tr(TOTAL_LABEL), _cell(who.display_name) if who else "",
+            row.visits, row.contacts, ratio_text(row.contacts, row.visits), row.promises,
+            row.promises_due, row.promises_kept, ratio_text(row.promises_kept, row.promises_due),
+            amounts_text(row.promised_amounts), row.agreements, amounts_text(row.agreement_amounts),
+            row.visits_with_exceptions, *(row.exceptions.get(k, 0) for k in EXCEPTION_KINDS)])
+    return out.getvalue()
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]

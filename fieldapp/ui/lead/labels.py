@@ -1,0 +1,44 @@
+"""Words the lead screens show for codes (review states, decisions, exception kinds,
+outcomes), and the colours that go with them (never the only signal: a word goes too)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from fieldapp.core.outcomes import Outcome
+from fieldapp.documents.visit_report import OUTCOME_LABELS
+from fieldapp.ui.i18n import N_
+
+STATES = {"pending": N_("To review"), "approved": N_("Approved"), "returned": N_("Returned to the agent"),
+          "escalated": N_("Escalated")}
+STATE_COLOURS = {"pending": "#5f6368", "approved": "#2e7d32", "returned": "#8a6100", "escalated": "#c62828"}
+DECISIONS = {"approve": N_("Approve"), "return": N_("Return to the agent"), "escalate": N_("Escalate")}
+EXCEPTIONS = {"location_missing": N_("No location"), "outside_geofence": N_("Outside the geofence"),
+              "warnings": N_("Policy warnings"), "abusive_phrases": N_("Abusive-phrase warning")}
+PENDING = {"waiting": N_("Your decision “{decision}” waits to be sent."),
+           "sending": N_("Your decision “{decision}” is being sent."),
+           "rejected": N_("Your decision “{decision}” was refused: {reason}")}
+
+
+def outcome_label(code: str | None, tr: Callable[..., str]) -> str:
+    try:
+        return tr(OUTCOME_LABELS[Outcome(code)])
+    except (ValueError, KeyError):
+        return code or ""
+
+
+def state_label(state: str, tr: Callable[..., str]) -> str:
+    return tr(STATES[state]) if state in STATES else state
+
+
+LIST_SEPARATOR = N_(", ")
+
+
+def exception_labels(kinds: tuple[str, ...] | list[str], tr: Callable[..., str]) -> str:
+    return tr(LIST_SEPARATOR).join(tr(EXCEPTIONS[k]) if k in EXCEPTIONS else k for k in kinds)
+
+
+def pending_text(decision: str | None, state: str | None, reason: str | None, tr: Callable[..., str]) -> str:
+    if not decision or state not in PENDING:
+        return ""
+    return tr(PENDING[state], decision=tr(DECISIONS.get(decision, decision)), reason=reason or "")
