@@ -96,7 +96,15 @@ def data_files(top: Path = TOP) -> list[tuple[str, str]]:
     the package metadata that importlib.metadata reads."""
     from PyInstaller.utils.hooks import collect_data_files, copy_metadata
 
-    datas = [(str(top / "resources"), "resources")]
+    datas = []
+    for entry in sorted((top / "resources").iterdir()):
+        if entry.is_dir():
+            for path in sorted(entry.rglob("*")):
+                # README screenshots are documentation, not something the app reads.
+                if path.is_file() and "screenshots" not in path.relative_to(top / "resources").parts:
+                    datas.append((str(path), str(path.parent.relative_to(top)).replace("\\", "/")))
+        else:
+            datas.append((str(entry), "resources"))
     migrations = top / "fieldapp" / "store" / "migrations"
     for script in sorted(migrations.rglob("*.py")):
         if "__pycache__" not in script.parts:

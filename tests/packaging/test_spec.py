@@ -55,7 +55,14 @@ def test_the_server_stays_out_of_the_desktop_bundle(plan):
 
 def test_data_files_carry_resources_and_the_store_migrations(plan):
     datas = plan.data_files(TOP)
-    assert (str(TOP / "resources"), "resources") in datas
+    shipped = {Path(src) for src, dest in datas if dest.startswith("resources")}
+    for folder in ("policies", "scripts", "fonts", "translations", "icons"):
+        wanted = {p for p in (TOP / "resources" / folder).rglob("*") if p.is_file()}
+        assert wanted and wanted <= shipped, folder
+    assert TOP / "resources" / "demo" / "terms_example.json" in shipped
+    assert not any("screenshots" in p.parts for p in shipped)  # README pictures stay out
+    assert all(dest == str(Path(src).parent.relative_to(TOP)).replace("\\", "/")
+               for src, dest in datas if dest.startswith("resources"))
     migrations = [(Path(src), dest) for src, dest in datas if "migrations" in src]
     assert migrations and all(dest.startswith("fieldapp/store/migrations") for _, dest in migrations)
     names = {src.name for src, _ in migrations}
@@ -152,7 +159,8 @@ def test_the_spec_wires_the_plan_into_pyinstaller(plan, monkeypatch):
     analysis = made["Analysis"]
     assert analysis.args[0] == [str(PACKAGING / "entry.py")]
     assert ("fieldapp.server" in analysis.kwargs["excludes"]
-            and (str(TOP / "resources"), "resources") in analysis.kwargs["datas"])
+            and (str(TOP / "resources" / "policies" / "cn.toml"), "resources/policies")
+            in analysis.kwargs["datas"])
     assert [b[0] for b in analysis.binaries] == ["PySide6/Qt/lib/libQt6Core.so.6"]
     assert [d[0] for d in analysis.datas] == ["resources"]
     exe = made["EXE"]
