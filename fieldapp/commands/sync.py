@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", required=True, help="server address, e.g. https://sync.example.com")
     parser.add_argument("--user", required=True, help="user name on the server")
     parser.add_argument("--store", help="client store file (default: the user data folder)")
-    parser.add_argument("--page-size", type=int, default=500, help="cases per pulled page (1-1000)")
+    parser.add_argument("--page-size", type=int, default=1000, help="cases per pulled page (1-1000)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 

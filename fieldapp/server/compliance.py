@@ -36,7 +36,8 @@ def _summary(decision: dict[str, Any]) -> str:
 
 
 class Assessor:
-    """Evaluates cases under their policies; loaded policies are kept for one batch."""
+    """Evaluates cases under their policies; loaded policies are kept for one batch (one
+    request), so a policy file edited meanwhile is seen by the next batch."""
 
     def __init__(self) -> None:
         self._engine = _engine()
@@ -46,14 +47,39 @@ class Assessor:
     def available(self) -> bool:
         return self._engine is not None
 
+    def _policy(self, policy_id: str) -> Any:
+        """The loaded policy; a policy that failed to load fails again without a new try."""
+        policy = self._policies.get(policy_id)
+        if policy is None:
+            try:
+                policy = self._engine[0](policy_id)  # type: ignore[index]
+            except FieldappError as exc:
+                policy = exc
+            self._policies[policy_id] = policy
+        if isinstance(policy, FieldappError):
+            raise policy
+        return policy
+
+    def policy_key(self, policy_id: str) -> str:
+        """What a planning check under `policy_id` depends on besides the case: the policy's
+        id and version ("-" without the engine, "!" when the policy cannot be loaded).
+
+        The planning check has no `now`: for one case and one key its result never changes,
+        so a stored result stays valid until the case changes or this key does."""
+        if self._engine is None:
+            return "-"
+        try:
+            policy = self._policy(policy_id)
+        except FieldappError:
+            return f"{policy_id}!"
+        return f"{policy.id}@{policy.version}"
+
     def assess(self, record: CaseRecord, now: dt.datetime | None = None) -> ComplianceRecord | None:
         if self._engine is None:
             return None
-        load_policy, evaluate, context_from_case = self._engine
+        _load, evaluate, context_from_case = self._engine
         try:
-            policy = self._policies.get(record.policy_id)
-            if policy is None:
-                policy = self._policies[record.policy_id] = load_policy(record.policy_id)
+            policy = self._policy(record.policy_id)
             decision = evaluate(context_from_case(record, now=now), policy).to_json()
         except FieldappError as exc:
             return ComplianceRecord(allowed=False, policy_id=record.policy_id, policy_version="",
@@ -63,7 +89,16 @@ class Assessor:
         return ComplianceRecord(allowed=bool(decision.get("allowed")),
                                 policy_id=str(info.get("id", record.policy_id)),
                                 policy_version=str(info.get("version", "")),
-                                summary=_summary(decision), decision=decision)
+                                summary=_summary(decision), decision=_compact(decision))
+
+
+def _compact(decision: dict[str, Any]) -> dict[str, Any]:
+    """What the laptop needs of the server's planning check: the verdict and the rules that
+    did not pass. The passed rules are left out: they made up most of every pulled case, and
+    the app re-evaluates the full decision itself with the same engine when it shows a case."""
+    compact = {key: decision[key] for key in ("allowed", "check", "policy", "summary") if key in decision}
+    compact["results"] = [r for r in decision.get("results", []) if isinstance(r, dict) and not r.get("passed", True)]
+    return compact
 
 
 def assess(record: CaseRecord, now: dt.datetime | None = None) -> ComplianceRecord | None:

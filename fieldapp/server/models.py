@@ -141,6 +141,11 @@ class Case(Base):
     source_hash: Mapped[str | None] = mapped_column(String(64))  # of the last imported row
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The case as its agent's laptop receives it (CaseRecord JSON, planning check included),
+    # rewritten in the transaction of every change, so a pull sends it as it is. The stamp
+    # names the format and policy version it was built with; a pull rebuilds any other.
+    document: Mapped[str | None] = mapped_column(Text, deferred=True)
+    document_stamp: Mapped[str | None] = mapped_column(String(200))
 
     customer: Mapped[Customer] = relationship(lazy="joined")
     agent: Mapped[User | None] = relationship(lazy="joined")

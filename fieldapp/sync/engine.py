@@ -72,10 +72,11 @@ def _noop(phase: str, done: int, total: int | None) -> None:
 
 
 class _GcPause:
-    """Validating a page builds ~10^5 containers that all survive; the cyclic collector
-    would rescan them again and again (it tripled the parse time of a 1,000-case page).
-    The collector is paused for the parse only; concurrent users are counted, and it is
-    turned back on only if it was on before."""
+    """Validating a page builds ~10^5 containers that all survive until the page is written;
+    the cyclic collector would rescan them again and again (it tripled the parse time of a
+    1,000-case page and doubled the time to write it). The collector is paused while one
+    page is parsed and written; concurrent users are counted, and it is turned back on only
+    if it was on before."""
 
     _lock = threading.Lock()
     _users = 0
@@ -96,7 +97,7 @@ class _GcPause:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, transport: Transport, token: str, *, page_size: int = 500,
+    def __init__(self, store: Store, transport: Transport, token: str, *, page_size: int = 1000,
                  push_batch: int = 100, translator: Translator | None = None):
         self.store = store
         self.transport = transport
@@ -199,9 +200,10 @@ class SyncEngine:
 
     # ------------------------------------------------------------------ pull
     def pull(self, summary: SyncSummary, progress: Progress) -> None:
-        """Pull pages until the server has no more. The next page is fetched while the
-        current one is checked and written, so the server's work and the local work
-        overlap; each page and its cursor still commit together, in order."""
+        """Pull pages until the server has no more. The next page is fetched and parsed on
+        a worker thread while the current one is checked and written (SQLite and the socket
+        release the GIL), so the server's work, the wire and the local work overlap; each
+        page and its cursor still commit together, in order."""
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-pull")
         try:
             self._pull_pages(summary, progress, pool)
@@ -210,14 +212,14 @@ class SyncEngine:
 
     def _pull_pages(self, summary: SyncSummary, progress: Progress, pool: ThreadPoolExecutor) -> None:
         def fetch(at: int) -> Future:
-            return pool.submit(self.transport.fetch_pull, self.token, at, self.page_size)
+            return pool.submit(self._fetch_page, at)
 
         cursor = self.store.meta().cursor
         pending: Future | None = fetch(cursor)
         applied, restarted = 0, False
         while pending is not None:
             try:
-                answer = pending.result()
+                page = pending.result()
             except RequestRefused as exc:
                 if exc.status != 409 or cursor == 0 or restarted:
                     raise
@@ -230,16 +232,15 @@ class SyncEngine:
                 cursor, restarted, pending = 0, True, fetch(0)
                 continue
             with _GcPause():
-                page = self.transport.parse(answer, PullResponse)
-            self._check_page(page, cursor)
-            pending = fetch(page.next_cursor) if page.has_more else None
-            if not page.changes and page.next_cursor == cursor:
-                break  # nothing new: no write at all
-            with self.store.write() as s:
-                current = s.get(Meta, 1).cursor  # type: ignore[union-attr]
-                if current == cursor:
-                    result = case_repo.apply_changes(s, self.store.cipher, page.changes)
-                    self.store.update_meta(s, cursor=page.next_cursor)
+                self._check_page(page, cursor)
+                pending = fetch(page.next_cursor) if page.has_more else None
+                if not page.changes and page.next_cursor == cursor:
+                    break  # nothing new: no write at all
+                with self.store.write() as s:
+                    current = s.get(Meta, 1).cursor  # type: ignore[union-attr]
+                    if current == cursor:
+                        result = case_repo.apply_changes(s, self.store.cipher, page.changes)
+                        self.store.update_meta(s, cursor=page.next_cursor)
             if current != cursor:  # another process synced this store meanwhile: follow it
                 log.info("cursor moved from %d to %d by another sync; continuing from there", cursor, current)
                 if pending is not None:
@@ -255,6 +256,11 @@ class SyncEngine:
             applied += len(page.changes)
             progress("pull", applied, None)
             cursor = page.next_cursor
+
+    def _fetch_page(self, cursor: int) -> PullResponse:
+        answer = self.transport.fetch_pull(self.token, cursor, self.page_size)
+        with _GcPause():
+            return self.transport.parse(answer, PullResponse)
 
     def _check_page(self, page: PullResponse, cursor: int) -> None:
         def bad(problem: str) -> ProtocolError:

@@ -37,7 +37,7 @@ SESSION_SERVICE = "fieldapp-session"
 class AgentService:
     def __init__(self, store: Store | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
-                 page_size: int = 500, push_batch: int = 100, retry: RetryPolicy | None = None,
+                 page_size: int = 1000, push_batch: int = 100, retry: RetryPolicy | None = None,
                  timeout_s: float = 30.0):
         self.store = store or Store(store_path, passphrase=passphrase)
         self.tr = translator or Translator()

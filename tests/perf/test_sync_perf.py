@@ -31,6 +31,7 @@ from fieldapp.server import admin
 from fieldapp.server.db import make_engine, session_factory, upgrade
 from fieldapp.server.models import Appointment, Case, Customer, Notification
 from fieldapp.server.services.changes import emit
+from fieldapp.server.services.records import refresh_documents
 from fieldapp.sync.service import AgentService
 
 N = 5000
@@ -70,6 +71,7 @@ def _seed(url: str) -> None:
             s.execute(insert(model), rows)
         for row in cases:
             emit(s, agent.id, row["id"], "upsert")
+        refresh_documents(s, [row["id"] for row in cases])  # as an import leaves them
     engine.dispose()
 
 

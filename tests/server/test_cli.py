@@ -26,7 +26,7 @@ def test_init_creates_the_default_sqlite_file(_isolated_dirs, capsys):
     path = _isolated_dirs / "server.db"
     assert path.exists() and str(path) in capsys.readouterr().out
     engine = make_engine(f"sqlite:///{path}")
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002_case_document"
     engine.dispose()
     assert main(["server", "init"]) == 0  # upgrading again is harmless
 

@@ -63,6 +63,21 @@ def _kill_after_lines(proc: subprocess.Popen, lines: int) -> str:
     return last
 
 
+def _kill_in_phase(proc: subprocess.Popen, phase: str, extra: int) -> str:
+    """SIGKILL the client `extra` progress lines after it starts `phase` (or when it ends)."""
+    last, seen = "", -1
+    while seen < extra:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        last = line.split()[0]
+        if last == phase or seen >= 0:
+            seen += 1
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    return last
+
+
 def test_sigkill_during_pull_and_push_loses_and_doubles_nothing(server, tmp_path):
     rng = random.Random(20260302)
     agent = "crash-agent"
@@ -92,7 +107,9 @@ def test_sigkill_during_pull_and_push_loses_and_doubles_nothing(server, tmp_path
                         admin.close_case(s, case.external_id)
             moving += add_cases(s, agent, 10, prefix=f"R{n}-")
         proc = _client(store, server.url, agent, cases_file, 4, env, use_cli=n % 4 == 3)
-        if n % 2 == 0:
+        if n % 4 == 0:  # a pull is quick: aim at it explicitly, at a random page
+            phase = _kill_in_phase(proc, "pull", rng.randint(0, 3))
+        elif n % 2 == 0:
             phase = _kill_after_lines(proc, rng.randint(1, 14))
         else:
             time.sleep(rng.uniform(0.3, 1.4))

@@ -2,7 +2,8 @@
 
 Idempotent: a row whose fingerprint equals the case's `source_hash` changes nothing. A
 changed row updates the case and its customer, appointment and notifications, and produces
-one change for its agent (plus a tombstone for a former agent when the agent changed).
+one change for its agent (plus a tombstone for a former agent when the agent changed, and
+a change for each other case of the customer when the customer's details changed).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def upsert_case(session: Session, row: CaseRow, agents: dict[str, User],
     now = utcnow()
     ref = row.customer_ref or f"case:{row.external_id}"
     customer = session.scalar(select(Customer).where(Customer.external_ref == ref))
+    before = None if customer is None else _customer_facts(customer)
     if customer is None:
         customer = Customer(external_ref=ref)
         session.add(customer)
@@ -79,6 +81,11 @@ def upsert_case(session: Session, row: CaseRow, agents: dict[str, User],
     customer.flags = sorted(set(row.flags))
     customer.updated_at = now
     session.flush()
+    # Other cases of this customer carry the customer too (in their documents and on
+    # their agents' laptops): when the customer changed, they change as well.
+    siblings = [] if before is None or before == _customer_facts(customer) else list(session.scalars(
+        select(Case).where(Case.customer_id == customer.id, Case.external_id != row.external_id,
+                           Case.status == "open").order_by(Case.id)))
 
     created = case is None
     if case is None:
@@ -104,9 +111,17 @@ def upsert_case(session: Session, row: CaseRow, agents: dict[str, User],
     if former is not None and former != case.assigned_agent_id:
         case_unassigned(session, case, former)
     case_changed(session, case)
+    for sibling in siblings:
+        session.expire(sibling, ["customer"])
+        case_changed(session, sibling)
     audit.record(session, "case.imported" if created else "case.updated", "case", case.id, actor_id,
                  agent_id=case.assigned_agent_id)
     return ("created" if created else "updated"), case
+
+
+def _customer_facts(customer: Customer) -> tuple:
+    return (customer.name, customer.phone, customer.id_tail, customer.address, customer.lat, customer.lon,
+            customer.timezone, customer.region, customer.language, list(customer.flags or []))
 
 
 def _sync_appointment(session: Session, case: Case, row: CaseRow, created: bool) -> None:

@@ -4,6 +4,8 @@ Each (recipient agent, case) pair keeps only its latest change, under a fresh se
 number: an upsert always carries the case as it is *now*, so older rows add nothing.
 Numbers come from one counter row updated inside the writing transaction; its row lock
 makes numbers follow commit order, so a reader never sees seq N+1 before seq N commits.
+Writers that change a case call `case_changed`, which also rewrites the case's document;
+`emit` alone only numbers a change (a pull builds a missing document on the fly).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.server.models import Case, ChangeRow, Counter
+from fieldapp.server.services.records import refresh_documents
 
 SEQ = "change_seq"
 
@@ -36,11 +39,14 @@ def emit(session: Session, recipient_id: str, case_id: str, op: str, reason: str
 
 
 def case_changed(session: Session, case: Case) -> None:
-    """Tell the case's agent: an upsert while open, a tombstone once closed."""
+    """Tell the case's agent: an upsert while open, a tombstone once closed. The case's
+    ready-to-send document is rewritten first, in the same transaction, so a pull never
+    sends a change without the state it announces."""
     case.updated_at = utcnow()
+    session.flush()
+    refresh_documents(session, [case.id])
     if case.assigned_agent_id is None:
         return
-    session.flush()
     if case.status == "open":
         emit(session, case.assigned_agent_id, case.id, "upsert")
     else:

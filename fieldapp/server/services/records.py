@@ -1,4 +1,9 @@
-"""Case rows -> `CaseRecord`, the case as an agent's laptop receives it."""
+"""Case rows -> `CaseRecord`, the case as an agent's laptop receives it.
+
+Each open case also keeps that record ready to send (`cases.document`, JSON with the
+planning check), rewritten whenever the case changes: a pull then copies documents
+instead of building thousands of records and checks per request.
+"""
 
 from __future__ import annotations
 
@@ -22,15 +27,22 @@ from fieldapp.server.compliance import Assessor
 from fieldapp.server.models import Appointment, Case, Review, Visit
 
 
-def load_cases(session: Session, case_ids: Iterable[str]) -> dict[str, Case]:
+# Bumped whenever case_record() changes what it writes: older documents are then rebuilt.
+DOCUMENT_FORMAT = 1
+
+
+def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False) -> dict[str, Case]:
+    """Cases with everything a record needs. `fresh` re-reads objects the session already
+    holds (their collections may predate rows added in this transaction)."""
     ids = list(dict.fromkeys(case_ids))
     if not ids:
         return {}
-    rows = session.scalars(
-        select(Case).where(Case.id.in_(ids)).options(
-            selectinload(Case.appointments), selectinload(Case.notifications),
-            selectinload(Case.visits).selectinload(Visit.review).joinedload(Review.decider))
-    ).unique().all()
+    stmt = select(Case).where(Case.id.in_(ids)).options(
+        selectinload(Case.appointments), selectinload(Case.notifications),
+        selectinload(Case.visits).selectinload(Visit.review).joinedload(Review.decider))
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    rows = session.scalars(stmt).unique().all()
     return {c.id: c for c in rows}
 
 
@@ -81,3 +93,30 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
     if assessor is not None:
         record.compliance = assessor.assess(record)
     return record
+
+
+def document_stamp(policy_id: str, assessor: Assessor) -> str:
+    return f"{DOCUMENT_FORMAT}|{assessor.policy_key(policy_id)}"
+
+
+def case_document(case: Case, assessor: Assessor) -> tuple[str, str]:
+    """(document, stamp) of a case: its CaseRecord as wire JSON, and what it was built with."""
+    return case_record(case, assessor).model_dump_json(), document_stamp(case.policy_id, assessor)
+
+
+def refresh_documents(session: Session, case_ids: Iterable[str], assessor: Assessor | None = None) -> int:
+    """Rewrite the documents of these cases from the database as it is in this transaction
+    (open cases get one, closed cases lose theirs). Call after the case's rows are flushed.
+    Also the way to fill documents in bulk, e.g. after an upgrade. Returns how many."""
+    assessor = assessor or Assessor()
+    ids = list(dict.fromkeys(case_ids))
+    done = 0
+    for i in range(0, len(ids), 500):
+        for case in load_cases(session, ids[i:i + 500], fresh=True).values():
+            if case.status == "open":
+                case.document, case.document_stamp = case_document(case, assessor)
+            else:
+                case.document, case.document_stamp = None, None
+            done += 1
+    session.flush()
+    return done

@@ -1,41 +1,86 @@
-"""Pull: the recipient's change log after a cursor, one page at a time."""
+"""Pull: the recipient's change log after a cursor, one page at a time.
+
+A page is written straight as JSON bytes: change rows joined to the cases' stored
+documents (see records.py), spliced into the `PullResponse` envelope. Nothing is parsed
+or re-validated on the way; a document that is missing or was built under another
+format or policy version is rebuilt here (and stored with the case's next change).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.v1 import Change, PullResponse
+from fieldapp.protocol.v1 import PullResponse
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.errors import ApiError
-from fieldapp.server.models import ChangeRow, User
+from fieldapp.server.models import Case, ChangeRow, User
 from fieldapp.server.services.changes import last_seq
-from fieldapp.server.services.records import case_record, load_cases
+from fieldapp.server.services.records import case_record, document_stamp, load_cases
+
+_TIME = TypeAdapter(AwareDatetime)
 
 
-def pull(session: Session, user: User, cursor: int, limit: int) -> PullResponse:
-    if cursor > last_seq(session):
+def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
+    """The page after `cursor` as the JSON of a `PullResponse`."""
+    last = last_seq(session)
+    if cursor > last:
         raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log "
-                                   f"({last_seq(session)}); the server was reset: pull again from 0")
-    rows = session.scalars(
-        select(ChangeRow).where(ChangeRow.recipient_id == user.id, ChangeRow.seq > cursor)
+                                   f"({last}); the server was reset: pull again from 0")
+    rows = session.execute(
+        select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason, Case.status,
+               Case.assigned_agent_id, Case.policy_id, Case.document_stamp, Case.document)
+        .outerjoin(Case, Case.id == ChangeRow.case_id)
+        .where(ChangeRow.recipient_id == user.id, ChangeRow.seq > cursor)
         .order_by(ChangeRow.seq).limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    cases = load_cases(session, (r.case_id for r in rows if r.op == "upsert"))
-    assessor = Assessor()
-    changes: list[Change] = []
-    for row in rows:
-        case = cases.get(row.case_id)
-        if row.op == "upsert" and case is not None and case.assigned_agent_id == user.id \
-                and case.status == "open":
-            changes.append(Change(seq=row.seq, op="upsert", case_id=row.case_id,
-                                  case=case_record(case, assessor)))
+    documents = _documents(session, user, rows)
+    parts = []
+    for seq, op, case_id, reason, status, _agent, _policy, _stamp, _doc in rows:
+        head = f'{{"seq":{int(seq)},"op":'
+        document = documents.get(case_id) if op == "upsert" else None
+        if document is not None:
+            parts.append(f'{head}"upsert","case_id":{json.dumps(case_id)},"case":{document},"reason":null}}')
         else:
-            reason = row.reason if row.op == "tombstone" else (
-                "closed" if case is not None and case.status != "open" else "unassigned")
-            changes.append(Change(seq=row.seq, op="tombstone", case_id=row.case_id, reason=reason))
+            if op != "tombstone":
+                reason = "closed" if status is not None and status != "open" else "unassigned"
+            parts.append(f'{head}"tombstone","case_id":{json.dumps(case_id)},"case":null,'
+                         f'"reason":{json.dumps(reason)}}}')
     next_cursor = rows[-1].seq if rows else cursor
-    return PullResponse(changes=changes, next_cursor=next_cursor, has_more=has_more,
-                        server_time=utcnow())
+    server_time = _TIME.dump_json(utcnow()).decode("ascii")
+    return (f'{{"changes":[{",".join(parts)}],"next_cursor":{int(next_cursor)},'
+            f'"has_more":{"true" if has_more else "false"},"server_time":{server_time}}}').encode("utf-8")
+
+
+def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, str]:
+    """case id -> document, for the upserts this user may still receive."""
+    assessor = Assessor()
+    stamps: dict[str, str] = {}
+    documents: dict[str, str] = {}
+    stale: list[str] = []
+    for _seq, op, case_id, _reason, status, agent, policy_id, stamp, document in rows:
+        if op != "upsert" or status != "open" or agent != user.id:
+            continue
+        current = stamps.get(policy_id)
+        if current is None:
+            current = stamps[policy_id] = document_stamp(policy_id, assessor)
+        if document is not None and stamp == current:
+            documents[case_id] = document
+        else:
+            stale.append(case_id)
+    for i in range(0, len(stale), 500):
+        for case in load_cases(session, stale[i:i + 500]).values():
+            documents[case.id] = case_record(case, assessor).model_dump_json()
+    return documents
+
+
+def pull(session: Session, user: User, cursor: int, limit: int) -> PullResponse:
+    """The same page, validated into its protocol type (for callers in-process)."""
+    return PullResponse.model_validate_json(pull_page(session, user, cursor, limit))
