@@ -28,7 +28,7 @@ from fieldapp.server.models import Appointment, Case, Review, Visit
 
 
 # Bumped whenever case_record() changes what it writes: older documents are then rebuilt.
-DOCUMENT_FORMAT = 1
+DOCUMENT_FORMAT = 2  # 2: the planning decision carries only the rules that did not pass
 
 
 def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False) -> dict[str, Case]:
