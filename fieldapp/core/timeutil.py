@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones  # noqa: F401
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fieldapp.core.errors import BadInput
 

@@ -11,16 +11,13 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QDate, QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +29,7 @@ from fieldapp.ui.lead.labels import EXCEPTIONS, STATES, outcome_label
 from fieldapp.ui.lead.queue_model import VISIT_ID_ROLE, Column, ReviewQueueModel
 from fieldapp.ui.lead.service import LeadServiceLike
 from fieldapp.ui.qt_compat import emit
+from fieldapp.ui.widgets.tables import row_table
 
 ANY = N_("Any")
 ANY_EXCEPTION = N_("Any exception")
@@ -90,17 +88,8 @@ class QueueScreen(QWidget):
         self.open_button.clicked.connect(self._open_selected)
         self._labels = {name: QLabel(self) for name in ("agent", "outcome", "exception", "state", "from", "to")}
 
-        self.table = QTableView(self)
-        self.table.setObjectName("queueTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = row_table(self, self.model, "queueTable", stretch_column=Column.EXCEPTIONS)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(Column.EXCEPTIONS, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.open_button.setEnabled(self.table.selectionModel().hasSelection()))

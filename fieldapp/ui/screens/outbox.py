@@ -11,12 +11,9 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +21,7 @@ from PySide6.QtWidgets import (
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.models.outbox_table import ITEM_ID_ROLE, OutboxColumn, OutboxModel, details
 from fieldapp.ui.qt_compat import emit
+from fieldapp.ui.widgets.tables import row_table
 
 
 class OutboxScreen(QWidget):
@@ -55,17 +53,8 @@ class OutboxScreen(QWidget):
         self.requeue_button.setEnabled(False)
         self.requeue_button.clicked.connect(self.requeue_selected)
 
-        self.table = QTableView(self)
-        self.table.setObjectName("outboxTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = row_table(self, self.model, "outboxTable", stretch_column=OutboxColumn.DETAILS)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(OutboxColumn.DETAILS, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.doubleClicked.connect(self._on_double_click)
 
