@@ -48,6 +48,11 @@ def _no_keyring() -> None:
 
 def _report(field_app) -> None:
     """One line on what the demo showed, for people and smoke tests."""
+    lead = getattr(field_app, "lead_window", None)
+    if lead is not None:  # a team lead signed in: the review window was shown
+        print(f"fieldapp demo: {lead.queue.model.rowCount()} visits in the review queue; "
+              f"{lead.status_text.text()}", file=sys.stderr, flush=True)
+        return
     window = field_app.window
     print(f"fieldapp demo: {window.model.total} cases in the list; "
           f"{window.sync_status.message.text()}", file=sys.stderr, flush=True)
