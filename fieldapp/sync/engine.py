@@ -71,6 +71,15 @@ def _noop(phase: str, done: int, total: int | None) -> None:
     return None
 
 
+def check_cursor(next_cursor: int, has_more: bool, cursor: int, bad: Callable[[str], Exception]) -> None:
+    """The rule every paged pull (cases, the lead's queue) holds the server to: the cursor
+    never goes back, and a page that says there is more has moved it."""
+    if next_cursor < cursor:
+        raise bad(f"next_cursor {next_cursor} is behind the cursor sent ({cursor})")
+    if has_more and next_cursor == cursor:
+        raise bad("has_more is set but the cursor did not move")
+
+
 class _GcPause:
     """Validating a page builds ~10^5 containers that all survive until the page is written;
     the cyclic collector would rescan them again and again (it tripled the parse time of a
@@ -266,10 +275,7 @@ class SyncEngine:
         def bad(problem: str) -> ProtocolError:
             return ProtocolError(self.tr("GET /sync/pull: {problem}", problem=problem))
 
-        if page.next_cursor < cursor:
-            raise bad(f"next_cursor {page.next_cursor} is behind the cursor sent ({cursor})")
-        if page.has_more and page.next_cursor == cursor:
-            raise bad("has_more is set but the cursor did not move")
+        check_cursor(page.next_cursor, page.has_more, cursor, bad)
         for i, change in enumerate(page.changes):
             if change.op == "upsert" and change.case is None:
                 raise bad(f"changes.{i}: an upsert without its case")

@@ -21,6 +21,7 @@ from fieldapp.protocol.lead import FiguresResponse, LeadPullResponse, LeadVisitR
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT
 from fieldapp.store import reviews as review_repo
 from fieldapp.store.store import Store
+from fieldapp.sync.engine import check_cursor
 from fieldapp.sync.errors import ProtocolError, RequestRefused
 from fieldapp.sync.transport import Transport
 
@@ -106,10 +107,7 @@ class LeadPuller:
         def bad(problem: str) -> ProtocolError:
             return ProtocolError(self.tr("GET /lead/pull: {problem}", problem=problem))
 
-        if page.next_cursor < cursor:
-            raise bad(f"next_cursor {page.next_cursor} is behind the cursor sent ({cursor})")
-        if page.has_more and page.next_cursor == cursor:
-            raise bad("has_more is set but the cursor did not move")
+        check_cursor(page.next_cursor, page.has_more, cursor, bad)
         for i, change in enumerate(page.changes):
             for j, item in enumerate(change.items):
                 if item.case.id != change.case_id or item.visit.visit_id != item.visit_id:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QFrame, QHBoxLayout, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
+    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout,
     QWidget,
 )
 
@@ -27,7 +27,8 @@ from fieldapp.ui.i18n import N_, Language
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.decision_view import DecisionView
 from fieldapp.ui.visit.flow_state import LOCATION_REASONS
-from fieldapp.ui.visit.style import BLOCK, MUTED, PASS, WARN, WARN_FILL, banner, big_button, wrapped_label
+from fieldapp.ui.visit.style import (BLOCK, MUTED, PASS, WARN, WARN_FILL, banner, big_button, fill_with_scrolled,
+                                     wrapped_label)
 
 DEFAULT_TIMEOUT_MS = 15_000
 SourceFactory = Callable[[QObject], Any]
@@ -133,13 +134,7 @@ class CheckInStep(QWidget):
         column.addWidget(self.fallback)
         column.addWidget(self.decision_view)
         column.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        fill_with_scrolled(self, content)
         self.fallback.hide()
         self.confirm_button.setEnabled(False)
         language.changed.connect(self.retranslate)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from fieldapp.core.money import Money
 from fieldapp.core.timeutil import zone
 from fieldapp.ui.i18n import Language
 from fieldapp.ui.visit.decision_view import DecisionView
 from fieldapp.ui.visit.flow_state import FlowState
-from fieldapp.ui.visit.style import scaled_font, wrapped_label
+from fieldapp.ui.visit.style import fill_with_scrolled, scaled_font, wrapped_label
 
 
 class PrecheckPage(QWidget):
@@ -40,13 +40,7 @@ class PrecheckPage(QWidget):
         column.addLayout(form)
         column.addWidget(self.rules_title)
         column.addWidget(self.decision_view, 1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        fill_with_scrolled(self, content)
         language.changed.connect(self.retranslate)
         self.retranslate()
 

@@ -4,7 +4,7 @@ a doorstep, and the three verdict colours (never the only signal: a word goes wi
 from __future__ import annotations
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 PASS = "#2e7d32"
 WARN = "#8a6100"        # dark amber: readable as text on white
@@ -53,3 +53,15 @@ def banner(label: QLabel, colour: str | None, text_colour: str | None = None) ->
         return
     label.setStyleSheet(f"QLabel {{ border: 2px solid {colour}; border-radius: 6px; padding: 8px;"
                         f" color: {text_colour or colour}; background: white; }}")
+
+
+def fill_with_scrolled(page: QWidget, content: QWidget) -> None:
+    """Give `page` a frameless, edge-to-edge scroll area showing `content` (pages whose rule
+    lists can outgrow a small laptop screen)."""
+    scroll = QScrollArea(page)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(scroll)
