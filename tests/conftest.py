@@ -11,6 +11,8 @@ import keyring
 import keyring.backend
 import pytest
 
+from fieldapp.core import clock as app_clock_module
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that lives in memory: this machine has no OS keyring."""
@@ -52,3 +54,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/perf/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.perf)
+
+
+@pytest.fixture(autouse=True)
+def app_clock():
+    """The application's clock for one test: it starts at the wall-clock time (which CI moves to
+    a Saturday, a Shanghai midnight and a holiday eve) and runs, and it is exported through
+    FIELDAPP_CLOCK so servers and clients started as subprocesses read the same time. Tests that
+    need a particular moment call `app_clock.set(...)` (and `app_clock.tick = False` to stop it);
+    tests build their data from `app_clock()`, never from `date.today()`."""
+    with app_clock_module.frozen(app_clock_module.system_now(), tick=True) as clock:
+        yield clock

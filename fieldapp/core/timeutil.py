@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as _dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fieldapp.core import clock
 from fieldapp.core.errors import BadInput
 
 UTC = _dt.timezone.utc
 
 
 def utcnow() -> _dt.datetime:
-    return _dt.datetime.now(UTC)
+    """Now, in UTC, from the application's one clock (fieldapp.core.clock)."""
+    return clock.now()
 
 
 def parse_aware(value: object, *, field: str, where: str | None = None) -> _dt.datetime:
