@@ -141,6 +141,13 @@ def _migrate(url: str, direction: str, revision: str, engine: Engine | None) -> 
             engine.dispose()
 
 
+def head_revision() -> str | None:
+    """The newest migration the code knows (what `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
