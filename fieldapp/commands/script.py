@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fieldapp.core import clock as app_clock
 from fieldapp.core.errors import BadInput
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import parse_aware
@@ -115,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
         fixed = parse_aware(args.now, field="--now")
         clock = lambda: fixed  # noqa: E731
     else:
-        clock = lambda: dt.datetime.now(dt.timezone.utc)  # noqa: E731
+        clock = app_clock.now
     rt = Runtime(script, case, args.lang, clock=clock)
     _play(rt, answers, args.answers)
     out = {"script": {"id": script.id, "version": script.version, "sha256": script.sha256},

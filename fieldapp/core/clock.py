@@ -113,8 +113,22 @@ def today(tz: _dt.tzinfo | str) -> _dt.date:
 
 
 def local_zone() -> _dt.tzinfo:
-    """The machine's own zone (for showing times to the user when no zone was chosen)."""
-    zone = _dt.datetime.now().astimezone().tzinfo
+    """The machine's own zone (for showing times to the user when no zone was chosen): an IANA
+    zone when the system names one (TZ, /etc/localtime), else its current fixed offset."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, OSError, KeyError):
+                continue
+    zone = now().astimezone().tzinfo
     return zone or UTC
 
 

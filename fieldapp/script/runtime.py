@@ -376,8 +376,12 @@ class Runtime:
             return Decimal(self.case.get(bound.case_field))
         return bound.value
 
+    def today(self) -> _dt.date:
+        """The customer's date now, by the runtime's clock."""
+        return self.case.today(self._clock())
+
     def _date_bounds(self, node: Node) -> tuple[_dt.date | None, _dt.date | None]:
-        today = self.case.today(self._clock())
+        today = self.today()
         spec = node.input
         lo = today + _dt.timedelta(days=spec.min_days) if spec.min_days is not None else None
         hi = today + _dt.timedelta(days=spec.max_days) if spec.max_days is not None else None

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp.core import clock
 from fieldapp.core.timeutil import zone
 from fieldapp.server import admin
 from fieldapp.server.models import Case, User
@@ -106,7 +107,7 @@ def demo_rows(today: dt.date) -> list[CaseRow]:
 
 def seed_demo(session: Session, today: dt.date | None = None) -> dict[str, int]:
     """Create the demo users and cases; a no-op when they exist. Returns what was created."""
-    today = today or dt.datetime.now(zone(TZ)).date()
+    today = today or clock.today(zone(TZ))
     created = {"users": 0, "cases": 0}
     for username, role, team, display in USERS:
         if session.scalar(select(User.id).where(User.username == username)) is None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from fieldapp.core import clock
 from fieldapp.core.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def backup(path: Path, revision: str | None) -> Path:
     """A consistent copy of the database (SQLite online backup, includes the WAL)."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.{revision or 'base'}.{stamp}.bak")
     src = sqlite3.connect(str(path))
     try:

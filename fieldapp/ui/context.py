@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from fieldapp.core import clock as app_clock
 from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.i18n import Language
 from fieldapp.ui.service import AgentServiceLike
@@ -62,6 +63,14 @@ class AppContext:
     position_source: Callable[[Any], Any] | None = None
     user: SignedInUser = field(default_factory=SignedInUser)
     local_zone: dt.tzinfo | None = None  # the agent's zone for "today" (None: this computer's)
+
+    def zone(self) -> dt.tzinfo:
+        """The zone the user's "today" and the times on screen are in."""
+        return self.local_zone or app_clock.local_zone()
+
+    def today(self) -> dt.date:
+        """Today in the user's zone, by the application clock (corrected by the server's)."""
+        return self.clock().astimezone(self.zone()).date()
 
     def save_settings(self) -> None:
         self.settings.language = self.language.code

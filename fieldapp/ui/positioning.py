@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QDateTime, QObject, QTimer, Signal
+from PySide6.QtCore import QDateTime, QObject, QTimer, QTimeZone, Signal
 
+from fieldapp.core import clock as app_clock
 from fieldapp.ui.qt_compat import emit
 
 
@@ -34,7 +35,7 @@ class FixedPositionSource(QObject):
                                                     QGeoPositionInfoSource.Error.UnknownSourceError))
             return
         lat, lon, accuracy = fix
-        info = QGeoPositionInfo(QGeoCoordinate(lat, lon), QDateTime.currentDateTimeUtc())
+        info = QGeoPositionInfo(QGeoCoordinate(lat, lon), QDateTime.fromMSecsSinceEpoch(int(app_clock.now().timestamp() * 1000), QTimeZone.utc()))
         info.setAttribute(QGeoPositionInfo.Attribute.HorizontalAccuracy, accuracy)
         QTimer.singleShot(0, self, lambda: emit(self.positionUpdated, info))
 

@@ -32,6 +32,7 @@ def settle(app: QApplication, seconds: float = 0.3) -> None:
 
 
 def main(out: Path) -> None:
+    from fieldapp.core import clock as app_clock
     from fieldapp.server.testing import LiveServer
     from fieldapp.sync.lead_service import LeadService
     from fieldapp.sync.service import AgentService
@@ -106,7 +107,7 @@ def main(out: Path) -> None:
         shot(window, "08_evidence_returned_history")
         window.show_screen("figures")
         window.figures.zone_name = "Asia/Shanghai"
-        today = dt.date.today()
+        today = app_clock.today("Asia/Shanghai")
         window.figures.set_period(today - dt.timedelta(days=10), today)
         window.figures.load()
         shot(window, "09_figures")

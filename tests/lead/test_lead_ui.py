@@ -4,6 +4,7 @@ live server; background work runs inline (synchronous task runner)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,9 +16,15 @@ from fieldapp.ui.lead.window import LeadWindow
 from fieldapp.ui.settings import SettingsStore
 from lead.lead_world import populate
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday afternoon in Shanghai, no holiday near: the visits of populate() fall on the
+# three days before it, whatever day the suite runs on.
+PINNED = dt.datetime(2026, 3, 11, 14, 30, tzinfo=SHANGHAI)
+
 
 @pytest.fixture
-def world(server, laptop):
+def world(server, laptop, app_clock):
+    app_clock.set(PINNED)
     ids = populate(server, laptop)
     lead = laptop("lead", "lead1", server)
     lead.sync()
@@ -29,6 +36,7 @@ def window(qtbot, world, tmp_path):
     saved: list[str] = []
     ctx = build_context(world["lead"], synchronous=True, settings_store=SettingsStore(tmp_path / "ui.json"),
                         language="en")
+    ctx.local_zone = SHANGHAI  # the lead works in the customers' zone
     ctx.user.username, ctx.user.display_name = "lead1", "Lena Lead"
     win = LeadWindow(ctx, world["lead"], save_path=lambda _p, _t, name: saved.append(name) or str(tmp_path / name))
     win.saved = saved
@@ -61,7 +69,8 @@ def test_the_queue_lists_and_filters_the_teams_visits(window, world):
     assert [r.visit_id for r in queue.model.rows] == [world["ids"]["no_location"]]
     queue.clear_filters()
     queue.use_dates.setChecked(True)
-    today = dt.date.today()
+    today = window._ctx.today()
+    assert today == PINNED.date()
     queue.date_from.setDate(today - dt.timedelta(days=1))
     queue.date_to.setDate(today)
     assert {r.visit_id for r in queue.model.rows} <= {world["ids"]["no_location"], world["ids"]["rude"]}
@@ -131,7 +140,7 @@ def test_team_figures_table_chart_and_csv(window, world, tmp_path):
     window.show_screen("figures")
     fig = window.figures
     fig.zone_name = "Asia/Shanghai"
-    today = dt.date.today()
+    today = window._ctx.today()
     fig.set_period(today - dt.timedelta(days=10), today)
     fig.load()
     assert fig.table.rowCount() == 3  # agent1, agent2, team total

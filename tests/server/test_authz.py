@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from fieldapp.core.timeutil import utcnow
 from fieldapp.server.testing import LiveServer
 
 from .kit import PEOPLE, Api, add_case, item, make_people, visit_payload
@@ -46,7 +47,7 @@ def _push_visit(w, api):
 
 def _push_review(w, api):
     payload = {"visit_id": w["visit_id"], "decision": "approve", "comment": "",
-               "decided_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+               "decided_at": utcnow().isoformat()}
     [res] = api.push(item(w["case_id"], payload, kind="review_decision"))
     return res["status"] if res["status"] != "rejected" else res["code"]
 

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from fieldapp.core.timeutil import utcnow
 from fieldapp.server.models import Agreement, AuditEntry, PushedItem, Review, Visit, VisitAttachment
 
 from .kit import Api, add_case, agreement, item, make_people, visit_payload
@@ -158,7 +159,7 @@ def test_too_many_items_in_one_push(world):
 
 def _decision(visit_id, decision="return", comment="请补充客户签名照片", expected=None):
     d = {"visit_id": visit_id, "decision": decision, "comment": comment,
-         "decided_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+         "decided_at": utcnow().isoformat()}
     if expected:
         d["expected_state"] = expected
     return d

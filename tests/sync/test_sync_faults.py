@@ -9,6 +9,7 @@ from faultproxy import FaultProxy
 from serverdata import PASSWORD, agreement_visit, visit_record
 from sqlalchemy import func, select
 
+from fieldapp.core.timeutil import utcnow
 from fieldapp.server.models import Visit
 from fieldapp.sync.errors import Offline, ProtocolError, ServerError
 from fieldapp.sync.transport import RetryPolicy
@@ -138,7 +139,7 @@ def test_large_clock_skew_is_flagged(setup):
     summary = svc.sync()
     assert summary.clock_skew and -425 < summary.clock_offset_s < -415
     assert svc.store.meta().clock_offset_ms == pytest.approx(summary.clock_offset_s * 1000, abs=1)
-    assert abs((svc.server_now() - dt.datetime.now(dt.timezone.utc)).total_seconds() + 420) < 5
+    assert abs((svc.server_now() - utcnow()).total_seconds() + 420) < 5
     offset, skewed = svc.clock()
     assert skewed and offset == pytest.approx(summary.clock_offset_s, abs=0.01)
 

@@ -10,6 +10,7 @@ from serverdata import PASSWORD, add_cases, agreement_visit, touch_cases, visibl
 from sqlalchemy import func, select, update
 
 from fieldapp.core.errors import BadInput, NotFound
+from fieldapp.core.timeutil import utcnow
 from fieldapp.server import admin
 from fieldapp.server.models import Attachment as ServerAttachment
 from fieldapp.server.models import Review, Token, Visit
@@ -264,7 +265,7 @@ def test_returned_visit_becomes_a_task_and_the_correction_closes_it(server, make
     with server.session() as s, s.begin():
         review = s.scalar(select(Review).where(Review.visit_id == visit.visit_id))
         review.state, review.comment = "returned", "Say why the customer cannot pay"
-        review.decided_at = dt.datetime.now(dt.timezone.utc)
+        review.decided_at = utcnow()
         case_changed(s, s.get(admin.Case, ids[0]))
     svc.sync()
     tasks = svc.tasks()

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from fieldapp.core.errors import NotFound
+from fieldapp.core.timeutil import utcnow
 from fieldapp.store.rows import CaseRow, DraftRow
 from fieldapp.sync.engine import SyncSummary
 from fieldapp.sync.errors import BadCredentials, Offline
@@ -135,7 +136,7 @@ class FakeService:
 
     def save_draft(self, case_id: str, state: dict) -> None:
         self._record("save_draft")
-        self.drafts[case_id] = DraftRow(case_id, state, dt.datetime.now(UTC))
+        self.drafts[case_id] = DraftRow(case_id, state, utcnow())
 
     def clock(self):
         return None, False

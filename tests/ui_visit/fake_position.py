@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime, QObject, QTimer, Signal
+from PySide6.QtCore import QDateTime, QObject, QTimer, QTimeZone, Signal
 from PySide6.QtPositioning import QGeoCoordinate, QGeoPositionInfo
 
+from fieldapp.core import clock as app_clock
 from fieldapp.protocol.v1 import Location
 from fieldapp.ui.qt_compat import emit
 
@@ -23,7 +24,7 @@ class FakePositionSource(QObject):
         self.requests += 1
         if self.location is not None:
             info = QGeoPositionInfo(QGeoCoordinate(self.location.lat, self.location.lon),
-                                    QDateTime.currentDateTimeUtc())
+                                    QDateTime.fromMSecsSinceEpoch(int(app_clock.now().timestamp() * 1000), QTimeZone.utc()))
             if self.location.accuracy_m is not None:
                 info.setAttribute(QGeoPositionInfo.Attribute.HorizontalAccuracy, self.location.accuracy_m)
             QTimer.singleShot(0, lambda: emit(self.positionUpdated, info))

@@ -70,7 +70,8 @@ class FiguresScreen(QWidget):
         self.setObjectName("leadFigures")
         self._ctx, self._service, self._lang = ctx, service, ctx.language
         self._save_path = save_path
-        self.zone_name = system_zone_name()
+        zone = ctx.zone()
+        self.zone_name = getattr(zone, "key", None) or system_zone_name()
         self.figures: Any = None
         self._status: tuple[str, dict[str, Any], str] | None = None  # message, values, colour
         self.loaded_once = False
@@ -80,7 +81,8 @@ class FiguresScreen(QWidget):
         title_font(self.title)
         self.period = QComboBox(self)
         self.period.setObjectName("figuresPeriod")
-        today = QDate.currentDate()
+        day = ctx.today()
+        today = QDate(day.year, day.month, day.day)
         self.date_from = date_edit(today.addDays(1 - today.day()), self, "figuresFrom")
         self.date_to = date_edit(today, self, "figuresTo")
         self.to_label = QLabel(self)
@@ -134,7 +136,7 @@ class FiguresScreen(QWidget):
         key = self.period.currentData()
         if key == "custom":
             return
-        start, end = period_dates(key, dt.date.today())
+        start, end = period_dates(key, self._ctx.today())
         for edit, day in ((self.date_from, start), (self.date_to, end)):
             edit.blockSignals(True)
             edit.setDate(QDate(day.year, day.month, day.day))

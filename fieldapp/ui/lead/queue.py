@@ -68,7 +68,8 @@ class QueueScreen(QWidget):
         self.state.setObjectName("filterState")
         self.use_dates = QCheckBox(self)
         self.use_dates.setObjectName("filterUseDates")
-        today = QDate.currentDate()
+        day = ctx.today()
+        today = QDate(day.year, day.month, day.day)
         self.date_from = QDateEdit(today.addDays(-30), self)
         self.date_from.setObjectName("filterFrom")
         self.date_to = QDateEdit(today, self)
@@ -166,7 +167,7 @@ class QueueScreen(QWidget):
                                  "exception": self.exception.currentData(), "state": self.state.currentData(),
                                  "include_superseded": self.include_superseded.isChecked()}
         if self.use_dates.isChecked():
-            zone = self._ctx.local_zone or dt.datetime.now().astimezone().tzinfo
+            zone = self._ctx.zone()
             first, last = self.date_from.date().toPython(), self.date_to.date().toPython()
             found["since"] = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
             found["until"] = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=zone)

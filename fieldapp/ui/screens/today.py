@@ -151,7 +151,7 @@ class TodayScreen(QWidget):
 
     def today(self) -> dt.date:
         """The agent's date now (this computer's zone), by the app's clock."""
-        return self._ctx.clock().astimezone(self._ctx.local_zone).date()
+        return self._ctx.today()
 
     def show_day(self, day: dt.date | None) -> None:
         """Show `day` (None: today) and load it."""

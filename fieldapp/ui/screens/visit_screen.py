@@ -134,7 +134,7 @@ class VisitScreen(QWidget):
     def _saved(self) -> None:
         if self.recorded_item is None and self._pending is None:
             self._saved_at = self._ctx.clock()
-            when = self._saved_at.astimezone(self._ctx.local_zone).strftime("%H:%M")
+            when = self._saved_at.astimezone(self._ctx.zone()).strftime("%H:%M")
             self._status = (N_("Saved on this laptop at {time}."), {"time": when}, MUTED)
             self.retranslate()
 

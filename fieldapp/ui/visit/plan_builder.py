@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from fieldapp.core import clock as app_clock
 from fieldapp.core.money import minor_units
 from fieldapp.core.plans import Frequency, Instalment, Plan, PlanKind, PlanLimits
 from fieldapp.ui.i18n import Language
@@ -45,7 +46,7 @@ class PlanBuilder(QWidget):
         self._lang = language
         self._currency = "CNY"
         self._amount_due = Decimal("0")
-        self._agreed_on = _dt.date.today()
+        self._agreed_on = app_clock.today(app_clock.local_zone())  # set_terms gives the real day
         self._limits = PlanLimits()
         self._plan: Plan | None = None
         self._rows: list[Instalment] = []

@@ -313,7 +313,8 @@ class ScriptPlayer(QWidget):
             hi = QDate.fromString(high, Qt.DateFormat.ISODate) if high else QDate(2100, 12, 31)
             self.date_edit.setDateRange(lo, hi)
             if reset:
-                self.date_edit.setDate(lo if low else QDate.currentDate())
+                today = self._rt.today() if self._rt is not None else None
+                self.date_edit.setDate(lo if low or today is None else QDate(today.year, today.month, today.day))
             self.hint.setText(tr("From {min} to {max}", min=low, max=high) if low and high else "")
         elif kind == "integer":
             self.int_spin.setRange(int(low) if low else 0, int(high) if high else 1_000_000)
