@@ -238,11 +238,12 @@ class _Parser:
         return out
 
     def input_spec(self, data: LineDict, node_id: str) -> InputSpec:
-        kind = data.get("kind")
+        raw = data.get("kind")
+        kind = raw if isinstance(raw, str) or raw is None else repr(raw)  # lists/maps are unhashable
         spec = InputSpec(kind=kind if kind in INPUT_KINDS else "", line=data.line_of("kind"))
         if "kind" in data and kind not in INPUT_KINDS:
             self.issue("schema", "kind must be one of {kinds} (got {value!r})", data.line_of("kind"),
-                       node_id, kinds=", ".join(INPUT_KINDS), value=kind)
+                       node_id, kinds=", ".join(INPUT_KINDS), value=raw)
         allowed = {"money": ("min", "max"), "integer": ("min", "max"),
                    "date": ("min_days", "max_days")}.get(kind, ())
         for key in ("min", "max", "min_days", "max_days"):

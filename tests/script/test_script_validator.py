@@ -177,3 +177,11 @@ def test_any_damage_to_a_script_gives_issues_or_bad_input_never_a_crash(data):
         return
     for issue in validate(script):
         assert issue.line >= 1 and str(issue).startswith(f"damaged.yaml:{issue.line}: ")
+
+
+
+def test_an_input_kind_that_is_a_list_is_an_issue_not_a_crash():
+    # found by the damage property above: `kind: []` made the validator raise TypeError
+    script = load_script_text(SHIPPED_TEXT.replace("kind: money", "kind: []", 1), source="kind_list.yaml")
+    messages = [str(i) for i in validate(script)]
+    assert any("kind must be one of money, date, yes_no, integer (got [])" in m for m in messages), messages
