@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from fieldapp.core import private
 from fieldapp.core.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def backup(path: Path, revision: str | None) -> Path:
     """A consistent copy of the database (SQLite online backup, includes the WAL)."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.{revision or 'base'}.{stamp}.bak")
+    private.create_private_file(target)  # the copy holds what the store holds: private too
     src = sqlite3.connect(str(path))
     try:
         dst = sqlite3.connect(str(target))

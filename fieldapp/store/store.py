@@ -20,6 +20,7 @@ import platformdirs
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldapp.core import private
 from fieldapp.core.timeutil import utcnow
 from fieldapp.store import db
 from fieldapp.store.crypto import (KEYRING_SERVICE, Cipher, KeyringUnavailable, PassphraseRequired,
@@ -36,9 +37,34 @@ STORE_FILE = "store.sqlite3"
 
 def default_store_path() -> Path:
     """`$FIELDAPP_HOME/client/store.sqlite3`, else the platform's user data folder."""
+    return _data_home() / "client" / STORE_FILE
+
+
+def _data_home() -> Path:
     home = os.environ.get("FIELDAPP_HOME")
-    base = Path(home) / "client" if home else Path(platformdirs.user_data_dir("fieldapp", appauthor=False)) / "client"
-    return base / STORE_FILE
+    return Path(home) if home else Path(platformdirs.user_data_dir("fieldapp", appauthor=False))
+
+
+def companions(path: Path) -> list[Path]:
+    """The files SQLite keeps beside a database while it is in use."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def prepare_folder(path: Path) -> None:
+    """The store's folder, private. The application's own folders (the default location)
+    are made private even when they exist; a folder a person chose with --store may be
+    shared, so only what we create in it is restricted."""
+    default = default_store_path().parent
+    if path.parent.absolute() == default.absolute():
+        private.make_private_dir(default.parent)
+        private.make_private_dir(default)
+    else:
+        private.make_private_dir(path.parent, restrict_existing=False)
+
+
+def make_private(path: Path) -> None:
+    """The database, its SQLite companions and its backups lose any group/other access."""
+    private.restrict_all([path, *companions(path), *path.parent.glob(f"{path.name}.*.bak")])
 
 
 @dataclass(frozen=True)
@@ -59,7 +85,10 @@ class Store:
     def __init__(self, path: Path | str | None = None, *, passphrase: str | None = None,
                  extra_versions: list[Path] | None = None):
         self.path = Path(path) if path else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_folder(self.path)
+        if not self.path.exists():
+            private.create_private_file(self.path)  # SQLite's -wal and -shm take its mode
+        make_private(self.path)
         self.engine = db.make_engine(self.path)
         self.backup_path = db.upgrade(self.engine, self.path, extra_versions=extra_versions)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -67,6 +96,7 @@ class Store:
                                    expire_on_commit=False)
         self.cipher = self._unlock(passphrase)
         self.files = AttachmentFiles(self.path.with_name(self.path.name + ".files"), self.cipher)
+        self.files.make_private()
         with self.read() as s:
             swept = self.files.sweep(set(s.scalars(select(Attachment.sha256))))
         if swept:
