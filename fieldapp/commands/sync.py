@@ -48,7 +48,12 @@ def _secret(env: str, prompt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fieldapp.store.crypto import PassphraseRequired, StoreLocked
+    from sqlalchemy.exc import DatabaseError
+
+    from fieldapp.store import Store
+    from fieldapp.store.crypto import PassphraseRequired
+    from fieldapp.store.errors import StoreProblem
+    from fieldapp.store.health import damaged, is_corruption
     from fieldapp.sync.errors import SyncError, TokenExpired
     from fieldapp.sync.service import AgentService
 
@@ -56,18 +61,18 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.page_size <= 1000:
         raise BadInput("must be between 1 and 1000", field="--page-size")
     passphrase = os.environ.get("FIELDAPP_STORE_PASSPHRASE")
+
+    def open_service(phrase: str | None) -> AgentService:
+        return AgentService(store=Store(args.store, passphrase=phrase), translator=tr,
+                            page_size=args.page_size)
+
     try:
-        service = AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
-                               page_size=args.page_size)
-    except PassphraseRequired:
-        passphrase = _secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: "))
         try:
-            service = AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
-                                   page_size=args.page_size)
-        except StoreLocked as exc:
-            raise BadInput(str(exc), field="store") from None
-    except StoreLocked as exc:
-        raise BadInput(str(exc), field="store") from None
+            service = open_service(passphrase)
+        except PassphraseRequired:
+            service = open_service(_secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: ")))
+    except StoreProblem as exc:  # missing, emptied, damaged, locked: said in one line, exit 2
+        raise BadInput(exc.said(tr)) from None
 
     def progress(phase: str, done: int, total: int | None) -> None:
         if args.quiet or phase == "done":
@@ -93,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
     except SyncError as exc:
         print(f"fieldapp sync: {exc}", file=sys.stderr)
         return 2
+    except DatabaseError as exc:  # damage found while syncing: nothing more is written
+        if not is_corruption(exc):
+            raise
+        raise BadInput(damaged(service.store.path, exc).said(tr)) from None
     finally:
         service.close()
 

@@ -29,9 +29,11 @@ deleted rows do not linger in free pages.
 """
 
 from fieldapp.store.crypto import PassphraseRequired, StoreLocked, Tampered, WrongPassphrase
+from fieldapp.store.errors import StoreDamaged, StoreMissing, StoreProblem
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
 from fieldapp.store import reviews  # noqa: F401,E402  (the lead tables belong to the same metadata)
 
 __all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "Store",
-           "StoreLocked", "Tampered", "TaskRow", "WrongPassphrase", "default_store_path"]
+           "StoreDamaged", "StoreLocked", "StoreMissing", "StoreProblem", "Tampered", "TaskRow",
+           "WrongPassphrase", "default_store_path"]
