@@ -2,8 +2,11 @@
 
 The password comes from FIELDAPP_PASSWORD or a prompt. Where the system has no keyring,
 the store's passphrase comes from FIELDAPP_STORE_PASSPHRASE or a prompt. Progress goes to
-stderr, the summary to stdout. Exit 0: synced; 1: synced, but the server rejected items;
-2: no sync (bad input, wrong credentials, offline, server refused or failed).
+stderr, the summary to stdout. Exit 0: synced; 1: synced, but the server rejected items or
+this sync set items aside (quarantined: their data on the laptop is damaged; one
+`warning:` line each); 2: no sync (bad input, a store that is missing, emptied or damaged,
+wrong credentials, offline, server refused or failed). Items set aside by an earlier sync
+are recalled in one line and do not change the exit code.
 """
 
 from __future__ import annotations
@@ -114,6 +117,14 @@ def run(args: argparse.Namespace) -> int:
     for r in summary.rejected:
         print(tr("  rejected {id} (case {ref}): {code}: {reason}", id=r.id, ref=r.case_reference or "-",
                  code=r.code, reason=r.reason))
+    for q in summary.quarantined:
+        print(tr("warning: {id} (case {ref}) set aside, not sent: {reason}", id=q.id,
+                 ref=q.case_reference or "-", reason=q.reason))
+    earlier = summary.quarantined_held - len(summary.quarantined)
+    if earlier > 0:
+        print(tr("{count} item set aside earlier is kept on this laptop: see the Outbox", count=earlier)
+              if earlier == 1 else
+              tr("{count} items set aside earlier are kept on this laptop: see the Outbox", count=earlier))
     for problem in summary.attachment_errors:
         print(tr("  attachment not uploaded: {problem}", problem=problem))
     if summary.clock_offset_s is not None:
@@ -124,4 +135,4 @@ def run(args: argparse.Namespace) -> int:
         if summary.clock_skew:
             line += " " + tr("(more than 5 minutes: fix the computer's clock)")
         print(line)
-    return 1 if summary.rejected else 0
+    return 1 if summary.rejected or summary.quarantined else 0

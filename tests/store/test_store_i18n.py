@@ -30,7 +30,9 @@ def _messages() -> list[str]:
                 if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Constant, ast.JoinedStr)) \
                         and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
                     found.append(ast.literal_eval(node.value))
-    return found
+    from fieldapp.store.outbox import QUARANTINE_REASONS
+
+    return found + list(QUARANTINE_REASONS.values())
 
 
 def _fields(text: str) -> set[str]:
