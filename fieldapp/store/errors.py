@@ -51,3 +51,10 @@ OTHER_KEYFILE = ("the key file {keyfile} belongs to another store than {path}. N
 BAD_KEYFILE = "the key file {keyfile} is not readable ({problem}); nothing was changed"
 KEY_LOST = ("the data key of {path} is missing from the keyring, so its {unsent} unsent items cannot be "
             "read. Nothing was changed; restore the keyring entry, or move the store aside to start again")
+
+# ---- fieldapp store rescue
+RESCUE_NOTHING = "there is no store at {path}, nor its key file or log: there is nothing to rescue"
+RESCUE_OUT_EXISTS = "{out} already exists: give --out a file that does not exist yet"
+RESCUE_NO_KEY = ("the data key of {path} cannot be found, so its {unsent} unsent items cannot be read "
+                 "and nothing can be rescued. Nothing was changed; restore the keyring entry (or give "
+                 "the passphrase) and try again")

@@ -136,6 +136,13 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file now (PASSIVE: never waits for a
+        reader). Called after the agent's own work is recorded, so that a log lost or
+        deleted afterwards takes no recorded visit with it."""
+        with self.engine.connect() as conn:
+            conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     # ------------------------------------------------------------------ key
     def _unlock(self, passphrase: str | None, keyfile: KeyFile | None) -> Cipher:
         with self.write() as s:
