@@ -11,8 +11,12 @@ the user's profile folder is protected, by running
 ``icacls PATH /inheritance:r /grant:r USER:(OI)(CI)F /grant:r *S-1-5-18:(OI)(CI)F``
 (`(OI)(CI)` on folders only: what is made inside inherits the list). `icacls` ships with
 every Windows since Vista; when it fails the file keeps its inherited list (under the
-profile, already the user's alone) and a warning is logged. Only the command line is
-tested here (tests/store/test_store_private.py); it is not run on this project's CI.
+profile, already the user's alone) and a warning is logged. Each call is a process, so on
+Windows only what the application creates is restricted, when it is created (folders and
+the store; SQLite's -wal/-shm and the attachments inherit the folder's list); existing
+files are not re-checked at every start (`restrict_existing` and `restrict_all` do nothing
+there). Only the command line is tested here (tests/store/test_store_private.py); it is
+not run on this project's CI.
 
 The umask is process-wide: `private_umask()` counts its users under a lock so that
 threads nesting it never leave the process with the wrong one.
@@ -65,7 +69,7 @@ def make_private_dir(path: Path, *, restrict_existing: bool = True) -> Path:
     existed = path.is_dir()
     with private_umask():
         path.mkdir(parents=True, exist_ok=True)
-    if restrict_existing or not existed:
+    if not existed or (restrict_existing and os.name != "nt"):
         restrict(path)
     return path
 
@@ -123,6 +127,9 @@ def restrict(path: Path, *, system: str | None = None, run: Callable[..., Any] |
 
 
 def restrict_all(paths: list[Path]) -> None:
+    """Existing files lose any group/other access (POSIX; see the module docstring for Windows)."""
+    if os.name == "nt":
+        return
     for p in paths:
         if p.exists():
             restrict(p)

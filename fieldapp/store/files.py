@@ -74,10 +74,7 @@ class AttachmentFiles:
 
     def make_private(self) -> None:
         """Files written by an older version (or copied in) lose any group/other access."""
-        private.restrict(self.directory)
-        if os.name != "nt":  # on Windows the folder's access list is inherited by its files
-            for p in self.directory.iterdir():
-                private.restrict(p)
+        private.restrict_all([self.directory, *self.directory.iterdir()])
 
     def clear(self) -> None:
         for p in self.directory.iterdir():

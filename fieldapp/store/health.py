@@ -78,7 +78,14 @@ def create_new(path: Path) -> None:
         if os.name == "nt":
             os.rename(tmp, path)  # refuses to replace an existing file on Windows
         else:
-            os.link(tmp, path)    # likewise: never over an existing file
+            try:
+                os.link(tmp, path)  # likewise: never over an existing file
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links (FAT, some shares)
+                if path.exists():
+                    raise FileExistsError(str(path)) from None
+                os.rename(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
         for extra in companions(tmp):

@@ -95,7 +95,10 @@ class Store:
         keyfile = preflight(self.path)
         new = not self.path.exists()
         if new:
-            create_new(self.path)  # SQLite's -wal and -shm take its private mode
+            try:
+                create_new(self.path)  # SQLite's -wal and -shm take its private mode
+            except FileExistsError:  # another process made it a moment ago: open that one
+                new = False
         make_private(self.path)
         self.engine = db.make_engine(self.path)
         try:
@@ -244,12 +247,13 @@ class Store:
     def wipe(self, *, new_device: bool = True) -> int:
         """Remove every case, task, draft, outbox item and attachment; forget the account.
 
-        Returns how many unsent outbox items were lost. The device gets a new id (unless
-        told otherwise), and the file is vacuumed so deleted pages keep no old ciphertext.
+        Returns how many unsent outbox items (set-aside ones included) were lost. The device
+        gets a new id (unless told otherwise), and the file is vacuumed so deleted pages keep
+        no old ciphertext.
         """
         with self.write() as s:
-            lost = s.scalar(select(func.count()).select_from(OutboxEntry)
-                            .where(OutboxEntry.state.in_(UNSENT_STATES))) or 0
+            lost = s.scalar(select(func.count()).select_from(OutboxEntry)  # set-aside ones too
+                            .where(OutboxEntry.state.in_((*UNSENT_STATES, "quarantined")))) or 0
             from fieldapp.store.reviews import LeadMeta, LeadReview
 
             for model in (OutboxAttachment, OutboxEntry, Attachment, VisitDraft, Task, Case,
