@@ -244,3 +244,17 @@ def test_the_log_removed_while_a_write_was_pending(tmp_path, no_keyring, capsys,
     store = Store(path, passphrase="long enough phrase")
     assert store.counts()["outbox_waiting"] == 6
     store.close()
+
+
+def test_the_rescue_reads_raw_rows_in_the_order_the_tables_were_made(tmp_path):
+    """Raw page cells are positional: the rescue's column lists must follow CREATE TABLE."""
+    from fieldapp.store import rescue as rescue_module
+
+    Store(tmp_path / "s.db").close()
+    raw = sqlite3.connect(tmp_path / "s.db")
+    for table, columns in {"meta": rescue_module.META_COLUMNS, "outbox": rescue_module.OUTBOX_COLUMNS,
+                           "cases": rescue_module.CASE_COLUMNS, "tasks": rescue_module.TASK_COLUMNS,
+                           "visit_drafts": rescue_module.DRAFT_COLUMNS,
+                           "lead_reviews": rescue_module.REVIEW_COLUMNS}.items():
+        assert [r[1] for r in raw.execute(f"PRAGMA table_info({table})")] == columns, table
+    raw.close()
