@@ -2,8 +2,8 @@
 
 Rejected items stay, with the server's reason; one can be queued again ("Send again")
 when the reason was passing (a lost attachment, say). Items set aside on this laptop
-(quarantined: their data here is damaged) stay too, with why; they cannot be sent again. The Sync button here is the same
-as the window's.
+(quarantined: their data here is damaged) stay too, with why; they cannot be sent again.
+The Sync button here is the same as the window's.
 """
 
 from __future__ import annotations
