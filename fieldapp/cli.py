@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tour": ("fieldapp.commands.tour", "offscreen walk through a whole visit: screenshots + PDFs"),
     "server": ("fieldapp.commands.server", "run and administer the sync server"),
     "sync": ("fieldapp.commands.sync", "sync this laptop's store with the server, headless"),
+    "store": ("fieldapp.commands.store", "rescue what is readable of a damaged laptop store"),
     "check": ("fieldapp.commands.check", "evaluate a visit context under a policy -> Decision JSON"),
     "script": ("fieldapp.commands.script", "validate or run a conversation script"),
     "agreement": ("fieldapp.commands.agreement", "render or verify a repayment agreement PDF"),

@@ -2,8 +2,11 @@
 
 The password comes from FIELDAPP_PASSWORD or a prompt. Where the system has no keyring,
 the store's passphrase comes from FIELDAPP_STORE_PASSPHRASE or a prompt. Progress goes to
-stderr, the summary to stdout. Exit 0: synced; 1: synced, but the server rejected items;
-2: no sync (bad input, wrong credentials, offline, server refused or failed).
+stderr, the summary to stdout. Exit 0: synced; 1: synced, but the server rejected items or
+this sync set items aside (quarantined: their data on the laptop is damaged; one
+`warning:` line each); 2: no sync (bad input, a store that is missing, emptied or damaged,
+wrong credentials, offline, server refused or failed). Items set aside by an earlier sync
+are recalled in one line and do not change the exit code.
 """
 
 from __future__ import annotations
@@ -48,7 +51,12 @@ def _secret(env: str, prompt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fieldapp.store.crypto import PassphraseRequired, StoreLocked
+    from sqlalchemy.exc import DatabaseError
+
+    from fieldapp.store import Store
+    from fieldapp.store.crypto import PassphraseRequired
+    from fieldapp.store.errors import StoreProblem
+    from fieldapp.store.health import damaged, is_corruption
     from fieldapp.sync.errors import SyncError, TokenExpired
     from fieldapp.sync.service import AgentService
 
@@ -56,18 +64,18 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.page_size <= 1000:
         raise BadInput("must be between 1 and 1000", field="--page-size")
     passphrase = os.environ.get("FIELDAPP_STORE_PASSPHRASE")
+
+    def open_service(phrase: str | None) -> AgentService:
+        return AgentService(store=Store(args.store, passphrase=phrase), translator=tr,
+                            page_size=args.page_size)
+
     try:
-        service = AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
-                               page_size=args.page_size)
-    except PassphraseRequired:
-        passphrase = _secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: "))
         try:
-            service = AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
-                                   page_size=args.page_size)
-        except StoreLocked as exc:
-            raise BadInput(str(exc), field="store") from None
-    except StoreLocked as exc:
-        raise BadInput(str(exc), field="store") from None
+            service = open_service(passphrase)
+        except PassphraseRequired:
+            service = open_service(_secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: ")))
+    except StoreProblem as exc:  # missing, emptied, damaged, locked: said in one line, exit 2
+        raise BadInput(exc.said(tr)) from None
 
     def progress(phase: str, done: int, total: int | None) -> None:
         if args.quiet or phase == "done":
@@ -93,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     except SyncError as exc:
         print(f"fieldapp sync: {exc}", file=sys.stderr)
         return 2
+    except DatabaseError as exc:  # damage found while syncing: nothing more is written
+        if not is_corruption(exc):
+            raise
+        raise BadInput(damaged(service.store.path, exc).said(tr)) from None
     finally:
         service.close()
 
@@ -105,6 +117,14 @@ def run(args: argparse.Namespace) -> int:
     for r in summary.rejected:
         print(tr("  rejected {id} (case {ref}): {code}: {reason}", id=r.id, ref=r.case_reference or "-",
                  code=r.code, reason=r.reason))
+    for q in summary.quarantined:
+        print(tr("warning: {id} (case {ref}) set aside, not sent: {reason}", id=q.id,
+                 ref=q.case_reference or "-", reason=q.reason))
+    earlier = summary.quarantined_held - len(summary.quarantined)
+    if earlier > 0:
+        print(tr("{count} item set aside earlier is kept on this laptop: see the Outbox", count=earlier)
+              if earlier == 1 else
+              tr("{count} items set aside earlier are kept on this laptop: see the Outbox", count=earlier))
     for problem in summary.attachment_errors:
         print(tr("  attachment not uploaded: {problem}", problem=problem))
     if summary.clock_offset_s is not None:
@@ -115,4 +135,4 @@ def run(args: argparse.Namespace) -> int:
         if summary.clock_skew:
             line += " " + tr("(more than 5 minutes: fix the computer's clock)")
         print(line)
-    return 1 if summary.rejected else 0
+    return 1 if summary.rejected or summary.quarantined else 0

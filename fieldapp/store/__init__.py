@@ -26,12 +26,19 @@ keyring (Windows Credential Manager, macOS Keychain, Secret Service); where no k
 exists a passphrase is required and an scrypt-derived key wraps the data key, which is
 stored wrapped in the meta row. `secure_delete` is on and a wipe vacuums the file, so
 deleted rows do not linger in free pages.
+
+Data safety: the key file beside the store (`keyfile`), the checks at open (`health`: a
+missing, emptied or damaged store is an error, never replaced), outbox items that cannot
+be sent set aside (`outbox`: quarantined), `rescue` of a damaged store (`salvage` and
+`pages` read it), and private files (0600/0700, `fieldapp.core.private`).
 """
 
 from fieldapp.store.crypto import PassphraseRequired, StoreLocked, Tampered, WrongPassphrase
+from fieldapp.store.errors import StoreDamaged, StoreMissing, StoreProblem
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
 from fieldapp.store import reviews  # noqa: F401,E402  (the lead tables belong to the same metadata)
 
 __all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "Store",
-           "StoreLocked", "Tampered", "TaskRow", "WrongPassphrase", "default_store_path"]
+           "StoreDamaged", "StoreLocked", "StoreMissing", "StoreProblem", "Tampered", "TaskRow",
+           "WrongPassphrase", "default_store_path"]

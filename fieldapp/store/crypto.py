@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from fieldapp.core.errors import FieldappError
+from fieldapp.store.errors import StoreProblem
 
 KEYRING_SERVICE = "fieldapp-store"
 _VERSION = b"\x01"
@@ -33,7 +34,7 @@ _CHECK_PLAINTEXT = b"fieldapp store key check v1"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
 
 
-class StoreLocked(FieldappError):
+class StoreLocked(StoreProblem):
     """The store's data key cannot be obtained (no keyring and no passphrase, or key lost)."""
 
 

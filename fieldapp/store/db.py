@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from fieldapp.core import clock
+from fieldapp.core import clock, private
 from fieldapp.core.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps the two in step). Knowing it
 # here lets a store that is already at head open without importing Alembic at all.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 BUSY_TIMEOUT_MS = 15000
 
 
@@ -83,6 +83,7 @@ def backup(path: Path, revision: str | None) -> Path:
     """A consistent copy of the database (SQLite online backup, includes the WAL)."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.{revision or 'base'}.{stamp}.bak")
+    private.create_private_file(target)  # the copy holds what the store holds: private too
     src = sqlite3.connect(str(path))
     try:
         dst = sqlite3.connect(str(target))

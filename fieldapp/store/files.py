@@ -1,7 +1,8 @@
 """Attachment files (signatures, agreement PDFs), encrypted, named by their SHA-256.
 
 A file is written to a temporary name, flushed and renamed, so a crash leaves either the
-whole sealed file or nothing under the final name. The database row is written after the
+whole sealed file or nothing under the final name. Files are 0600 in a 0700 folder
+(`fieldapp.core.private`). The database row is written after the
 file, in the caller's transaction; files without a row are swept at start-up.
 """
 
@@ -11,6 +12,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from fieldapp.core import private
 from fieldapp.store.crypto import Cipher, Tampered
 
 SUFFIX = ".sealed"
@@ -24,7 +26,7 @@ class AttachmentFiles:
     def __init__(self, directory: Path, cipher: Cipher):
         self.directory = directory
         self._cipher = cipher
-        directory.mkdir(parents=True, exist_ok=True)
+        private.make_private_dir(directory)
 
     def path(self, sha256: str) -> Path:
         return self.directory / f"{sha256}{SUFFIX}"
@@ -34,7 +36,10 @@ class AttachmentFiles:
         if target.exists():
             return
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
+        with private.private_umask():
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                         private.FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(self._cipher.seal(data, f"attachment:{sha256}"))
             fh.flush()
             os.fsync(fh.fileno())
@@ -66,6 +71,10 @@ class AttachmentFiles:
             self.delete(name)
             removed += 1
         return removed
+
+    def make_private(self) -> None:
+        """Files written by an older version (or copied in) lose any group/other access."""
+        private.restrict_all([self.directory, *self.directory.iterdir()])
 
     def clear(self) -> None:
         for p in self.directory.iterdir():

@@ -24,7 +24,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-OUTBOX_STATES = ("waiting", "sending", "accepted", "rejected")
+OUTBOX_STATES = ("waiting", "sending", "accepted", "rejected", "quarantined")
 UNSENT_STATES = ("waiting", "sending")
 
 
@@ -111,7 +111,7 @@ class Attachment(Base):
 class OutboxEntry(Base):
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("state IN ('waiting','sending','accepted','rejected')", name="state"),
+        CheckConstraint("state IN ('waiting','sending','accepted','rejected','quarantined')", name="state"),
         Index("ix_outbox_state_created", "state", "created_at"),
     )
 
@@ -122,9 +122,9 @@ class OutboxEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     payload: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; cleared after purge
     content_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(10), default="waiting")
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
     server_status: Mapped[str | None] = mapped_column(String(10))  # accepted | duplicate | rejected
-    code: Mapped[str | None] = mapped_column(String(60))
+    code: Mapped[str | None] = mapped_column(String(60))   # the server's, or why it was quarantined
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,11 @@ States: waiting -> sending -> accepted | rejected. `sending` only means "a push 
 reached the server"; it is sent again on the next push, where the server answers
 `duplicate` (counted as accepted) because the item's id and content hash are the same.
 A rejected item keeps its payload, code and reason; nothing here deletes an item.
+
+waiting | sending -> quarantined: an item this laptop cannot send, because its sealed
+payload fails authentication (a damaged file) or cannot be read, is set aside with a code
+and a reason (`QUARANTINE_REASONS`) so that it no longer blocks the items behind it. It is
+kept, shown in the Outbox, and never sent.
 """
 
 from __future__ import annotations
@@ -13,15 +18,36 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.core.errors import BadInput, Conflict
 from fieldapp.protocol.v1 import OutboxItem, PushResult, item_content_hash
-from fieldapp.store.crypto import Cipher
+from fieldapp.store.crypto import Cipher, Tampered
 from fieldapp.store.files import AttachmentFiles, sha256_hex
 from fieldapp.store.models import UNSENT_STATES, Attachment, OutboxAttachment, OutboxEntry
 from fieldapp.store.rows import OutboxRow
+
+
+# Why an item was set aside (code -> English sentence; translated in store.po). The
+# sentence is kept in the `reason` column, the code in `code`.
+QUARANTINE_REASONS = {
+    "seal_failed": "Its data on this laptop is damaged (it failed its integrity seal), so it cannot be "
+                   "sent. Record the visit again.",
+    "unreadable": "Its data on this laptop cannot be read, so it cannot be sent. Record the visit again.",
+    "rescue_unreadable": "Its data could not be read back from the damaged store, so it cannot be sent. "
+                         "Record the visit again.",
+    "rescue_attachment": "An attachment it needs could not be read back from the damaged store, so it "
+                         "cannot be sent. Record the visit again.",
+}
+
+
+class Unsendable(Exception):
+    """This item can never be sent from this laptop; `code` is a key of QUARANTINE_REASONS."""
+
+    def __init__(self, code: str):
+        super().__init__(QUARANTINE_REASONS[code])
+        self.code = code
 
 
 def payload_label(item_id: str) -> str:
@@ -85,12 +111,35 @@ def not_uploaded(session: Session, item_ids: list[str]) -> list[str]:
 
 
 def to_wire(cipher: Cipher, entry: OutboxEntry, shas: list[str]) -> OutboxItem:
+    """The item as pushed; `Unsendable` when it cannot ever be (see QUARANTINE_REASONS)."""
     if entry.payload is None:
-        raise BadInput(f"outbox item {entry.id} has no payload left to send", field="payload")
-    return OutboxItem(id=entry.id, kind=entry.kind, case_id=entry.case_id,  # type: ignore[arg-type]
-                      created_at=entry.created_at,
-                      payload=cipher.open_json(entry.payload, payload_label(entry.id)),
-                      attachments=sorted(shas), content_hash=entry.content_hash)
+        raise Unsendable("unreadable")
+    try:
+        payload = cipher.open_json(entry.payload, payload_label(entry.id))
+    except Tampered:
+        raise Unsendable("seal_failed") from None
+    except ValueError:  # authentic bytes that are not JSON: written by something else
+        raise Unsendable("unreadable") from None
+    try:
+        return OutboxItem(id=entry.id, kind=entry.kind, case_id=entry.case_id,  # type: ignore[arg-type]
+                          created_at=entry.created_at, payload=payload, attachments=sorted(shas),
+                          content_hash=entry.content_hash)
+    except ValidationError:
+        raise Unsendable("unreadable") from None
+
+
+def quarantine(session: Session, item_id: str, code: str, now: dt.datetime) -> bool:
+    """Set an unsent item aside (it stays, with its reason, and is never sent)."""
+    res = session.execute(update(OutboxEntry).where(OutboxEntry.id == item_id,
+                                                    OutboxEntry.state.in_(UNSENT_STATES))
+                          .values(state="quarantined", code=code, reason=QUARANTINE_REASONS[code],
+                                  resolved_at=now, last_error=None))
+    return bool(res.rowcount)
+
+
+def quarantined_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxEntry)
+                          .where(OutboxEntry.state == "quarantined")) or 0
 
 
 def mark_sending(session: Session, ids: list[str]) -> None:

@@ -18,10 +18,15 @@ from typing import Any, Iterator
 
 import platformdirs
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldapp.core import private
 from fieldapp.core.timeutil import utcnow
 from fieldapp.store import db
+from fieldapp.store.errors import KEY_LOST, OTHER_KEYFILE, StoreDamaged
+from fieldapp.store.health import check_integrity, companions, create_new, damaged, is_corruption, preflight
+from fieldapp.store.keyfile import KeyFile, keyfile_path, make_keyfile, write_keyfile
 from fieldapp.store.crypto import (KEYRING_SERVICE, Cipher, KeyringUnavailable, PassphraseRequired,
                                    StoreLocked, WrappedKey, key_from_text, key_to_text, keyring_get,
                                    keyring_set, new_key, unwrap_key, wrap_key)
@@ -36,9 +41,30 @@ STORE_FILE = "store.sqlite3"
 
 def default_store_path() -> Path:
     """`$FIELDAPP_HOME/client/store.sqlite3`, else the platform's user data folder."""
+    return _data_home() / "client" / STORE_FILE
+
+
+def _data_home() -> Path:
     home = os.environ.get("FIELDAPP_HOME")
-    base = Path(home) / "client" if home else Path(platformdirs.user_data_dir("fieldapp", appauthor=False)) / "client"
-    return base / STORE_FILE
+    return Path(home) if home else Path(platformdirs.user_data_dir("fieldapp", appauthor=False))
+
+
+def prepare_folder(path: Path) -> None:
+    """The store's folder, private. The application's own folders (the default location)
+    are made private even when they exist; a folder a person chose with --store may be
+    shared, so only what we create in it is restricted."""
+    default = default_store_path().parent
+    if path.parent.absolute() == default.absolute():
+        private.make_private_dir(default.parent)
+        private.make_private_dir(default)
+    else:
+        private.make_private_dir(path.parent, restrict_existing=False)
+
+
+def make_private(path: Path) -> None:
+    """The database, its SQLite companions, key file and backups lose any group/other access."""
+    private.restrict_all([path, *companions(path), keyfile_path(path),
+                          *path.parent.glob(f"{path.name}.*.bak")])
 
 
 @dataclass(frozen=True)
@@ -56,17 +82,43 @@ class MetaState:
 
 
 class Store:
+    """Opens the store at `path`, or makes one where there is none and nothing says one was.
+
+    Raises `StoreMissing`/`StoreDamaged` (fieldapp.store.errors) for a store that is gone,
+    emptied or damaged, and `StoreLocked` when its key cannot be had; the files are then
+    left as they were found."""
+
     def __init__(self, path: Path | str | None = None, *, passphrase: str | None = None,
                  extra_versions: list[Path] | None = None):
         self.path = Path(path) if path else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_folder(self.path)
+        keyfile = preflight(self.path)
+        new = not self.path.exists()
+        if new:
+            try:
+                create_new(self.path)  # SQLite's -wal and -shm take its private mode
+            except FileExistsError:  # another process made it a moment ago: open that one
+                new = False
+        make_private(self.path)
         self.engine = db.make_engine(self.path)
-        self.backup_path = db.upgrade(self.engine, self.path, extra_versions=extra_versions)
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(self.engine.execution_options(sqlite_immediate=True),
-                                   expire_on_commit=False)
-        self.cipher = self._unlock(passphrase)
+        try:
+            if not new:
+                check_integrity(self.engine, self.path)
+            self.backup_path = db.upgrade(self.engine, self.path, extra_versions=extra_versions)
+            self._read = sessionmaker(self.engine, expire_on_commit=False)
+            self._write = sessionmaker(self.engine.execution_options(sqlite_immediate=True),
+                                       expire_on_commit=False)
+            self.cipher = self._unlock(passphrase, keyfile)
+        except DatabaseError as exc:
+            self.engine.dispose()
+            if is_corruption(exc):
+                raise damaged(self.path, exc) from None
+            raise
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.files = AttachmentFiles(self.path.with_name(self.path.name + ".files"), self.cipher)
+        self.files.make_private()
         with self.read() as s:
             swept = self.files.sweep(set(s.scalars(select(Attachment.sha256))))
         if swept:
@@ -87,26 +139,47 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file now (PASSIVE: never waits for a
+        reader). Called after the agent's own work is recorded, so that a log lost or
+        deleted afterwards takes no recorded visit with it."""
+        with self.engine.connect() as conn:
+            conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     # ------------------------------------------------------------------ key
-    def _unlock(self, passphrase: str | None) -> Cipher:
+    def _unlock(self, passphrase: str | None, keyfile: KeyFile | None) -> Cipher:
         with self.write() as s:
             meta = s.get(Meta, 1)
             if meta is None:
+                if keyfile is not None:  # this file is not the store the key file belongs to
+                    raise StoreDamaged(OTHER_KEYFILE, keyfile=keyfile_path(self.path), path=self.path)
                 meta = Meta(id=1, store_id=str(uuid.uuid4()), device_id=str(uuid.uuid4()), cursor=0)
                 s.add(meta)
                 s.flush()
-            key = self._data_key(meta, passphrase)
+            elif keyfile is not None and keyfile.store_id != meta.store_id:
+                raise StoreDamaged(OTHER_KEYFILE, keyfile=keyfile_path(self.path), path=self.path)
+            key = self._data_key(s, meta, passphrase)
             cipher = Cipher(key)
             if meta.key_check is None:
                 meta.key_check = cipher.check_value()
             elif not cipher.matches(meta.key_check):
-                raise StoreLocked(f"the key found for {self.path} does not open it")
-            return cipher
+                raise StoreLocked("the key found for {path} does not open it", path=self.path)
+            wanted = make_keyfile(meta.store_id, meta.device_id, meta.key_check, meta.wrapped_key)
+        if wanted != keyfile:  # committed first: the key file describes a store that exists
+            write_keyfile(self.path, wanted)
+        return cipher
 
-    def _data_key(self, meta: Meta, passphrase: str | None) -> bytes:
+    def _sync_keyfile(self) -> None:
+        with self.read() as s:
+            meta = s.get(Meta, 1)
+            assert meta is not None
+            write_keyfile(self.path, make_keyfile(meta.store_id, meta.device_id, meta.key_check,
+                                                  meta.wrapped_key))
+
+    def _data_key(self, s: Session, meta: Meta, passphrase: str | None) -> bytes:
         if meta.wrapped_key:
             if not passphrase:
-                raise PassphraseRequired(f"{self.path} is protected by a passphrase")
+                raise PassphraseRequired("{path} is protected by a passphrase", path=self.path)
             return unwrap_key(WrappedKey.from_text(meta.wrapped_key), passphrase)
         try:
             stored = keyring_get(KEYRING_SERVICE, meta.store_id)
@@ -116,9 +189,9 @@ class Store:
         if stored:
             return key_from_text(stored)
         if meta.key_check is not None:
-            where = "keyring" if keyring_ok else "keyring, and no keyring is available now"
-            raise StoreLocked(f"the data key of {self.path} is missing from the {where}; "
-                              "the store cannot be read (delete it and sync again)")
+            unsent = s.scalar(select(func.count()).select_from(OutboxEntry)
+                              .where(OutboxEntry.state.in_(UNSENT_STATES))) or 0
+            raise StoreLocked(KEY_LOST, path=self.path, unsent=unsent)
         key = new_key()
         try:
             if not keyring_ok:
@@ -174,12 +247,13 @@ class Store:
     def wipe(self, *, new_device: bool = True) -> int:
         """Remove every case, task, draft, outbox item and attachment; forget the account.
 
-        Returns how many unsent outbox items were lost. The device gets a new id (unless
-        told otherwise), and the file is vacuumed so deleted pages keep no old ciphertext.
+        Returns how many unsent outbox items (set-aside ones included) were lost. The device
+        gets a new id (unless told otherwise), and the file is vacuumed so deleted pages keep
+        no old ciphertext.
         """
         with self.write() as s:
-            lost = s.scalar(select(func.count()).select_from(OutboxEntry)
-                            .where(OutboxEntry.state.in_(UNSENT_STATES))) or 0
+            lost = s.scalar(select(func.count()).select_from(OutboxEntry)  # set-aside ones too
+                            .where(OutboxEntry.state.in_((*UNSENT_STATES, "quarantined")))) or 0
             from fieldapp.store.reviews import LeadMeta, LeadReview
 
             for model in (OutboxAttachment, OutboxEntry, Attachment, VisitDraft, Task, Case,
@@ -189,6 +263,8 @@ class Store:
                              clock_offset_ms=None, clock_checked_at=None, last_sync_at=None)
             if new_device:
                 self.update_meta(s, device_id=str(uuid.uuid4()))
+        if new_device:
+            self._sync_keyfile()
         self.files.clear()
         with self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection

@@ -1,7 +1,8 @@
 """The sync engine: push the outbox, pull the cases, purge what the server took back.
 
-Order of a sync: (1) upload the attachments of unsent items (PUT is idempotent),
-(2) push items in batches and record each result, (3) pull pages, each applied together
+Order of a sync: (0) set aside (quarantine) the unsent items that cannot be read, so one
+damaged item never holds up the others, (1) upload the attachments of the unsent items
+(PUT is idempotent), (2) push items in batches and record each result, (3) pull pages, each applied together
 with its cursor in ONE transaction, (4) purge withdrawn cases whose items are settled
 (together with the sync's time stamp and clock offset, in one transaction).
 A crash between any two steps, or inside one, leaves the store consistent: the next sync
@@ -23,7 +24,7 @@ from typing import Callable
 
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.v1 import MAX_PULL_LIMIT, MAX_PUSH_ITEMS, PullResponse, PushRequest
+from fieldapp.protocol.v1 import MAX_PULL_LIMIT, MAX_PUSH_ITEMS, OutboxItem, PullResponse, PushRequest
 from fieldapp.store import cases as case_repo
 from fieldapp.store import outbox as outbox_repo
 from fieldapp.store.crypto import Tampered
@@ -46,6 +47,16 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class Quarantine:
+    """An item set aside during this sync: it cannot be sent (see outbox.QUARANTINE_REASONS)."""
+
+    id: str
+    case_reference: str | None
+    code: str
+    reason: str   # in the summary's language
+
+
 @dataclass
 class SyncSummary:
     pulled_upserts: int = 0
@@ -56,6 +67,8 @@ class SyncSummary:
     pushed_accepted: int = 0
     pushed_duplicate: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    quarantined: list[Quarantine] = field(default_factory=list)  # set aside by this sync
+    quarantined_held: int = 0   # every item set aside (this sync or before) kept on the laptop
     attachments_uploaded: int = 0
     attachment_errors: list[str] = field(default_factory=list)
     clock_offset_s: float | None = None
@@ -136,6 +149,8 @@ class SyncEngine:
             self.store.update_meta(s, **values)
         self.store.delete_files(files)
         summary.purged += len(purged)
+        with self.store.read() as s:
+            summary.quarantined_held = outbox_repo.quarantined_count(s)
         if clock is not None:
             summary.clock_offset_s = clock.offset_s
             summary.clock_skew = abs(clock.offset_s) > SKEW_LIMIT_S
@@ -149,21 +164,25 @@ class SyncEngine:
             entries = outbox_repo.unsent(s)
             if not entries:
                 return
-            ids = [e.id for e in entries]
-            shas = outbox_repo.attachment_map(s, ids)
-            missing = outbox_repo.not_uploaded(s, ids)
+            shas = outbox_repo.attachment_map(s, [e.id for e in entries])
+        wire = self._readable(entries, shas, summary)
+        entries = [e for e in entries if e.id in wire]
+        if not entries:
+            return
+        with self.store.read() as s:
+            missing = outbox_repo.not_uploaded(s, [e.id for e in entries])
         self._upload(missing, shas, summary, progress)
         total = len(entries)
         device_id = self.store.meta().device_id
         done = 0
         for start in range(0, total, self.push_batch):
             batch = entries[start:start + self.push_batch]
-            wire = [outbox_repo.to_wire(self.store.cipher, e, shas[e.id]) for e in batch]
             batch_ids = [e.id for e in batch]
             with self.store.write() as s:
                 outbox_repo.mark_sending(s, batch_ids)
             try:
-                resp = self.transport.push(self.token, PushRequest(device_id=device_id, items=wire))
+                resp = self.transport.push(self.token, PushRequest(device_id=device_id,
+                                                                   items=[wire[i] for i in batch_ids]))
                 returned = {r.id for r in resp.results}
                 if returned != set(batch_ids):
                     raise ProtocolError(self.tr(
@@ -186,6 +205,22 @@ class SyncEngine:
                                                       r.reason or ""))
             done += len(batch)
             progress("push", done, total)
+
+    def _readable(self, entries: list, shas: dict[str, list[str]], summary: SyncSummary) -> dict[str, OutboxItem]:
+        """The wire form of every item that can be sent. One that cannot (its sealed payload
+        fails authentication, or cannot be read) is set aside as quarantined, with its
+        reason, so that it never again holds up the items behind it."""
+        wire: dict[str, OutboxItem] = {}
+        for e in entries:
+            try:
+                wire[e.id] = outbox_repo.to_wire(self.store.cipher, e, shas[e.id])
+            except outbox_repo.Unsendable as exc:
+                with self.store.write() as s:
+                    outbox_repo.quarantine(s, e.id, exc.code, utcnow())
+                log.warning("outbox item %s set aside: %s", e.id, exc.code)
+                summary.quarantined.append(Quarantine(e.id, e.case_reference, exc.code,
+                                                      self.tr(outbox_repo.QUARANTINE_REASONS[exc.code])))
+        return wire
 
     def _upload(self, missing: list[str], shas: dict[str, list[str]], summary: SyncSummary,
                 progress: Progress) -> None:

@@ -236,7 +236,8 @@ class LeadService:
                                        attachments={}, now=now, item_id=str(uuid.uuid4()),
                                        case_reference=item.case.reference)
             review_repo.set_pending(s, visit_id, entry.id)
-            return entry.id
+        self.store.checkpoint()  # the decision is in the database file, not only in its log
+        return entry.id
 
     def outbox(self) -> list[Any]:
         return self.agent.outbox()

@@ -209,7 +209,8 @@ class AgentService:
             entry = outbox_repo.record(s, self.store.cipher, self.store.files, kind=kind,
                                        case_id=case_id, payload=payload, attachments=attachments or {},
                                        now=now, item_id=item_id, case_reference=reference)
-            return entry.id
+        self.store.checkpoint()  # the agent's work is in the database file, not only in its log
+        return entry.id
 
     def record_visit(self, visit: VisitRecord, attachments: dict[str, bytes] | None = None) -> str:
         """Record a finished visit: outbox item (id = visit id), attachments, draft removed,
@@ -234,7 +235,8 @@ class AgentService:
                 if visit.corrects_visit_id:
                     s.execute(update(Task).where(Task.visit_id == visit.corrects_visit_id,
                                                  Task.done_at.is_(None)).values(done_at=now))
-            return entry.id
+        self.store.checkpoint()  # the agent's work is in the database file, not only in its log
+        return entry.id
 
     def _check_refs(self, s, visit: VisitRecord, attachments: dict[str, bytes]) -> None:
         refs: list[tuple[str, str]] = []
@@ -257,6 +259,7 @@ class AgentService:
     def save_draft(self, case_id: str, state: dict[str, Any]) -> None:
         with self.store.write() as s:
             draft_repo.save_draft(s, self.store.cipher, case_id, state, utcnow())
+        self.store.checkpoint()
 
     def load_draft(self, case_id: str) -> DraftRow | None:
         with self.store.read() as s:

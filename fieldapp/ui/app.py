@@ -191,9 +191,13 @@ class FieldApp:
                 self._open(typed, then, wrong=True)
                 return
             log.warning("the store could not be opened: %s", name)
-            box = QMessageBox(QMessageBox.Icon.Critical, self.ctx.language.tr("Something went wrong"),
-                              self.ctx.language.tr("Your case data could not be opened: {reason}",
-                                                   reason=str(exc) or name),
+            tr = self.ctx.language.tr
+            # The store's own problems (emptied, missing, damaged, key lost) say themselves
+            # in the agent's language and name the file and what to do.
+            said = getattr(exc, "said", None)
+            reason = said(tr) if callable(said) else (str(exc) or name)
+            box = QMessageBox(QMessageBox.Icon.Critical, tr("Something went wrong"),
+                              tr("Your case data could not be opened: {reason}", reason=reason),
                               QMessageBox.StandardButton.Ok, self.window)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.finished.connect(lambda _r: self.window.close())

@@ -94,8 +94,11 @@ class SettingsStore:
             return UiSettings(**values)
 
     def save(self, settings: UiSettings) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(dataclasses.asdict(settings), indent=2, ensure_ascii=False),
-                       encoding="utf-8")
-        os.replace(tmp, self.path)
+        """Written whole (temporary file, then renamed), readable by this user only; the
+        app's own config folder is made private too (a folder given by a caller is not)."""
+        from fieldapp.core import private
+
+        folder = self.path.parent
+        private.make_private_dir(folder, restrict_existing=folder == config_dir())
+        text = json.dumps(dataclasses.asdict(settings), indent=2, ensure_ascii=False)
+        private.write_private(self.path, text.encode("utf-8"))

@@ -176,6 +176,41 @@ def test_the_outbox_shows_every_state_and_queues_a_rejected_item_again(app, day_
     assert day_service.requeued == ["r"]
 
 
+SEAL_REASON = ("Its data on this laptop is damaged (it failed its integrity seal), so it cannot be sent. "
+               "Record the visit again.")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_a_quarantined_item_is_shown_with_its_reason_and_cannot_be_queued(app, day_service, language, tmp_path):
+    day_service.outbox_rows = [
+        outbox_row("w", "waiting"),
+        outbox_row("q", "quarantined", code="seal_failed", reason=SEAL_REASON),
+        outbox_row("a", "accepted", server_status="accepted"),
+    ]
+    window = app.window
+    app.ctx.language.set_language(language)
+    window.refresh_all()
+    window.show_screen("outbox")
+    outbox, model = window.outbox, window.outbox.model
+    row = model.row_for_id("q")
+    word = model.index(row, 0).data()
+    detail = model.index(row, 4).data()
+    if language == "en":
+        assert word == "Set aside"
+        assert detail == "Set aside on this laptop, not sent: " + SEAL_REASON
+        assert outbox.summary.text() == "1 waiting to be sent · 1 set aside · 1 accepted"
+    else:
+        assert word == "已隔离"
+        assert "完整性封印" in detail and "Record" not in detail
+        assert "1 条已隔离" in outbox.summary.text()
+    assert model.index(row, 0).data(STATE_ROLE) == "quarantined"
+    assert model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert window.sidebar.badge("outbox") == 1  # needs the agent's eye, in red
+    outbox.select_item("q")
+    assert not outbox.requeue_button.isEnabled()
+    assert detail in outbox.detail.text()
+
+
 def test_the_case_list_quick_views(app, day_service):
     window = app.window
     window.show_screen("cases")
@@ -259,3 +294,18 @@ def test_a_visit_recorded_during_a_sync_is_sent_by_one_more_sync(app, day_servic
     sync.again_after()
     sync._on_over()
     assert [c for c, _ in day_service.calls if c == "sync"] == []  # the retries will send it
+
+
+def test_a_sync_that_set_items_aside_says_so_in_the_status_line(qapp):
+    from fieldapp.sync.engine import Quarantine, SyncSummary
+    from fieldapp.ui.i18n import Language
+    from fieldapp.ui.widgets.sync_status import SyncStatus
+
+    language = Language("en")
+    status = SyncStatus(language)
+    summary = SyncSummary(pushed_accepted=4, quarantined=[Quarantine("q", "NJ-late", "seal_failed", SEAL_REASON)])
+    status.finished(summary, dt.datetime(2026, 3, 2, 2, tzinfo=UTC))
+    assert "4 items sent. 1 items set aside because their data on this laptop is damaged" in status.message.text()
+    language.set_language("zh_CN")
+    status.retranslate()
+    assert "1 条记录因本机上的数据已损坏而被隔离" in status.message.text()

@@ -2,7 +2,8 @@
 
 States come from the store: waiting (not sent yet), sending (sent, the server's answer
 not in yet), accepted (or a duplicate the server already had), rejected (with the
-server's reason, which stays visible: nothing is dropped silently).
+server's reason, which stays visible: nothing is dropped silently), quarantined (set
+aside on this laptop because its data there is damaged; never sent, shown with why).
 """
 
 from __future__ import annotations
@@ -42,16 +43,20 @@ STATE_LABELS = {
     "sending": N_("Sent"),
     "accepted": N_("Accepted"),
     "rejected": N_("Rejected"),
+    "quarantined": N_("Set aside"),
 }
 STATE_TIPS = {
     "waiting": N_("Kept on this laptop until the next sync sends it"),
     "sending": N_("Sent; the server's answer has not arrived yet"),
     "accepted": N_("The server has it"),
     "rejected": N_("The server refused it; the reason is shown"),
+    "quarantined": N_("Kept on this laptop but never sent: its data here is damaged; the reason is shown"),
 }
 KIND_LABELS = {"visit": N_("Visit record"), "review_decision": N_("Review decision")}
 _LIGHTS = {"waiting": ComplianceState.UNKNOWN, "sending": ComplianceState.WARNING,
-           "accepted": ComplianceState.ALLOWED, "rejected": ComplianceState.BLOCKED}
+           "accepted": ComplianceState.ALLOWED, "rejected": ComplianceState.BLOCKED,
+           "quarantined": ComplianceState.BLOCKED}
+NEEDS_ATTENTION = ("rejected", "quarantined")
 _REJECTED_BRUSH = QBrush(QColor("#fdecea"))
 
 
@@ -59,6 +64,10 @@ def details(row: Any, tr: Any) -> str:
     """What the agent needs to know about one item, in words."""
     if row.state == "rejected":
         return tr("Rejected by the server: {reason}", reason=row.reason or row.code or "?")
+    if row.state == "quarantined":
+        # The reason is one of the store's own sentences (outbox.QUARANTINE_REASONS), which
+        # the merged catalogs translate.
+        return tr("Set aside on this laptop, not sent: {reason}", reason=tr(row.reason or row.code or "?"))
     if row.state == "accepted":
         if row.server_status == "duplicate":
             return tr("The server already had it.")
@@ -132,7 +141,7 @@ class OutboxModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DecorationRole and column is OutboxColumn.STATE:
             return compliance_icon(_LIGHTS.get(row.state, ComplianceState.UNKNOWN))
-        if role == Qt.ItemDataRole.BackgroundRole and row.state == "rejected":
+        if role == Qt.ItemDataRole.BackgroundRole and row.state in NEEDS_ATTENTION:
             return _REJECTED_BRUSH
         if role == ITEM_ID_ROLE:
             return row.id

@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         tasks = len(self.today.plan.tasks) if self.today.plan is not None else 0
         self.sidebar.set_badge("today", tasks, "#f9a825")
         counts = self.outbox_model.counts()
-        rejected, unsent = counts["rejected"], counts["waiting"] + counts["sending"]
+        rejected, unsent = counts["rejected"] + counts["quarantined"], counts["waiting"] + counts["sending"]
         self.sidebar.set_badge("outbox", rejected or unsent, "#c62828" if rejected else "#5f6368")
         self.sidebar.viewport().update()
         self._retranslate_sidebar()

@@ -1,8 +1,9 @@
 """The outbox: what this laptop recorded and whether the server has it.
 
 Rejected items stay, with the server's reason; one can be queued again ("Send again")
-when the reason was passing (a lost attachment, say). The Sync button here is the same
-as the window's.
+when the reason was passing (a lost attachment, say). Items set aside on this laptop
+(quarantined: their data here is damaged) stay too, with why; they cannot be sent again.
+The Sync button here is the same as the window's.
 """
 
 from __future__ import annotations
@@ -156,6 +157,8 @@ class OutboxScreen(QWidget):
             parts.append(tr("{count} waiting to be sent", count=counts["waiting"] + counts["sending"]))
         if counts["rejected"]:
             parts.append(tr("{count} rejected", count=counts["rejected"]))
+        if counts["quarantined"]:
+            parts.append(tr("{count} set aside", count=counts["quarantined"]))
         if counts["accepted"]:
             parts.append(tr("{count} accepted", count=counts["accepted"]))
         self.summary.setText(" · ".join(parts))

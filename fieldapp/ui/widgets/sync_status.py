@@ -32,6 +32,7 @@ def summary_counts(summary: Any) -> dict[str, int]:
         "removed": int(getattr(summary, "pulled_tombstones", 0)),
         "sent": int(getattr(summary, "pushed_accepted", 0)) + int(getattr(summary, "pushed_duplicate", 0)),
         "rejected": len(rejected) if isinstance(rejected, (list, tuple)) else int(rejected or 0),
+        "quarantined": len(getattr(summary, "quarantined", ()) or ()),
         "attachment_errors": len(getattr(summary, "attachment_errors", ()) or ()),
         "skew_minutes": (round(abs(summary.clock_offset_s) / 60)
                          if getattr(summary, "clock_skew", False) and summary.clock_offset_s is not None else 0),
@@ -135,6 +136,9 @@ class SyncStatus(QWidget):
             parts.append(tr("{count} cases removed.", count=counts["removed"]))
         if counts["rejected"]:
             parts.append(tr("{count} items rejected: see the outbox.", count=counts["rejected"]))
+        if counts.get("quarantined"):
+            parts.append(tr("{count} items set aside because their data on this laptop is damaged: "
+                            "see the outbox.", count=counts["quarantined"]))
         if counts["attachment_errors"]:
             parts.append(tr("{count} attachments could not be sent; they will be retried.",
                             count=counts["attachment_errors"]))
