@@ -56,18 +56,30 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.page_size <= 1000:
         raise BadInput("must be between 1 and 1000", field="--page-size")
     passphrase = os.environ.get("FIELDAPP_STORE_PASSPHRASE")
-    try:
-        service = AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
-                               page_size=args.page_size)
-    except PassphraseRequired:
-        passphrase = _secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: "))
+
+    def open_store(may_ask: bool) -> AgentService:
+        from sqlalchemy.exc import DatabaseError
+
         try:
-            service = AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
-                                   page_size=args.page_size)
+            return AgentService(store_path=args.store, passphrase=passphrase, translator=tr,
+                                page_size=args.page_size)
+        except PassphraseRequired as exc:
+            if may_ask:
+                raise
+            raise BadInput(str(exc), field="store") from None
         except StoreLocked as exc:
             raise BadInput(str(exc), field="store") from None
-    except StoreLocked as exc:
-        raise BadInput(str(exc), field="store") from None
+        except DatabaseError as exc:  # e.g. --store names a file that is not a store
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise BadInput(f"cannot open the store: {reason}", field="--store") from None
+        except OSError as exc:  # e.g. its folder cannot be made
+            raise BadInput(f"cannot open the store: {exc.strerror or exc}", field="--store") from None
+
+    try:
+        service = open_store(may_ask=True)
+    except PassphraseRequired:
+        passphrase = _secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: "))
+        service = open_store(may_ask=False)
 
     def progress(phase: str, done: int, total: int | None) -> None:
         if args.quiet or phase == "done":
