@@ -11,12 +11,13 @@ verify failed), 2 bad input or usage, with a one-line reason on stderr and no tr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
-import logging
 import os
 import sys
 
 from fieldapp.core.errors import BadInput, FieldappError, NotFound
+from fieldapp.logsetup import command_logging
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -53,19 +54,22 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
-    level = logging.DEBUG if verbose else getattr(logging, os.environ.get("FIELDAPP_LOG", "WARNING"), logging.WARNING)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = False
     while argv and argv[0] in ("-v", "--verbose"):
         verbose = True
         argv.pop(0)
-    _configure_logging(verbose)
+    with contextlib.ExitStack() as stack:
+        try:  # library logs away from the terminal (fieldapp/logsetup.py)
+            stack.enter_context(command_logging(verbose))
+        except BadInput as exc:  # FIELDAPP_LOG_FILE cannot be opened
+            print(f"fieldapp: {exc}", file=sys.stderr)
+            return 2
+        return _command(argv)
 
+
+def _command(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         if argv and not argv[0].startswith("-"):
             _top_parser().error(f"unknown command {argv[0]!r} (see fieldapp --help)")

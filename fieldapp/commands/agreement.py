@@ -7,6 +7,7 @@ verify: exit 0 intact; 1 altered or unverifiable, with the reasons; 2 unreadable
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -59,7 +60,8 @@ def _render(args: argparse.Namespace) -> int:
         tmp.write_bytes(pdf)
         os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the folder is not one
+            tmp.unlink(missing_ok=True)
         raise BadInput(f"cannot write the PDF: {exc.strerror}", where=str(out)) from None
     print(f"{out}: agreement {terms.agreement_id}, terms SHA-256 {terms.sha256}")
     return 0

@@ -143,6 +143,8 @@ def _play(rt: Any, answers: dict[str, Any], where: str) -> None:
             given = given[index]
         if given is None and node.type != "say":
             raise BadInput(f"no answer for node '{node.id}' (script line {node.line})", where=where)
+        if isinstance(given, dict) and not isinstance(given.get("note", ""), (str, type(None))):
+            raise BadInput(f"the note for node '{node.id}' must be text", where=where)
         try:
             if isinstance(given, dict) and "stop" in given:
                 rt.stop(given["stop"], note=given.get("note"))

@@ -7,9 +7,12 @@ $FIELDAPP_HOME or the user data folder). Exit codes: 0 done, 1 refused, 2 bad in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
+import socket
 import sys
+from collections.abc import Iterator
 
 from fieldapp.core.errors import BadInput, Conflict
 
@@ -76,16 +79,40 @@ def run(args: argparse.Namespace) -> int:
         return _run(args, settings)
     from fieldapp.server.db import upgrade
 
-    if action == "init":
+    with _database(settings.database_url):
         upgrade(settings.database_url)
-        print(f"database ready: {_safe_url(settings.database_url)}")
-        return 0
-    upgrade(settings.database_url)
+        if action == "init":
+            print(f"database ready: {_safe_url(settings.database_url)}")
+            return 0
+        try:
+            return _admin(action, args, settings)
+        except Conflict as exc:
+            print(f"fieldapp server {action}: {exc}", file=sys.stderr)
+            return 1
+
+
+@contextlib.contextmanager
+def _database(url: str) -> Iterator[None]:
+    """A database that cannot be reached or opened is bad input (--db): one line naming
+    it (password hidden) and the driver's first line, not SQLAlchemy's traceback."""
+    from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
+
     try:
-        return _admin(action, args, settings)
-    except Conflict as exc:
-        print(f"fieldapp server {action}: {exc}", file=sys.stderr)
-        return 1
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise BadInput(f"cannot use the database {_safe_url(url)}: {_first_line(exc.orig)}", field="--db") from None
+    except DatabaseError as exc:
+        if type(exc) is not DatabaseError:  # integrity, programming ... errors are bugs: keep the traceback
+            raise
+        # e.g. SQLite's "file is not a database"
+        raise BadInput(f"cannot use the database {_safe_url(url)}: {_first_line(exc.orig)}", field="--db") from None
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        raise BadInput(f"cannot use the database {_safe_url(url)}: {exc.strerror or exc}", field="--db") from None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
 
 
 def _admin(action: str, args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
@@ -128,12 +155,15 @@ def _import(session, args: argparse.Namespace, settings) -> int:  # type: ignore
 
     report = import_cases(session, args.file, skip_invalid=args.skip_invalid,
                           geocoder=_geocoder(session, args, settings))
+    # Nothing imported is bad input: the rows' problems are the report (stdout), and
+    # stderr gets the one-line reason. Rows skipped by --skip-invalid are warnings.
+    report_to = sys.stdout if not report.applied else sys.stderr
     for err in report.errors[:MAX_ERRORS_SHOWN]:
-        print(f"{args.file}: {err}", file=sys.stderr)
+        print(f"{args.file}: {err}", file=report_to)
     if len(report.errors) > MAX_ERRORS_SHOWN:
-        print(f"{args.file}: ... and {len(report.errors) - MAX_ERRORS_SHOWN} more", file=sys.stderr)
+        print(f"{args.file}: ... and {len(report.errors) - MAX_ERRORS_SHOWN} more", file=report_to)
     for external_id, why in report.flagged[:MAX_ERRORS_SHOWN]:
-        print(f"warning: case {external_id} cannot be visited as planned: {why}", file=sys.stderr)
+        print(f"warning: case {external_id} cannot be visited as planned: {why}", file=report_to)
     if not report.applied:
         raise BadInput(report.summary())
     print(report.summary())
@@ -182,6 +212,21 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _check_listen(host: str, port: int) -> None:
+    """Bind once before serving (as uvicorn will), so a busy port or an unknown host is one
+    line, exit 2, rather than uvicorn's start-up and shutdown log around its error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":  # as uvicorn does: a port left in TIME_WAIT may be reused
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except socket.gaierror as exc:
+            raise BadInput(f"cannot listen on {host!r}: {exc.strerror}", field="--host") from None
+        except OSError as exc:
+            raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def _run(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
     import uvicorn
 
@@ -192,8 +237,10 @@ def _run(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-
         raise BadInput("--workers must be at least 1", field="--workers")
     if not 0 <= args.port <= 65535:
         raise BadInput("--port must be 0-65535", field="--port")
+    _check_listen(args.host, args.port)
     if not args.no_upgrade:
-        upgrade(settings.database_url)
+        with _database(settings.database_url):
+            upgrade(settings.database_url)
     print(f"fieldapp server on http://{args.host}:{args.port} ({args.workers} worker(s)), "
           f"database {_safe_url(settings.database_url)}", flush=True)
     if args.workers == 1:

@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
                             passphrase=_secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: ")))
     except StoreProblem as exc:
         raise BadInput(exc.said(tr)) from None
+    except OSError as exc:  # a folder that cannot be written, a file that cannot be read
+        raise BadInput(f"cannot rescue {source}: {exc.strerror or exc}", field="--store") from None
     _print(report, tr)
     return 0 if report.complete else 1
 

@@ -76,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
             service = open_service(_secret("FIELDAPP_STORE_PASSPHRASE", tr("Store passphrase: ")))
     except StoreProblem as exc:  # missing, emptied, damaged, locked: said in one line, exit 2
         raise BadInput(exc.said(tr)) from None
+    except DatabaseError as exc:  # e.g. --store names a file that is not a store
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise BadInput(f"cannot open the store: {reason}", field="--store") from None
+    except OSError as exc:  # e.g. its folder cannot be made
+        raise BadInput(f"cannot open the store: {exc.strerror or exc}", field="--store") from None
 
     def progress(phase: str, done: int, total: int | None) -> None:
         if args.quiet or phase == "done":

@@ -48,7 +48,10 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
 def exact(amount: Decimal, currency: str, *, field: str = "amount") -> Decimal:
     """`amount` quantized to the currency's minor unit; refuses amounts with more digits."""
     q = quantum(currency)
-    quantized = amount.quantize(q, rounding=ROUND_HALF_EVEN)
+    try:
+        quantized = amount.quantize(q, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more digits than the decimal context holds, e.g. 1e308
+        raise BadInput(f"{amount} is too large an amount", field=field) from None
     if quantized != amount:
         raise BadInput(f"{amount} has more decimals than {currency} allows ({minor_units(currency)})",
                        field=field)

@@ -4,9 +4,12 @@ It works in three situations, tried in this order:
 
 1. a frozen PyInstaller bundle: `resources/` is collected next to the executable's
    internal files (`sys._MEIPASS/resources`, see packaging/fieldapp.spec);
-2. a checkout (editable install or running from source): `resources/` at the top of the
-   repository, next to the `fieldapp/` package;
-3. an installed wheel: `resources/` is mapped into the wheel as `fieldapp/_resources`.
+2. an installed wheel (or an install from the sdist): `resources/` is mapped into the
+   package as `fieldapp/_resources` (pyproject.toml, setup.py), so it sits next to this
+   package in site-packages. Tried before 3, so that a stray `resources/` folder next
+   to an installed package in site-packages is never taken for ours;
+3. a checkout (editable install or running from source): `resources/` at the top of the
+   repository, next to the `fieldapp/` package.
 
 `FIELDAPP_RESOURCES` overrides all three (used by tests and by institutions that ship
 their own policy or script folders).
@@ -33,8 +36,8 @@ def _candidates() -> list[Path]:
     if meipass:
         found.append(Path(meipass) / "resources")
     package_dir = Path(__file__).resolve().parent.parent
-    found.append(package_dir.parent / "resources")
     found.append(package_dir / "_resources")
+    found.append(package_dir.parent / "resources")
     return found
 
 

@@ -202,7 +202,8 @@ def _plan(r: Reader, data: dict[str, Any], currency: str, amount_due: Decimal,
     plan = Plan(kind=kind, currency=currency, amount_due=amount_due, total=total,
                 first_due=r.date(raw, "first_due", "plan.first_due"), count=count,
                 frequency=r.choice(raw, "frequency", "plan.frequency", Frequency),
-                remainder=r.choice(raw, "remainder", "plan.remainder", Remainder, Remainder.LAST))
+                # null, like a missing field, means the default
+                remainder=r.choice(raw, "remainder", "plan.remainder", Remainder) or Remainder.LAST)
     try:
         rows = check_plan(plan, agreed_on, limits)
     except BadInput as exc:

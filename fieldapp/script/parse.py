@@ -238,14 +238,14 @@ class _Parser:
         return out
 
     def input_spec(self, data: LineDict, node_id: str) -> InputSpec:
-        raw = data.get("kind")
-        kind = raw if isinstance(raw, str) or raw is None else repr(raw)  # lists/maps are unhashable
-        spec = InputSpec(kind=kind if kind in INPUT_KINDS else "", line=data.line_of("kind"))
-        if "kind" in data and kind not in INPUT_KINDS:
+        kind = data.get("kind")
+        known = kind if isinstance(kind, str) and kind in INPUT_KINDS else ""  # a list is no kind
+        spec = InputSpec(kind=known, line=data.line_of("kind"))
+        if "kind" in data and not known:
             self.issue("schema", "kind must be one of {kinds} (got {value!r})", data.line_of("kind"),
-                       node_id, kinds=", ".join(INPUT_KINDS), value=raw)
+                       node_id, kinds=", ".join(INPUT_KINDS), value=kind)
         allowed = {"money": ("min", "max"), "integer": ("min", "max"),
-                   "date": ("min_days", "max_days")}.get(kind, ())
+                   "date": ("min_days", "max_days")}.get(known, ())
         for key in ("min", "max", "min_days", "max_days"):
             if key not in data:
                 continue
@@ -305,7 +305,7 @@ class _Parser:
         if "plan" in data:
             value, line = data["plan"], data.line_of("plan")
             kind = value.get("kind") if isinstance(value, LineDict) else None
-            if kind not in PLAN_FIELDS:
+            if not isinstance(kind, str) or kind not in PLAN_FIELDS:
                 self.issue("schema", "plan needs a kind: {kinds}", line, node.id,
                            kinds=", ".join(PLAN_FIELDS))
                 return

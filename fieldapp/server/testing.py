@@ -74,8 +74,10 @@ class LiveServer:
         self.port = sock.getsockname()[1]
         self._socket = sock
         app = create_app(self.settings, engine=self.engine)
+        # log_config=None: uvicorn installs no terminal handlers of its own; its records
+        # go where the process routes library logs (fieldapp/logsetup.py: the log file).
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=5)
+                                timeout_graceful_shutdown=5, log_config=None)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name=f"fieldapp-server-{self.port}", daemon=True)

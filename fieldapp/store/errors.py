@@ -54,6 +54,8 @@ KEY_LOST = ("the data key of {path} is missing from the keyring, so its {unsent}
 
 # ---- fieldapp store rescue
 RESCUE_NOTHING = "there is no store at {path}, nor its key file or log: there is nothing to rescue"
+RESCUE_NOT_A_STORE = ("{path} is not a fieldapp store (no store record in it and no key file beside it). "
+                      "Nothing was changed")
 RESCUE_OUT_EXISTS = "{out} already exists: give --out a file that does not exist yet"
 RESCUE_NO_KEY = ("the data key of {path} cannot be found, so its {unsent} unsent items cannot be read "
                  "and nothing can be rescued. Nothing was changed; restore the keyring entry (or give "

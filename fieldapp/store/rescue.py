@@ -42,7 +42,8 @@ from fieldapp.store import reviews as review_repo
 from fieldapp.store.crypto import (KEYRING_SERVICE, Cipher, KeyringUnavailable, PassphraseRequired,
                                    StoreLocked, Tampered, WrappedKey, key_from_text, keyring_get,
                                    unwrap_key)
-from fieldapp.store.errors import RESCUE_NO_KEY, RESCUE_NOTHING, RESCUE_OUT_EXISTS, StoreProblem
+from fieldapp.store.errors import (RESCUE_NO_KEY, RESCUE_NOT_A_STORE, RESCUE_NOTHING, RESCUE_OUT_EXISTS,
+                                   StoreProblem)
 from fieldapp.store.files import SUFFIX as FILE_SUFFIX
 from fieldapp.store.health import companions
 from fieldapp.store.keyfile import KeyFile, keyfile_path, read_keyfile
@@ -95,6 +96,8 @@ def rescue(store: Path | str, out: Path | str | None = None, *, passphrase: str 
     """Copy what is readable of `store` into a new store (`out`, or in its place)."""
     source = Path(store)
     target = Path(out) if out else source
+    if source.is_dir():
+        raise StoreProblem(RESCUE_NOT_A_STORE, path=source)
     keyfile = read_keyfile(source) if keyfile_path(source).exists() else None
     if not source.exists() and keyfile is None and not companions(source)[0].exists():
         raise StoreProblem(RESCUE_NOTHING, path=source)
@@ -190,6 +193,8 @@ def _cipher(meta: dict | None, keyfile: KeyFile | None, passphrase: str | None, 
 def _build(src: Source, source: Path, keyfile: KeyFile | None, work: Path, target: Path,
            passphrase: str | None) -> tuple[RescueReport, Path]:
     meta = _meta(src, keyfile)
+    if meta is None and keyfile is None:  # some other file: rescuing it would replace it with a store
+        raise StoreProblem(RESCUE_NOT_A_STORE, path=source)
     cipher = _cipher(meta, keyfile, passphrase, source)
     reader = _Reader(src, cipher)
     outbox, outbox_lost = reader.rows(

@@ -39,7 +39,11 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 def normalise_url(url: str) -> str:
     url = (url or "").strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:  # e.g. "http://[::1" (an unclosed IPv6 address)
+        raise BadInput(f"{url!r} is not a server address ({exc})", field="server") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise BadInput(f"{url!r} is not a server address (expected http(s)://host[:port])", field="server")
     return url
