@@ -239,6 +239,8 @@ class _Parser:
 
     def input_spec(self, data: LineDict, node_id: str) -> InputSpec:
         kind = data.get("kind")
+        if not isinstance(kind, str):  # a list or mapping written by mistake is not a kind
+            kind = repr(kind) if "kind" in data else None
         spec = InputSpec(kind=kind if kind in INPUT_KINDS else "", line=data.line_of("kind"))
         if "kind" in data and kind not in INPUT_KINDS:
             self.issue("schema", "kind must be one of {kinds} (got {value!r})", data.line_of("kind"),

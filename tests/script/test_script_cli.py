@@ -89,7 +89,7 @@ def test_run_with_a_case_file_a_stop_and_repeated_answers(capsys, tmp_path):
     assert out["outcome"] == "asked_to_leave"
     assert [e["node"] for e in out["transcript"] if e["event"] == "said"][-3:] == [
         "instalments_not_offered", "settlement_not_offered", "asked_to_leave"]
-    assert out["note_warnings"] == ["abuse: shut up"]
+    assert out["note_warnings"] == ["insult: shut up"]
 
 
 @pytest.mark.parametrize("answers,reason", [
