@@ -184,7 +184,7 @@ def test_resume_from_json_mid_visit_gives_the_same_visit():
 
 def test_resume_refuses_another_version_of_the_script_and_damaged_state():
     saved = _cn(answers=TO_OFFERS).to_json()
-    edited = load_script_text(CN.text.replace("version: 1", "version: 2"), source=CN.source)
+    edited = load_script_text(CN.text.replace("version: 2", "version: 3"), source=CN.source)
     with pytest.raises(BadInput, match="has changed since this conversation started"):
         Runtime.from_json(saved, edited)
     data = json.loads(saved)
