@@ -31,7 +31,7 @@ deleted rows do not linger in free pages.
 from fieldapp.store.crypto import PassphraseRequired, StoreLocked, Tampered, WrongPassphrase
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
-from fieldapp.store import reviews  # noqa: F401,E402  (the lead tables belong to the same metadata)
+from fieldapp.store import practice, reviews  # noqa: F401,E402  (their tables belong to the same metadata)
 
 __all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "Store",
            "StoreLocked", "Tampered", "TaskRow", "WrongPassphrase", "default_store_path"]

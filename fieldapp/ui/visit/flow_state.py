@@ -244,7 +244,8 @@ class FlowState:
         self.planning = None
         if appt is not None:
             try:
-                self.planning = evaluate(context_from_case(case), self.setup.policy, self.lang)
+                self.planning = evaluate(context_from_case(case, practice=self.setup.practice), self.setup.policy,
+                                         self.lang, checked_at=self.setup.now())
             except BadInput as exc:
                 self._start_problems.append((N_("The policy check could not be made: {reason}"),
                                              {"reason": str(exc)}))
@@ -267,7 +268,7 @@ class FlowState:
         if location is None and not (exception or "").strip():
             raise BadInput(self.tr("Say why no location can be recorded."), field="location_exception")
         now = self.setup.now()
-        context = context_from_case(self.setup.case, now=now, agent_location=location)
+        context = context_from_case(self.setup.case, now=now, agent_location=location, practice=self.setup.practice)
         self.checkin = evaluate(context, self.setup.policy, self.lang, evaluated_at=now)
         self.checked_in_at = now
         self.location = location
