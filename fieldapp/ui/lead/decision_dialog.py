@@ -89,7 +89,7 @@ class DecisionDialog(QDialog):
             lines.append(tr("The agent reads this comment. Change the wording, or tick the box to keep it."))
         if self.numbers:
             lines.append(tr("Personal numbers are not kept in comments: {numbers}.",
-                            numbers="; ".join(n.message(tr) for n in self.numbers)))
+                            numbers=("；" if self._lang.code == "zh_CN" else "; ").join(n.message(tr) for n in self.numbers)))
         self.conduct.setText("\n".join(lines))
         banner(self.conduct, WARN_FILL, WARN) if lines else banner(self.conduct, None)
         self.conduct.setVisible(bool(lines))

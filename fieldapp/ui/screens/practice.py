@@ -140,8 +140,9 @@ class PracticeScreen(QWidget):
     def _selected(self) -> None:
         item = self.list.currentItem()
         entry = next((s for s in self.scripts if item is not None and s.id == item.data(SCRIPT_ROLE)), None)
-        if entry is not self.current:
-            self.current = entry
+        same = entry is not None and self.current is not None and entry.id == self.current.id
+        self.current = entry  # a reload brings fresh data for the same script: keep its conversation
+        if not same:
             self.runtime = None
             self.player.set_runtime(None)
             self.player.hide()
@@ -237,8 +238,9 @@ class PracticeScreen(QWidget):
                                        name=case.get("customer_name", "—")))
             banner(self.sim_banner, WARN_FILL, WARN)
             self.sim_banner.show()
+            running = self.runtime is not None and not self.runtime.finished
             self.start_button.setText(tr("Practise again") if self.runtime is not None else tr("Start practice"))
-            self.start_button.show()
+            self.start_button.setVisible(not running)  # no restart by a stray click mid-conversation
         if self._status is None:
             self.status.hide()
         else:

@@ -106,7 +106,7 @@ class OutcomePage(QWidget):
             lines.append(tr("Change the wording, or tick the box below to keep it."))
         if numbers:
             lines.append(tr("Personal numbers are not kept in notes: {numbers}.",
-                            numbers="; ".join(n.message(tr) for n in numbers)))
+                            numbers=("；" if self._lang.code == "zh_CN" else "; ").join(n.message(tr) for n in numbers)))
         if lines:
             self.warning.setText("\n".join(lines))
             banner(self.warning, WARN_FILL, WARN)
