@@ -141,6 +141,9 @@ class LeadWindow(QMainWindow):
             self.practice.load()
 
     def open_visit(self, visit_id: str) -> None:
+        from fieldapp.conduct import warm_up  # the comment check's segmenter, before a decision
+
+        self._ctx.tasks.net(warm_up, label="conduct_warm_up").with_parent(self).start()
         self.evidence.open_visit(visit_id)
         self.show_screen("evidence")
 

@@ -112,6 +112,9 @@ class PracticeScreen(QWidget):
     def reload(self) -> None:
         if self._ctx.service is None:
             return
+        from fieldapp.conduct import warm_up  # the notes check's segmenter, loaded before it is needed
+
+        self._ctx.tasks.net(warm_up, label="conduct_warm_up").with_parent(self).start()
         (self._ctx.tasks.db(load_practice, self._ctx.service, label="practice_scripts")
          .with_parent(self)
          .success(self.set_scripts)
