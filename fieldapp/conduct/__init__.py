@@ -74,9 +74,8 @@ def check_template(template: str, lang: str | None = None, *, rules: Rules | Non
             if not any(f.start < m.end and m.start < f.end for f in found):
                 found.append(Finding("debt_disclosure", "template.debt", m.start, m.end, template[m.start:m.end],
                                      compiled.label("debt_disclosure")))
-    for f in found:
-        if f.matched != template[f.start:f.end]:  # keep the template's own words
-            found[found.index(f)] = Finding(f.category, f.rule, f.start, f.end, template[f.start:f.end], f.label)
+    # Positions are the template's own (placeholders kept their length): quote its words.
+    found = [Finding(f.category, f.rule, f.start, f.end, template[f.start:f.end], f.label) for f in found]
     return sorted(found, key=lambda f: (f.start, f.category))
 
 

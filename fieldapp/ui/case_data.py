@@ -260,7 +260,7 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
                   institution: Sequence[str], clock: Callable[[], dt.datetime]) -> VisitStart:
     """The visit setup for a case: its record, policy, shipped script, and any draft."""
     from fieldapp.policy import load_policy
-    from fieldapp.script import load_script
+    from fieldapp.script import load_script, validate
     from fieldapp.ui.visit.setup import Institution, VisitSetup, shipped_script_id
 
     record = service.get_case(case_id)
@@ -268,6 +268,7 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
     task = tasks[-1] if tasks else None
     name, address, registration = (list(institution) + ["", "", ""])[:3]
     script = load_script(shipped_script_id(record))
+    validate(script)  # proved here, off the GUI thread (the result stays with the script)
     reader = getattr(service, "practised", None)
     setup = VisitSetup(case=record, policy=load_policy(record.policy_id),
                        script=script, agent_name=agent_name,
