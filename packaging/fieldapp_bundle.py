@@ -92,8 +92,8 @@ def hidden_imports() -> list[str]:
 
 def data_files(top: Path = TOP) -> list[tuple[str, str]]:
     """(source, destination folder) pairs: resources/, the store's migration scripts (as
-    .py files, no caches), reportlab's data (fonts, metrics), holidays' translations and
-    the package metadata that importlib.metadata reads."""
+    .py files, no caches), reportlab's data (fonts, metrics), holidays' translations,
+    jieba's dictionary and the package metadata that importlib.metadata reads."""
     from PyInstaller.utils.hooks import collect_data_files, copy_metadata
 
     datas = []
@@ -111,6 +111,7 @@ def data_files(top: Path = TOP) -> list[tuple[str, str]]:
             datas.append((str(script), str(script.parent.relative_to(top)).replace("\\", "/")))
     datas += collect_data_files("reportlab")
     datas += collect_data_files("holidays")
+    datas += collect_data_files("jieba")  # its dictionary (dict.txt) and HMM tables, read at first use
     datas += copy_metadata("fieldapp")
     return datas
 

@@ -111,6 +111,13 @@ CASES: list[tuple[list[str], dict[str, str]]] = [
     (["script", "run", "home_visit_cn", "--answers", "{obj.json}", "--now", "yesterday"], {}),
     (["script", "run", "home_visit_cn", "--answers", "{obj.json}", "--case", "{junk}"], {}),
     (["script", "run", "home_visit_cn"], {}),
+    (["script", "practice", "home_visit_cn"], {}), (["script", "practice", "{junk}", "--answers", "{obj.json}"], {}),
+    (["script", "practice", "home_visit_cn", "--answers", "{missing}"], {}),
+    (["script", "practice", "home_visit_cn", "--answers", "{bad.json}"], {}),
+    (["script", "practice", "home_visit_cn", "--answers", "{list.json}"], {}),
+    (["script", "practice", "home_visit_cn", "--answers", "{obj.json}", "--now", "yesterday"], {}),
+    (["script", "practice", "home_visit_cn", "--answers", "{obj.json}", "--lang", "xx"], {}),
+    (["script", "practice", "home_visit_cn", "--answers", "{obj.json}", "--record", "--store", "{junk}"], {}),
     # agreement
     (["agreement"], {}), (["agreement", "sign"], {}),
     (["agreement", "render", "{missing}", "-o", "{dir}/o.pdf"], {}),

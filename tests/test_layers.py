@@ -8,7 +8,7 @@ from pathlib import Path
 import fieldapp
 
 PACKAGE = Path(fieldapp.__file__).parent
-PURE = ("core", "policy", "script", "documents", "geo", "protocol")
+PURE = ("core", "policy", "script", "documents", "geo", "protocol", "conduct")
 FORBIDDEN_IN_PURE = ("PySide6", "fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "httpx",
                      "fieldapp.ui", "fieldapp.server", "fieldapp.store", "fieldapp.sync")
 FORBIDDEN_IN_UI = ("sqlalchemy", "httpx", "fieldapp.server")
@@ -45,7 +45,13 @@ def test_ui_runs_no_sql_or_http_itself():
 
 def test_core_imports_only_core():
     assert _breaches(("core",), ("fieldapp.policy", "fieldapp.script", "fieldapp.documents",
-                                  "fieldapp.geo", "fieldapp.protocol")) == []
+                                  "fieldapp.geo", "fieldapp.protocol", "fieldapp.conduct")) == []
+
+
+def test_conduct_builds_on_core_only():
+    """Scripts, notes, comments and notices all use the conduct checker, so it uses none of them."""
+    assert _breaches(("conduct",), ("fieldapp.policy", "fieldapp.script", "fieldapp.documents",
+                                     "fieldapp.geo", "fieldapp.protocol")) == []
 
 
 def test_packaging_is_not_a_python_package():

@@ -41,6 +41,7 @@ def _read_context(name: str) -> tuple[object, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fieldapp.core import clock
     from fieldapp.policy import Context, evaluate, load_policy
     from fieldapp.policy.messages import language
 
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     data, where = _read_context(args.context)
     context = Context.from_json(data, where=where)
-    decision = evaluate(context, policy, lang=lang)
+    # Without `now` this is a planning check made now: notices recorded later than the
+    # application's clock are refused (the clock is the one every part of fieldapp reads).
+    decision = evaluate(context, policy, lang=lang, checked_at=None if context.now else clock.now())
     if args.explain:
         print(decision.explain())
     else:

@@ -4,7 +4,11 @@ validate: exit 0 when every script is valid, 1 when one is invalid (the problems
 listed, one per line, with file:line and node), 2 when a file cannot be read.
 
 run: plays a script headless with the answers given per node id and prints the
-transcript and the outcome as JSON. An answer is a value (an option id, an amount, a
+transcript and the outcome as JSON.
+
+practice: rehearses a script the same way against a simulated customer (the script's
+example_case, never a real case) and prints the transcript and the completion record;
+with --record the completion goes into this laptop's outbox, sent with the next sync. An answer is a value (an option id, an amount, a
 date, yes/no), a list of values used one per visit of the node, or an object
 {"answer": value, "note": "..."}; {"stop": "distress" | "asked_to_leave" | "not_customer"}
 takes a stop at that node. Read-out (say) nodes need no answer.
@@ -17,9 +21,8 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from fieldapp.core import clock as app_clock
 from fieldapp.core.errors import BadInput
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import parse_aware
@@ -29,7 +32,7 @@ MAX_STEPS = 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", required=True, metavar="{validate,run}")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="{validate,run,practice}")
     check = sub.add_parser("validate", help="prove scripts safe; list every problem with file:line and node")
     check.add_argument("files", nargs="+", metavar="FILE", help="a script .yaml file or a shipped script id")
     check.add_argument("--lang", default="en", help="language of the messages (en, zh_CN)")
@@ -40,9 +43,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--case", metavar="CASE.json", help="case data (default: the script's example_case)")
     play.add_argument("--lang", default="en", help="language of the conversation (en, zh_CN)")
     play.add_argument("--now", metavar="ISO", help="fixed clock, e.g. 2026-03-02T09:30:00+08:00")
+    rehearse = sub.add_parser("practice", help="rehearse a script against a simulated customer; nothing "
+                                                "reaches a case")
+    rehearse.add_argument("file", metavar="FILE", help="a script .yaml file or a shipped script id")
+    rehearse.add_argument("--answers", required=True, metavar="ANSWERS.json", help="answers keyed by node id")
+    rehearse.add_argument("--lang", default="en", help="language of the conversation (en, zh_CN)")
+    rehearse.add_argument("--now", metavar="ISO", help="fixed clock, e.g. 2026-03-02T09:30:00+08:00")
+    rehearse.add_argument("--agent-name", help="the name the simulated conversation uses for you")
+    rehearse.add_argument("--record", action="store_true",
+                          help="put the completion in this laptop's outbox (sent with the next sync)")
+    rehearse.add_argument("--store", help="client store file for --record (default: the user data folder)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "practice":
+        return _practice(args)
     return _validate(args) if args.action == "validate" else _run(args)
 
 
@@ -112,11 +127,7 @@ def _run(args: argparse.Namespace) -> int:
         case = CaseFacts.parse(script.example_case, where=f"{script.source}: example_case")
     else:
         case = CaseFacts()
-    if args.now:
-        fixed = parse_aware(args.now, field="--now")
-        clock = lambda: fixed  # noqa: E731
-    else:
-        clock = app_clock.now
+    clock = _clock(args.now)
     rt = Runtime(script, case, args.lang, clock=clock)
     _play(rt, answers, args.answers)
     out = {"script": {"id": script.id, "version": script.version, "sha256": script.sha256},
@@ -125,6 +136,64 @@ def _run(args: argparse.Namespace) -> int:
                {**w.to_dict(), "message": w.message(rt.tr)} for w in rt.note_warnings]}
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
+
+
+def _clock(now: str | None) -> Callable[[], dt.datetime]:
+    if now:
+        fixed = parse_aware(now, field="--now")
+        return lambda: fixed
+    from fieldapp.core import clock
+
+    return clock.now
+
+
+def _practice(args: argparse.Namespace) -> int:
+    import uuid
+
+    from fieldapp.script import load_script, validate
+    from fieldapp.script.practice import completion, start_practice
+
+    script = load_script(args.file)
+    issues = validate(script)
+    if issues:
+        for issue in issues:
+            print(issue.render(), file=sys.stderr)
+        print(f"fieldapp script: {script.source} is not valid ({len(issues)} problem(s)); not practised",
+              file=sys.stderr)
+        return 1
+    answers = _read_json(args.answers, "answers")
+    if not isinstance(answers, dict):
+        raise BadInput("answers must be a JSON object keyed by node id", where=args.answers)
+    unknown = sorted(set(answers) - set(script.nodes))
+    if unknown:
+        raise BadInput(f"no such node(s) in the script: {', '.join(unknown)}", where=args.answers)
+    clock = _clock(args.now)
+    rt = start_practice(script, args.lang, agent_name=args.agent_name, clock=clock)
+    _play(rt, answers, args.answers)
+    done = completion(rt, practice_id=str(uuid.uuid4()), clock=clock)
+    out: dict[str, Any] = {"practice": done, "simulated_case": rt.case.to_dict(), "transcript": rt.transcript,
+                           "note_warnings": [w.to_record() for w in rt.note_warnings], "recorded": None}
+    if args.record:
+        out["recorded"] = _record_practice(done, args.store)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _record_practice(done: dict[str, Any], store: str | None) -> str:
+    import os
+
+    from fieldapp.protocol.v1 import PracticeRecord
+    from fieldapp.store.crypto import PassphraseRequired, StoreLocked
+    from fieldapp.sync.service import AgentService
+
+    try:
+        service = AgentService(store_path=store, passphrase=os.environ.get("FIELDAPP_STORE_PASSPHRASE"))
+    except (PassphraseRequired, StoreLocked) as exc:
+        raise BadInput(f"cannot open the store: {exc} (set FIELDAPP_STORE_PASSPHRASE)", field="--store") from None
+    try:
+        return service.record_practice(PracticeRecord.model_validate(done))
+    finally:
+        service.close()
 
 
 def _play(rt: Any, answers: dict[str, Any], where: str) -> None:

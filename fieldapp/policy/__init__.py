@@ -9,12 +9,12 @@ The server builds contexts from wire records with `context_from_case`. Presets a
 file format: resources/policies/ (README.md there). Semantics: POLICIES.md.
 """
 
-from fieldapp.policy.context import AgentLocation, Context, Notification, PastVisit, context_from_case
+from fieldapp.policy.context import AgentLocation, Context, Notification, PastVisit, Practice, context_from_case
 from fieldapp.policy.decision import CATEGORIES, Decision, Result
 from fieldapp.policy.evaluate import evaluate
 from fieldapp.policy.loader import list_presets, load_policy, parse_policy
 from fieldapp.policy.model import COMMON_BLOCKING, Policy
 
 __all__ = ["AgentLocation", "CATEGORIES", "COMMON_BLOCKING", "Context", "Decision", "Notification",
-           "PastVisit", "Policy", "Result", "context_from_case", "evaluate", "list_presets",
+           "PastVisit", "Policy", "Practice", "Result", "context_from_case", "evaluate", "list_presets",
            "load_policy", "parse_policy"]

@@ -41,6 +41,21 @@ class PastVisit:
 
 
 @dataclass(frozen=True, slots=True)
+class Practice:
+    """The case's conversation script (id and current version) and the agent's completed
+    practices of it: (version, when), in any order."""
+
+    script_id: str
+    version: int
+    completed: tuple[tuple[int, dt.datetime], ...] = ()
+
+    def of_version(self, version: int) -> dt.datetime | None:
+        """When the agent last practised `version` (None: never)."""
+        times = [at for v, at in self.completed if v == version]
+        return max(times) if times else None
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLocation:
     lat: float
     lon: float
@@ -60,6 +75,7 @@ class Context:
     visits: tuple[PastVisit, ...] = ()
     now: dt.datetime | None = None
     agent_location: AgentLocation | None = None
+    practice: Practice | None = None  # None: not known here (the agent's laptop knows it)
 
     @property
     def is_checkin(self) -> bool:
@@ -69,7 +85,8 @@ class Context:
     def build(cls, *, timezone: str, region: str, start: dt.datetime, end: dt.datetime,
               location: tuple[float, float] | None = None, flags: Any = (),
               notifications: Any = (), visits: Any = (), now: dt.datetime | None = None,
-              agent_location: AgentLocation | None = None, where: str | None = None) -> "Context":
+              agent_location: AgentLocation | None = None, practice: Practice | None = None,
+              where: str | None = None) -> "Context":
         """Check the invariants every context must hold, whatever it was built from."""
         tz = zone(timezone, field="customer.timezone", where=where)
         region = normalise_region(region, where=where)
@@ -91,7 +108,7 @@ class Context:
             raise BadInput("an agent location is a check-in fact; give `now` (the check-in time) too",
                            where=where, field="now")
         return cls(timezone, tz, region, start, end, location, flags, tuple(notifications),
-                   tuple(visits), now, agent_location)
+                   tuple(visits), now, agent_location, practice)
 
     @classmethod
     def from_json(cls, data: Any, *, where: str | None = None) -> "Context":
@@ -142,10 +159,30 @@ class Context:
             agent = AgentLocation(lat, lon, None if accuracy is None else float(accuracy))
         else:
             top.take("agent_location", dict, nullable=True)
+        practice = _practice(top.table("practice")) if top.data.get("practice") is not None else None
+        if practice is None:
+            top.take("practice", dict, nullable=True)
         top.done()
         return cls.build(timezone=timezone, region=region, start=start, end=end, location=location,
                          flags=flags, notifications=notifications, visits=visits, now=now,
-                         agent_location=agent, where=where)
+                         agent_location=agent, practice=practice, where=where)
+
+
+def _practice(f: Fields | None) -> Practice | None:
+    """{"script": {"id": ..., "version": N}, "completed": [{"version": N, "at": ISO}, ...]}"""
+    if f is None:
+        return None
+    script = f.table("script", required=True)
+    assert script is not None
+    script_id = script.take("id", str, required=True)
+    version = script.take("version", int, required=True)
+    script.done()
+    done = []
+    for c in _items(f, "completed"):
+        done.append((c.take("version", int, required=True), _time(c, "at")))
+        c.done()
+    f.done()
+    return Practice(script_id, version, tuple(done))  # type: ignore[arg-type]
 
 
 def _time(f: Fields, key: str, *, required: bool = True) -> dt.datetime | None:
@@ -179,7 +216,7 @@ def _items(top: Fields, key: str) -> list[Fields]:
 
 
 def context_from_case(case: "CaseRecord", now: dt.datetime | None = None,
-                      agent_location: Any = None) -> Context:
+                      agent_location: Any = None, practice: Practice | None = None) -> Context:
     """The context of a case's appointment, from the wire record the server and app share.
 
     `agent_location` is a `fieldapp.protocol.v1.Location` (or anything with lat, lon and
@@ -204,5 +241,5 @@ def context_from_case(case: "CaseRecord", now: dt.datetime | None = None,
         flags=[str(f) for f in customer.flags],
         notifications=[Notification(str(n.channel), n.sent_at, n.delivered_at) for n in case.notifications],
         visits=[PastVisit(v.at, v.contact_made) for v in case.visits],
-        now=now, agent_location=agent, where=where,
+        now=now, agent_location=agent, practice=practice, where=where,
     )

@@ -21,7 +21,7 @@ from fieldapp.core.timeutil import iso, parse_aware
 from fieldapp.policy._fields import Fields
 from fieldapp.policy.messages import TEMPLATES, label, language, render
 
-CATEGORIES = ("flag", "notice", "window", "holiday", "frequency", "appointment", "geofence")
+CATEGORIES = ("flag", "notice", "window", "holiday", "frequency", "appointment", "geofence", "training")
 CHECKS = ("planning", "checkin")
 
 

@@ -57,10 +57,11 @@ def _metres(distance: float, limit: float) -> str:
 class _Rules:
     """One evaluation; each method appends one result."""
 
-    __slots__ = ("ctx", "policy", "lang", "results", "start", "end", "end_secs", "dates")
+    __slots__ = ("ctx", "policy", "lang", "results", "start", "end", "end_secs", "dates", "checked_at")
 
-    def __init__(self, ctx: Context, policy: Policy, lang: str):
+    def __init__(self, ctx: Context, policy: Policy, lang: str, checked_at: dt.datetime | None = None):
         self.ctx, self.policy, self.lang = ctx, policy, lang
+        self.checked_at = ctx.now if ctx.now is not None else checked_at
         self.results: list[Result] = []
         tz = ctx.zone
         self.start = ctx.start.astimezone(tz)
@@ -115,6 +116,20 @@ class _Rules:
             facts["found"] = sorted({x.channel for x in notes}, key=CHANNEL_ORDER.index)
             self.add(rule, "notice", False, sev, "notice.lead_time.wrong_channel", facts)
             return
+        if self.checked_at is not None:
+            # A notice recorded after the time of this check (beyond the clocks' allowed
+            # difference) has not happened yet: the record is wrong, and it cannot count.
+            limit = self.checked_at + n.max_clock_skew
+            future = [(x.sent_at, x.channel, "sent") for x in accepted if x.sent_at > limit]
+            if n.require_delivery:
+                future += [(x.delivered_at, x.channel, "delivered") for x in accepted
+                           if x.delivered_at is not None and x.delivered_at > limit]
+            if future:
+                when, channel, what = min(future)
+                facts.update(channel=channel, at=_stamp(when.astimezone(self.ctx.zone)),
+                             now=_stamp(self.checked_at.astimezone(self.ctx.zone)))
+                self.add(rule, "notice", False, sev, f"notice.lead_time.future_{what}", facts)
+                return
         if n.require_delivery:
             timed = [(x.delivered_at, x.channel) for x in accepted if x.delivered_at is not None]
             if not timed:
@@ -256,24 +271,49 @@ class _Rules:
             self.add(rule, "geofence", True, g.severity, "geofence.distance.ok", facts)
 
 
+    # -- training
+    def training(self) -> None:
+        t = self.policy.training
+        rule, practice = "training.practice", self.ctx.practice
+        if practice is None:
+            self.add(rule, "training", False, "warn", "training.practice.unknown", {})
+            return
+        facts: dict[str, Any] = {"script": practice.script_id, "version": practice.version}
+        when = practice.of_version(practice.version)
+        if when is not None:
+            facts["date"] = when.astimezone(self.ctx.zone).date().isoformat()
+            self.add(rule, "training", True, t.severity, "training.practice.ok", facts)
+            return
+        older = sorted({v for v, _ in practice.completed if v != practice.version})
+        if older:
+            facts["versions"] = ", ".join(str(v) for v in older)
+            self.add(rule, "training", False, t.severity, "training.practice.outdated", facts)
+        else:
+            self.add(rule, "training", False, t.severity, "training.practice.missing", facts)
+
+
 def evaluate(context: Context, policy: Policy, lang: str | None = "en", *,
-             evaluated_at: dt.datetime | None = None) -> Decision:
+             evaluated_at: dt.datetime | None = None, checked_at: dt.datetime | None = None) -> Decision:
     """Judge `context` under `policy`; the sentences are in `lang` (en or zh_CN).
 
     `evaluated_at` defaults to the context's `now` (None for a planning check), so the
-    same input always gives the same decision.
+    same input always gives the same decision. `checked_at` is the time of a planning check
+    (the context's `now` is used for a check-in): notices recorded after it are refused.
+    Without either, notice times are not compared with a clock.
     """
     lang = language(lang)
     if not policy.covers(context.region):
         raise BadInput(f"policy {policy.id} applies to {', '.join(policy.regions)}, "
                        f"not to the customer's region {context.region}", field="customer.region")
-    rules = _Rules(context, policy, lang)
+    rules = _Rules(context, policy, lang, checked_at)
     rules.flags()
     rules.notice()
     rules.hours()
     rules.days()
     rules.holiday()
     rules.frequency()
+    if policy.training.require_practice:
+        rules.training()
     if context.now is not None:
         rules.appointment(context.now)
         rules.geofence()

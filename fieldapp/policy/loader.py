@@ -19,17 +19,18 @@ from fieldapp.policy._fields import Fields
 from fieldapp.policy.calendar import normalise_region
 from fieldapp.policy.model import (
     ALL_CHANNELS, ALL_FLAGS, BASIS_STATUSES, COMMON_BLOCKING, SEVERITIES, SOURCE_STATUSES, WEEKDAYS,
-    AppointmentRule, Basis, Flags, Frequency, Geofence, Holidays, Notice, Policy, Source, Window,
+    AppointmentRule, Basis, Flags, Frequency, Geofence, Holidays, Notice, Policy, Source, Training, Window,
 )
 
 BASIS_KEYS: dict[str, tuple[str, ...]] = {
     "window": ("hours", "days"),
     "holidays": ("banned", "scope"),
-    "notice": ("required", "channels", "min_notice_hours", "require_delivery"),
+    "notice": ("required", "channels", "min_notice_hours", "require_delivery", "max_clock_skew_minutes"),
     "frequency": ("max_visits", "per_days", "count"),
     "flags": ("common", "extra_block", "warn"),
     "geofence": ("max_distance_m", "missing_location"),
     "appointment": ("checkin_early_minutes",),
+    "training": ("require_practice",),
 }
 """The fields a section's `basis` table may explain (window: `hours` covers start and end)."""
 
@@ -110,7 +111,7 @@ def _notice(f: Fields, sources: set[str]) -> Notice:
     required = f.take("required", bool, required=True)
     severity, basis = _severity(f), _basis(f, "notice", sources)
     if not required:
-        for key in ("channels", "min_notice_hours", "require_delivery"):
+        for key in ("channels", "min_notice_hours", "require_delivery", "max_clock_skew_minutes"):
             if f.has(key):
                 raise f.fail(key, "has no effect when notice is not required (remove it or set required = true)")
         return Notice(False, severity=severity, basis=basis)
@@ -125,7 +126,11 @@ def _notice(f: Fields, sources: set[str]) -> Notice:
     if not 0 <= hours <= MAX_NOTICE_HOURS:
         raise f.fail("min_notice_hours", f"{hours!r} is out of range (0 to {MAX_NOTICE_HOURS})")
     delivery = f.take("require_delivery", bool, default=True)
-    return Notice(True, frozenset(channels), delivery, dt.timedelta(hours=hours), severity, basis)
+    skew = f.take("max_clock_skew_minutes", int, default=5)
+    if not 0 <= skew <= 1440:
+        raise f.fail("max_clock_skew_minutes", f"{skew} is out of range (0 to 1440)")
+    return Notice(True, frozenset(channels), delivery, dt.timedelta(hours=hours), severity, basis,
+                  dt.timedelta(minutes=skew))
 
 
 def _frequency(f: Fields | None, sources: set[str]) -> Frequency:
@@ -185,6 +190,13 @@ def _appointment(f: Fields | None, sources: set[str]) -> AppointmentRule:
     return AppointmentRule(dt.timedelta(minutes=minutes), _severity(f), _basis(f, "appointment", sources))
 
 
+def _training(f: Fields | None, sources: set[str]) -> Training:
+    if f is None:
+        return Training()
+    required = f.take("require_practice", bool, default=False)
+    return Training(required, _severity(f), _basis(f, "training", sources))
+
+
 def _sources(top: Fields) -> tuple[Source, ...]:
     out: list[Source] = []
     seen: set[str] = set()
@@ -232,6 +244,7 @@ def parse_policy(data: dict, *, where: str) -> Policy:
         geofence=_geofence(sections["geofence"], ids),
         appointment=_appointment(sections["appointment"], ids),
         origin=where,
+        training=_training(sections["training"], ids),
     )
     for f in sections.values():
         if f is not None:

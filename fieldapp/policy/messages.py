@@ -35,6 +35,8 @@ TEMPLATES: dict[str, str] = {
     "notice.lead_time.short_sent": "The earliest notice by {channel} was sent at {at} {zone} time, only {hours} hours before the start.",
     "notice.lead_time.late_delivered": "The earliest notice by {channel} was delivered at {at} {zone} time, not before the start.",
     "notice.lead_time.late_sent": "The earliest notice by {channel} was sent at {at} {zone} time, not before the start.",
+    "notice.lead_time.future_delivered": "The notice by {channel} is recorded as delivered at {at} {zone} time, later than the time of this check ({now}); a notice cannot count before it has happened.",
+    "notice.lead_time.future_sent": "The notice by {channel} is recorded as sent at {at} {zone} time, later than the time of this check ({now}); a notice cannot count before it has happened.",
     "notice.req.delivered": "This policy requires notice by {channels}, delivered at least {min_hours} hours before the start.",
     "notice.req.sent": "This policy requires notice by {channels}, sent at least {min_hours} hours before the start.",
     "notice.req.delivered_any": "This policy requires notice by {channels}, delivered before the start.",
@@ -72,6 +74,11 @@ TEMPLATES: dict[str, str] = {
     "appointment.checkin.ok": "Check-in at {now} {zone} time is within the allowed span: from {earliest} ({early} minutes before the start) to the end at {end}.",
     "appointment.checkin.early": "Check-in at {now} {zone} time is {minutes} minutes before the start at {start}; at most {early} minutes early is allowed.",
     "appointment.checkin.late": "Check-in at {now} {zone} time is after the appointment ended at {end}.",
+    # training
+    "training.practice.ok": "The agent practised the conversation script {script} (version {version}) on {date}.",
+    "training.practice.missing": "The agent has not practised the conversation script {script} (version {version}); this policy requires practising the current version of the case's script before a visit.",
+    "training.practice.outdated": "The agent practised the conversation script {script} only in an earlier version ({versions}); this policy requires practising the current version {version} before a visit.",
+    "training.practice.unknown": "This policy requires practising the case's conversation script before a visit; whether the agent has is checked on the agent's laptop, not here.",
     # decision summary
     "summary.allowed": "Allowed under policy {policy} {version}.",
     "summary.allowed_warn": "Allowed under policy {policy} {version}, with warnings for the lead: {rules}.",

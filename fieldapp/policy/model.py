@@ -78,6 +78,10 @@ class Notice:
     min_notice: dt.timedelta = dt.timedelta(0)
     severity: str = "block"
     basis: dict[str, Basis] = field(default_factory=dict)
+    # A notice recorded as sent or delivered later than the time of the check, by more than
+    # this (clocks of the bank's systems, the SMS gateway and the laptop differ a little),
+    # cannot have informed the customer: it is refused.
+    max_clock_skew: dt.timedelta = dt.timedelta(minutes=5)
     ordered: tuple[str, ...] = field(init=False, repr=False, compare=False)  # channels, in Channel order
 
     def __post_init__(self) -> None:
@@ -124,6 +128,16 @@ class AppointmentRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Training:
+    """Whether an agent must have practised the current version of the case's conversation
+    script (practice mode) before a visit starts."""
+
+    require_practice: bool = False
+    severity: str = "block"
+    basis: dict[str, Basis] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     id: str
     version: str
@@ -139,6 +153,7 @@ class Policy:
     geofence: Geofence
     appointment: AppointmentRule
     origin: str = ""  # the file it was read from
+    training: Training = Training()
 
     def covers(self, region: str) -> bool:
         if not self.regions:
@@ -149,4 +164,4 @@ class Policy:
     def sections(self) -> dict[str, object]:
         return {"window": self.window, "holidays": self.holidays, "notice": self.notice,
                 "frequency": self.frequency, "flags": self.flags, "geofence": self.geofence,
-                "appointment": self.appointment}
+                "appointment": self.appointment, "training": self.training}

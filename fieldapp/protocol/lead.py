@@ -8,6 +8,7 @@ Endpoints (team leads; administrators may read every team; agents get 403 `forbi
 - GET /api/v1/lead/pull?cursor=N&limit=K              -> LeadPullResponse
 - GET /api/v1/lead/visits/{visit_id}                    -> LeadVisitResponse
 - GET /api/v1/lead/figures?from=D&to=D[&tz=Z][&team=T][&format=csv] -> FiguresResponse (or CSV)
+- GET /api/v1/lead/practice                                -> PracticeStatusResponse
 
 Pull: every change to a case of the team carries a sequence number; a page gives, per
 case, the full current set of the team's visits on it as review items, so applying a
@@ -147,6 +148,39 @@ class FiguresResponse(Wire):
     timezone: str
     agents: list[AgentFigures]
     total: AgentFigures
+    server_time: AwareDatetime
+
+
+class ScriptVersion(Wire):
+    """A conversation script as the server ships it now: the version agents must practise."""
+
+    id: str
+    version: int
+    title: dict[str, str] = {}
+
+
+class PracticeDone(Wire):
+    script_id: str
+    version: int
+    completed_at: AwareDatetime
+    times: int = 1  # how many practices of this version
+
+
+class AgentPractice(Wire):
+    agent: PersonRef
+    done: list[PracticeDone] = []  # the latest practice of each script version
+
+    def latest(self, script_id: str, version: int | None = None) -> PracticeDone | None:
+        runs = [d for d in self.done if d.script_id == script_id and (version is None or d.version == version)]
+        return max(runs, key=lambda d: d.completed_at) if runs else None
+
+
+class PracticeStatusResponse(Wire):
+    """Who in the team has practised which script version (the current ones listed)."""
+
+    team: str | None
+    scripts: list[ScriptVersion]
+    agents: list[AgentPractice]
     server_time: AwareDatetime
 
 

@@ -211,7 +211,8 @@ class PullResponse(Wire):
 
 
 # ---------------------------------------------------------------------------- outbox (push)
-ItemKind = Literal["visit", "review_decision"]
+ItemKind = Literal["visit", "review_decision", "practice"]
+PRACTICE_CASE_ID = ""  # a practice belongs to no case: its outbox item's case_id
 
 
 class SignatureRef(Wire):
@@ -266,6 +267,23 @@ class ReviewDecisionRecord(Wire):
     comment: str = Field(default="", max_length=5000)
     decided_at: AwareDatetime
     expected_state: ReviewState | None = None  # optimistic concurrency: the state the lead saw
+
+
+class PracticeRecord(Wire):
+    """A finished practice of a conversation script against a simulated customer (practice
+    mode). It says who practised what, never anything about a customer: no notes, no
+    answers. The server keeps it; a policy may require one for the current script version."""
+
+    practice_id: str = Field(min_length=8, max_length=64)
+    script_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_]+$")
+    script_version: int = Field(ge=0, le=1_000_000)
+    script_sha256: str = Field(pattern=SHA256_PATTERN)
+    lang: str = Field(min_length=2, max_length=10)
+    started_at: AwareDatetime
+    completed_at: AwareDatetime
+    outcome: Outcome | None = None
+    steps: int = Field(ge=0, le=100_000)
+    stopped: str | None = Field(default=None, max_length=40)
 
 
 class OutboxItem(Wire):

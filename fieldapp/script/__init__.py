@@ -5,7 +5,7 @@
     rt = Runtime(script, {"amount_due": "12000.00", "currency": "CNY", ...}, "zh_CN")
     rt.current.text; rt.answer("confirmed"); rt.back(); rt.stop("distress")
     saved = rt.to_json(); rt = Runtime.from_json(saved)
-    check_notes("...")                              # threatening or abusive wording
+    check_notes("...")                              # wording against the conduct rules (fieldapp.conduct)
 
 The format is documented in resources/scripts/README.md.
 """

@@ -27,7 +27,8 @@ from fieldapp.core.outcomes import CONTACT_OUTCOMES, Outcome
 from fieldapp.core.timeutil import iso, utcnow
 from fieldapp.script.case import CaseFacts
 from fieldapp.script.model import STOP_KINDS, STOP_LABELS, Bound, Node, Script
-from fieldapp.script.notes import NoteWarning, PhraseList
+from fieldapp.script.notes import (NoteWarning, PhraseList, check_notes, personal_numbers, prepare_note,
+                                   warning_from_dict)
 from fieldapp.script.parse import parse_script
 from fieldapp.script.validate import used_case_fields, validate
 
@@ -238,7 +239,7 @@ class Runtime:
         node = self.node
         if self.finished:
             raise BadInput(self.tr("The conversation has ended."), field=node.id)
-        note = (note or "").strip() or None
+        note = prepare_note(note or "").text or None  # personal numbers masked before anything keeps it
         if note and not node.notes:
             raise BadInput(self.tr("Notes are not taken at this step."), field=node.id)
         entry: dict[str, Any] = {"event": "said" if node.type == "say" else "answer", "node": node.id,
@@ -298,7 +299,7 @@ class Runtime:
         if kind not in STOP_KINDS:
             raise BadInput(f"unknown stop {kind!r}; use one of {', '.join(STOP_KINDS)}", field="stop")
         entry: dict[str, Any] = {"event": "stop", "node": self._node, "kind": kind}
-        note = (note or "").strip() or None
+        note = prepare_note(note or "").text or None
         if note:
             warnings = self._check(note)
             entry["note"] = note
@@ -315,13 +316,16 @@ class Runtime:
 
     def check_notes(self, text: str) -> list[NoteWarning]:
         """Warnings for a note before it is saved (the same check `answer` records)."""
-        return self._check(text)
+        return self._check(prepare_note(text).text)
+
+    @staticmethod
+    def personal_numbers(text: str) -> list[Any]:
+        """The personal numbers in a note, which are stored masked (to tell the agent)."""
+        return personal_numbers(text)
 
     # ------------------------------------------------------------------ internals
     def _check(self, text: str) -> list[NoteWarning]:
-        if self._phrases is None:
-            self._phrases = PhraseList.load()
-        return self._phrases.check(text)
+        return check_notes(text, self._phrases)
 
     def _log(self, entry: dict[str, Any]) -> None:
         self._transcript.append({"at": iso(self._clock().astimezone(_dt.timezone.utc)), **entry})
@@ -500,9 +504,7 @@ class Runtime:
             self._said = list(data["said"])
             self._stack, self._trail = list(data["stack"]), list(data["trail"])
             self._transcript, self._notes = list(data["transcript"]), list(data["notes"])
-            self._warnings = [(w["node"], NoteWarning(w["category"], w["phrase"], w["lang"], w["start"],
-                                                      w["end"], w["matched"], w.get("label", "")))
-                              for w in data["warnings"]]
+            self._warnings = [(w["node"], warning_from_dict(w)) for w in data["warnings"]]
             self._stopped = data["stopped"]
             if self._node not in script.nodes or any(s["node"] not in script.nodes for s in self._stack):
                 raise BadInput("the saved position is not a node of the script", where="saved state")

@@ -1,7 +1,9 @@
 """Prove a script safe before it is used: graph analysis over EVERY path, not sampling.
 
 The conversation can begin at the start node or, at any moment, jump to a stop node
-(distress, asked to leave, not the customer); all of them are roots. For each property
+(distress, asked to leave, not the customer); all of them are roots. Every text is also
+held to the conduct rules (`fieldapp.conduct`), and a text that can be said before the
+identity is confirmed may not name the debt or an amount, whatever its flags say. For each property
 the question "is there a path from a root that reaches node N without X?" is answered
 exactly by a breadth-first search that may not pass through X (an identity-confirming
 answer, a disclosure, the node collecting a fact). When such a path exists the issue
@@ -263,6 +265,50 @@ class _Checker:
                        "path before this node, e.g. {path_text}", line, node.id, path=path, name=name,
                        path_text=_show(path))
 
+    # ------------------------------------------------------------------ what the texts say
+    def spoken(self) -> None:
+        """Every text against the conduct rules; and no text that can be said before the
+        identity is confirmed may name the debt or an amount, whatever the flags say."""
+        from fieldapp.conduct import check_text, debt_mentions, load_rules, neutral_placeholders
+
+        rules = load_rules()
+        early: dict[str, list[str]] = {}
+        for node_id in self.reachable_unconfirmed():
+            path = self.witness(node_id, skip_confirming=True)
+            if path:
+                early[node_id] = path
+        money_facts = {name for name, kind in self.fact_kinds.items() if kind == "money"}
+        for node in self.nodes.values():
+            texts = [(node.text or {}, node.line_of("text"))] + [(o.text, o.line) for o in node.options]
+            for text, line in texts:
+                for lang, words in text.items():
+                    neutral = neutral_placeholders(words)
+                    for f in check_text(neutral, lang, rules=rules):
+                        self.issue("conduct", "the {lang} text says “{phrase}”: {category}", line, node.id,
+                                   tr_params=("category",), lang=lang, phrase=words[f.start:f.end],
+                                   category=f.label)
+                    if node.id not in early or node.discusses_debt:
+                        continue  # a debt node reached early is already reported (debt_before_identity)
+                    said = [words[m.start:m.end] for m in debt_mentions(neutral, lang, rules=rules)]
+                    said += ["{" + n + "}" for n in sorted(_placeholders_safe(words))
+                             if n in DEBT_FIELDS or n in money_facts]
+                    for phrase in dict.fromkeys(said):
+                        self.issue("debt_said_early", "the {lang} text speaks of the debt (“{phrase}”) but can be "
+                                   "said before the identity is confirmed, e.g. {path_text}", line, node.id,
+                                   path=early[node.id], lang=lang, phrase=phrase, path_text=_show(early[node.id]))
+
+    def reachable_unconfirmed(self) -> set[str]:
+        """Nodes some path reaches without an identity-confirming answer (the stops included)."""
+        seen: set[str] = set()
+        queue = deque(r for r in self.roots if r in self.nodes)
+        seen.update(queue)
+        while queue:
+            for nxt, confirms in self.successors(queue.popleft()):
+                if not confirms and nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return seen
+
     def conditions(self) -> None:
         for node in self.nodes.values():
             for branch in node.branches:
@@ -375,6 +421,7 @@ class _Checker:
         self.implicit_debt()
         self.fact_types()
         self.texts()
+        self.spoken()
         self.conditions()
         self.ends()
         self.example_case()
@@ -418,6 +465,13 @@ def _placeholders(text: str) -> set[str]:
                              f"{':' + spec if spec else ''}}})")
         names.add(name)
     return names
+
+
+def _placeholders_safe(text: str) -> set[str]:
+    try:
+        return _placeholders(text)
+    except ValueError:
+        return set()
 
 
 def _components(nodes: list[str], succ: Callable[[str], list[str]]) -> list[list[str]]:

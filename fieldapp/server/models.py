@@ -226,6 +226,26 @@ class Review(Base):
     decider: Mapped[User | None] = relationship(lazy="joined")
 
 
+class PracticeRun(Base):
+    """A finished practice of a conversation script by an agent (practice mode): who
+    practised which script version, when. Nothing about any customer."""
+
+    __tablename__ = "practice_runs"
+    __table_args__ = (Index("ix_practice_runs_user_script", "user_id", "script_id", "script_version"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the client's practice_id
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    script_id: Mapped[str] = mapped_column(String(100))
+    script_version: Mapped[int] = mapped_column(Integer)
+    script_sha256: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 class Attachment(Base):
     __tablename__ = "attachments"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -254,10 +254,11 @@ class Store:
         with self.write() as s:
             lost = s.scalar(select(func.count()).select_from(OutboxEntry)  # set-aside ones too
                             .where(OutboxEntry.state.in_((*UNSENT_STATES, "quarantined")))) or 0
+            from fieldapp.store.practice import PracticeRun
             from fieldapp.store.reviews import LeadMeta, LeadReview
 
             for model in (OutboxAttachment, OutboxEntry, Attachment, VisitDraft, Task, Case,
-                          LeadReview, LeadMeta):
+                          LeadReview, LeadMeta, PracticeRun):
                 s.execute(delete(model))
             self.update_meta(s, server_url=None, username=None, user=None, token=None, cursor=0,
                              clock_offset_ms=None, clock_checked_at=None, last_sync_at=None)

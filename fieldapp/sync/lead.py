@@ -17,7 +17,7 @@ from typing import Callable
 
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.lead import FiguresResponse, LeadPullResponse, LeadVisitResponse
+from fieldapp.protocol.lead import FiguresResponse, LeadPullResponse, LeadVisitResponse, PracticeStatusResponse
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT
 from fieldapp.store import reviews as review_repo
 from fieldapp.store.store import Store
@@ -43,6 +43,10 @@ class LeadTransport(Transport):
     def lead_figures(self, token: str, date_from: dt.date, date_to: dt.date, tz: str) -> FiguresResponse:
         return self._call("GET", "/lead/figures", FiguresResponse, token=token,
                           params={"from": date_from.isoformat(), "to": date_to.isoformat(), "tz": tz})
+
+
+    def lead_practice(self, token: str) -> PracticeStatusResponse:
+        return self._call("GET", "/lead/practice", PracticeStatusResponse, token=token)
 
 
 @dataclass

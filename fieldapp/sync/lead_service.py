@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from fieldapp.conduct import mask_personal_data
 from fieldapp.core.errors import BadInput, NotFound
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.lead import FiguresResponse, ReviewItem, figures_csv
+from fieldapp.protocol.lead import FiguresResponse, PracticeStatusResponse, ReviewItem, figures_csv
 from fieldapp.protocol.v1 import ReviewDecisionRecord
 from fieldapp.store import outbox as outbox_repo
 from fieldapp.store import reviews as review_repo
@@ -216,7 +217,7 @@ class LeadService:
         if decision not in DECISIONS:
             raise BadInput(self.tr("unknown decision {decision!r}; use approve, return or escalate",
                                    decision=decision), field="decision")
-        comment = comment.strip()
+        comment = mask_personal_data(comment.strip()).text  # personal numbers never leave the laptop
         if decision == "return" and not comment:
             raise BadInput(self.tr("A returned visit needs a comment for the agent."), field="comment")
         now = utcnow()
@@ -263,6 +264,11 @@ class LeadService:
             raise BadInput(self.tr("cannot write the file: {reason}", reason=exc.strerror or type(exc).__name__),
                            where=str(target)) from None
         return target
+
+    # ------------------------------------------------------------------ practice
+    def practice(self) -> PracticeStatusResponse:
+        """Who in the team has practised which current script version (network)."""
+        return self._lead_transport().lead_practice(self._token())
 
     # ------------------------------------------------------------------ internals
     def _token(self) -> str:

@@ -19,10 +19,12 @@ from sqlalchemy import update
 from fieldapp.core.errors import BadInput, NotFound
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.v1 import CaseRecord, LoginRequest, VisitRecord
+from fieldapp.protocol.v1 import PRACTICE_CASE_ID, CaseRecord, LoginRequest, PracticeRecord, VisitRecord
 from fieldapp.store import cases as case_repo
 from fieldapp.store import drafts as draft_repo
 from fieldapp.store import outbox as outbox_repo
+from fieldapp.store import practice as practice_repo
+from fieldapp.store.practice import PracticeRow
 from fieldapp.store.crypto import KeyringUnavailable, keyring_delete, keyring_get, keyring_set
 from fieldapp.store.models import Attachment, Case, OutboxEntry, Task
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
@@ -237,6 +239,23 @@ class AgentService:
                                                  Task.done_at.is_(None)).values(done_at=now))
         self.store.checkpoint()  # the agent's work is in the database file, not only in its log
         return entry.id
+
+    def record_practice(self, record: PracticeRecord) -> str:
+        """A finished practice: the outbox item (to the server) and the laptop's own record
+        (read by the policy check before a visit), in one transaction. Returns the item id."""
+        payload = record.model_dump(mode="json")
+        with self.store.write() as s:
+            entry = outbox_repo.record(s, self.store.cipher, self.store.files, kind="practice",
+                                       case_id=PRACTICE_CASE_ID, payload=payload, attachments={},
+                                       now=utcnow(), item_id=record.practice_id)
+            practice_repo.add(s, record.practice_id, record.script_id, record.script_version,
+                              record.script_sha256, record.completed_at)
+            return entry.id
+
+    def practised(self) -> list[PracticeRow]:
+        """The agent's finished practices on this laptop, oldest first."""
+        with self.store.read() as s:
+            return practice_repo.rows(s)
 
     def _check_refs(self, s, visit: VisitRecord, attachments: dict[str, bytes]) -> None:
         refs: list[tuple[str, str]] = []

@@ -76,8 +76,42 @@ class _Policies:
         return self._cache[policy_id]
 
 
-def planning_verdict(record: Any, lang: str, policies: _Policies | None = None) -> Verdict:
-    """The planning check of a case record (no time, no location: before the visit)."""
+class Practised:
+    """What the agent practised (read once per gathering), as the policy's Practice facts of
+    a case's shipped script. A service without practices (a lead's) gives None."""
+
+    def __init__(self, service: Any) -> None:
+        reader = getattr(service, "practised", None)
+        self._runs = reader() if callable(reader) else None
+        self._scripts: dict[str, Any] = {}
+
+    def of(self, record: Any) -> Any:
+        if self._runs is None:
+            return None
+        from fieldapp.script import load_script
+        from fieldapp.ui.visit.setup import shipped_script_id
+
+        try:
+            script_id = shipped_script_id(record)
+            if script_id not in self._scripts:
+                self._scripts[script_id] = load_script(script_id)
+        except BadInput:
+            return None
+        return practice_facts(self._scripts[script_id], self._runs)
+
+
+def practice_facts(script: Any, runs: Sequence[Any]) -> Any:
+    """The policy's Practice of `script` from the agent's practice rows."""
+    from fieldapp.policy import Practice
+
+    return Practice(script.id, script.version,
+                    tuple((r.version, r.completed_at) for r in runs if r.script_id == script.id))
+
+
+def planning_verdict(record: Any, lang: str, policies: _Policies | None = None,
+                     practised: Practised | None = None) -> Verdict:
+    """The planning check of a case record (no location: before the visit), now."""
+    from fieldapp.core.timeutil import utcnow
     from fieldapp.policy import context_from_case, evaluate
 
     if record.status != CaseStatus.OPEN:
@@ -86,7 +120,9 @@ def planning_verdict(record: Any, lang: str, policies: _Policies | None = None) 
         return Verdict(problem=(NO_APPOINTMENT, {}))
     try:
         policy = (policies or _Policies()).get(record.policy_id)
-        return Verdict(decision=evaluate(context_from_case(record), policy, lang))
+        practice = practised.of(record) if practised is not None and policy.training.require_practice else None
+        return Verdict(decision=evaluate(context_from_case(record, practice=practice), policy, lang,
+                                         checked_at=utcnow()))
     except (BadInput, NotFound) as exc:
         return Verdict(problem=(CHECK_FAILED, {"reason": getattr(exc, "reason", None) or str(exc)}))
 
@@ -108,7 +144,8 @@ def load_case_view(service: Any, case_id: str, lang: str) -> CaseView:
     outbox = [o for o in service.outbox() if o.case_id == case_id]
     has_draft = service.load_draft(case_id) is not None
     unsent = sum(o.state in ("waiting", "sending") for o in outbox)
-    return CaseView(record, planning_verdict(record, lang), tasks, has_draft, unsent, outbox)
+    return CaseView(record, planning_verdict(record, lang, practised=Practised(service)), tasks, has_draft,
+                    unsent, outbox)
 
 
 # ---------------------------------------------------------------------- the day
@@ -172,6 +209,7 @@ def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | Non
     hi = lo + dt.timedelta(days=3)
     candidates = [r for r in rows if r.appointment_start is not None and lo <= r.appointment_start < hi]
     policies = _Policies()
+    practised = Practised(service)
     found: dict[str, tuple[Any, Any, Verdict]] = {}
     for row in candidates:
         try:
@@ -180,7 +218,7 @@ def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | Non
             continue
         if record.appointment is None or local_day(record.appointment.start, record.customer.timezone) != day:
             continue
-        found[row.id] = (row, record, planning_verdict(record, lang, policies))
+        found[row.id] = (row, record, planning_verdict(record, lang, policies, practised))
 
     stops = []
     for case_id, (_row, record, _verdict) in found.items():
@@ -222,17 +260,21 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
                   institution: Sequence[str], clock: Callable[[], dt.datetime]) -> VisitStart:
     """The visit setup for a case: its record, policy, shipped script, and any draft."""
     from fieldapp.policy import load_policy
-    from fieldapp.script import load_script
+    from fieldapp.script import load_script, validate
     from fieldapp.ui.visit.setup import Institution, VisitSetup, shipped_script_id
 
     record = service.get_case(case_id)
     tasks = sorted((t for t in service.tasks() if t.case_id == case_id), key=lambda t: t.created_at)
     task = tasks[-1] if tasks else None
     name, address, registration = (list(institution) + ["", "", ""])[:3]
+    script = load_script(shipped_script_id(record))
+    validate(script)  # proved here, off the GUI thread (the result stays with the script)
+    reader = getattr(service, "practised", None)
     setup = VisitSetup(case=record, policy=load_policy(record.policy_id),
-                       script=load_script(shipped_script_id(record)), agent_name=agent_name,
+                       script=script, agent_name=agent_name,
                        agent_id=agent_id, institution=Institution(name, address or None, registration or None),
-                       clock=clock, corrects_visit_id=task.visit_id if task is not None else None)
+                       clock=clock, corrects_visit_id=task.visit_id if task is not None else None,
+                       practice=practice_facts(script, reader()) if callable(reader) else None)
     draft = service.load_draft(case_id)
     if draft is None:
         return VisitStart(setup, None, task)

@@ -70,6 +70,7 @@ def test_data_files_carry_resources_and_the_store_migrations(plan):
     assert not any("__pycache__" in str(src) or "server" in str(src) for src, _ in migrations)
     dests = {dest for _, dest in datas}
     assert any(d.startswith("reportlab") for d in dests) and any(d.startswith("holidays") for d in dests)
+    assert any(d.startswith("jieba") for d in dests)  # the segmenter reads its dictionary as a file
     assert any(dest.startswith("fieldapp") and dest.endswith((".dist-info", ".egg-info")) for _, dest in datas)
 
 

@@ -34,7 +34,7 @@ def context_data(preset: str = "cn", start: str = "2026-03-02 10:00", end: str |
                  *, notice_hours: float | None = 48, channel: str = "sms", delivered: bool = True,
                  flags: list[str] | None = None, visits: list[tuple[str, bool]] | None = None,
                  now: str | None = None, agent: dict | None = None, zone: str | None = None,
-                 region: str | None = None) -> dict:
+                 region: str | None = None, practice: dict | None = None) -> dict:
     """A context for `preset`'s home region; times are local wall times in the customer's zone."""
     tz, reg = CUSTOMERS[preset]
     tz, reg = zone or tz, region or reg
@@ -56,6 +56,8 @@ def context_data(preset: str = "cn", start: str = "2026-03-02 10:00", end: str |
         data["now"] = local(tz, now).isoformat()
     if agent is not None:
         data["agent_location"] = agent
+    if practice is not None:
+        data["practice"] = practice
     return data
 
 

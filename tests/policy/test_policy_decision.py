@@ -98,6 +98,11 @@ channels = ["sms"]
 require_delivery = false
 min_notice_hours = 12
 """
+PRACTICE = object()
+PRACTICE_POLICY = SENT_POLICY.replace('id = "sent"', 'id = "practised"') + """
+[training]
+require_practice = true
+"""
 
 
 def test_every_message_code_renders_in_both_languages(tmp_path):
@@ -126,12 +131,23 @@ def test_every_message_code_renders_in_both_languages(tmp_path):
         ("in-rbi", dict(start="2026-03-02 10:00", notice_hours=-3)),
         ("us-ma", dict(start="2026-03-02 10:00", visits=[("2026-03-01 10:00", True)])),
         ("us-ma", dict(start="2026-03-02 10:00", now="2026-03-02 10:00", agent=at_distance(20, 5))),
+        ("cn", dict(start="2026-03-02 10:00", now="2026-03-02 10:00", notice_hours=-0.09)),  # sent in the skew
+        (SENT, dict(start="2026-03-02 10:00", now="2026-03-02 10:00", notice_hours=-2, delivered=False)),
     ]
+    script = {"id": "home_visit_cn", "version": 2}
+    cases += [(PRACTICE, dict(start="2026-03-02 10:00", practice=p)) for p in (
+        None, {"script": script, "completed": []},
+        {"script": script, "completed": [{"version": 1, "at": "2026-02-01T10:00:00+08:00"}]},
+        {"script": script, "completed": [{"version": 2, "at": "2026-02-01T10:00:00+08:00"}]})]
     for preset, kw in cases:
         policy = preset
         if preset is SENT:
             path = tmp_path / "sent.toml"
             path.write_text(SENT_POLICY, encoding="utf-8")
+            preset, policy = "cn", load_policy(path)
+        elif preset is PRACTICE:
+            path = tmp_path / "practice.toml"
+            path.write_text(PRACTICE_POLICY, encoding="utf-8")
             preset, policy = "cn", load_policy(path)
         data = context_data(preset, **kw)
         if preset == "seed" and "agent" in kw:

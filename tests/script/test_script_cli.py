@@ -89,11 +89,11 @@ def test_run_with_a_case_file_a_stop_and_repeated_answers(capsys, tmp_path):
     assert out["outcome"] == "asked_to_leave"
     assert [e["node"] for e in out["transcript"] if e["event"] == "said"][-3:] == [
         "instalments_not_offered", "settlement_not_offered", "asked_to_leave"]
-    assert out["note_warnings"] == ["abuse: shut up"]
+    assert out["note_warnings"] == ["insult: shut up"]
 
 
 @pytest.mark.parametrize("answers,reason", [
-    ({"at_door": "answered"}, "no answer for node 'confirm_identity' (script line 65)"),
+    ({"at_door": "answered"}, "no answer for node 'confirm_identity' (script line 67)"),
     ({**CN_ANSWERS, "promise_amount": "99999"}, "answer for node 'promise_amount': Enter at most 12,000.00 CNY."),
     ({**CN_ANSWERS, "nonsense": 1}, "no such node(s) in the script: nonsense"),
     ({**CN_ANSWERS, "offers": ["pay_now"], "payment_seen": "no"},

@@ -34,13 +34,14 @@ def _fields(text: str) -> set[str]:
 
 
 def test_every_message_is_translated_with_the_same_placeholders():
-    catalog = parse_po(resource_path("translations", "zh_CN", "script.po").read_text(encoding="utf-8"))
+    catalog = {**parse_po(resource_path("translations", "zh_CN", "script.po").read_text(encoding="utf-8")),
+               **parse_po(resource_path("translations", "zh_CN", "conduct.po").read_text(encoding="utf-8"))}
     wanted = _messages() | set(STOP_LABELS.values())
-    from fieldapp.script.notes import PhraseList
+    from fieldapp.conduct import KINDS, rules
     from fieldapp.script.validate import _TYPE_WORDS
 
-    wanted |= set(PhraseList.load().labels.values()) | set(_TYPE_WORDS.values())
-    wanted.add("Possibly threatening or abusive wording ({category}): “{matched}”")
+    wanted |= set(rules().labels.values()) | set(_TYPE_WORDS.values()) | set(KINDS.values())
+    wanted |= {"Possibly {category}: “{matched}”", "{kind} ({masked}) is stored masked"}
     assert len(wanted) > 90
     missing = sorted(m for m in wanted if m not in catalog)
     assert missing == []

@@ -152,10 +152,10 @@ def test_notes_are_checked_and_warnings_survive_an_undo():
     assert rt.current.notes_allowed
     assert rt.check_notes("Customer lost her job") == []
     rt.answer("income_fell", note="Told him he will go to jail, 老赖")
-    assert [w.to_record() for w in rt.note_warnings] == ["false_legal_threat: go to jail", "abuse: 老赖"]
+    assert [w.to_record() for w in rt.note_warnings] == ["false_legal: jail", "insult: 老赖"]
     rt.back()
     assert rt.notes == [] and len(rt.note_warnings) == 2
-    assert rt.record()["note_warnings"] == ["false_legal_threat: go to jail", "abuse: 老赖"]
+    assert rt.record()["note_warnings"] == ["false_legal: jail", "insult: 老赖"]
     rt.answer("income_fell")
     with pytest.raises(BadInput, match="Notes are not taken"):
         rt.answer("pay_now", note="hello")
@@ -184,7 +184,7 @@ def test_resume_from_json_mid_visit_gives_the_same_visit():
 
 def test_resume_refuses_another_version_of_the_script_and_damaged_state():
     saved = _cn(answers=TO_OFFERS).to_json()
-    edited = load_script_text(CN.text.replace("version: 1", "version: 2"), source=CN.source)
+    edited = load_script_text(CN.text.replace("version: 2", "version: 3"), source=CN.source)
     with pytest.raises(BadInput, match="has changed since this conversation started"):
         Runtime.from_json(saved, edited)
     data = json.loads(saved)

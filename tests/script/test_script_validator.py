@@ -38,7 +38,8 @@ def test_there_is_a_broken_script_for_each_kind_of_problem():
     assert codes >= {"bad_yaml", "unknown_ref", "unreachable", "loop_no_exit", "no_outcome",
                      "debt_before_identity", "debt_before_disclosure", "missing_translation",
                      "unknown_outcome", "stop_missing", "stop_outcome", "schema", "debt_unmarked",
-                     "fact_not_collected", "condition", "identity", "promise", "check_loop"}
+                     "fact_not_collected", "condition", "identity", "promise", "check_loop", "conduct",
+                     "debt_said_early"}
 
 
 @pytest.mark.parametrize("path", BROKEN_FILES, ids=lambda p: p.stem)
@@ -185,3 +186,38 @@ def test_an_input_kind_that_is_a_list_is_an_issue_not_a_crash():
     script = load_script_text(SHIPPED_TEXT.replace("kind: money", "kind: []", 1), source="kind_list.yaml")
     messages = [str(i) for i in validate(script)]
     assert any("kind must be one of money, date, yes_no, integer (got [])" in m for m in messages), messages
+
+
+def test_texts_that_threaten_or_insult_make_a_script_invalid_naming_node_language_and_words():
+    issues = [i for i in validate(load_script(BROKEN / "conduct.yaml")) if i.code == "conduct"]
+    said = {(i.node, i.params["lang"], i.params["phrase"]) for i in issues}
+    assert ("tell", "zh_CN", "老赖") in said                                    # inside a required disclosure
+    assert ("pressure", "zh_CN", "曝光通讯录") in said and ("pressure", "zh_CN", "后果自负") in said
+    assert any(n == "offer" and "tell your employer" in p for n, _, p in said)
+    assert ("offer", "en", "jail") in said
+    text = next(str(i) for i in issues if i.node == "tell")
+    assert text.endswith("node 'tell': the zh_CN text says “老赖”: insult")
+    zh = next(i.render(Translator.for_language("zh_CN")) for i in issues if i.node == "tell")
+    assert zh.endswith("zh_CN 文本中的“老赖”：侮辱性语言")
+
+
+def test_the_debt_named_to_a_third_party_is_refused_whatever_the_flags_say():
+    issues = [i for i in validate(load_script(BROKEN / "debt_said_early.yaml")) if i.code == "debt_said_early"]
+    assert {i.node for i in issues} == {"neighbour"}
+    assert {i.params["phrase"] for i in issues} >= {"owe", "five thousand yuan", "五千元"}
+    assert all(i.path == ("neighbour",) for i in issues)
+
+
+@pytest.mark.parametrize("words", ["They owe us 5,000 yuan.", "Your account is overdue.", "他的欠款逾期了。",
+                                   "The balance is ¥5000.", "Please ask him to repay."])
+def test_any_debt_word_or_amount_before_the_identity_check_is_refused(words):
+    base = (BROKEN / "debt_said_early.yaml").read_text(encoding="utf-8")
+    text = base.replace("Please tell {customer_name} that they owe us five thousand yuan.", words.replace('"', ""))
+    text = text.replace("请转告{customer_name}，他欠我们五千元。", "谢谢，再见。")
+    issues = [i for i in validate(load_script_text(text, source="edited.yaml")) if i.code == "debt_said_early"]
+    assert issues and all(i.node == "neighbour" and i.params["lang"] == "en" for i in issues)
+
+
+def test_the_shipped_scripts_are_valid_under_the_conduct_rules():
+    for name in ("home_visit_cn", "home_visit_us"):
+        assert validate(load_script(name)) == []

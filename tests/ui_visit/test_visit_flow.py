@@ -67,7 +67,7 @@ def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, cl
     (record, files), = done
     assert isinstance(record, VisitRecord) and record.outcome.value == "agreement_signed"
     assert drafts[-1]["step"] == "done"
-    assert record.note_warnings == ["threat: you'll regret"]
+    assert record.note_warnings == ["threat: You'll regret"]
     assert record.location == NEAR and record.checkin_decision["allowed"] and record.planning_decision["allowed"]
     assert record.agent_started_at <= record.checked_in_at <= record.ended_at
     agreement = record.agreement

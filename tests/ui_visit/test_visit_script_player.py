@@ -79,7 +79,7 @@ def test_abusive_note_is_held_until_the_agent_keeps_it(player, qtbot):
     player.keep_wording.setChecked(True)
     click(qtbot, player, "option_income_fell")
     assert player.view().node == "offers"
-    assert [w.to_record() for w in player.runtime.note_warnings] == ["threat: you'll regret"]
+    assert [w.to_record() for w in player.runtime.note_warnings] == ["threat: You'll regret"]
 
 
 def test_a_stop_asks_once_then_ends_the_conversation(player, qtbot):

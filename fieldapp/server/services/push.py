@@ -21,7 +21,9 @@ from fieldapp.core.canonical import content_hash
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.v1 import (
+    PRACTICE_CASE_ID,
     OutboxItem,
+    PracticeRecord,
     PushResponse,
     PushResult,
     ReviewDecisionRecord,
@@ -34,6 +36,7 @@ from fieldapp.server.models import (
     Agreement,
     Attachment,
     Case,
+    PracticeRun,
     PushedItem,
     Review,
     User,
@@ -41,8 +44,10 @@ from fieldapp.server.models import (
     VisitAttachment,
 )
 from fieldapp.server.services.access import leads_team_of
+from fieldapp.server.services import practice as practice_service
 from fieldapp.server.services.changes import case_changed
 from fieldapp.server.services.review import conflict_values
+from fieldapp.server.services.text import clean_text, clean_visit_record
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +120,12 @@ def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Ca
     receipt = session.get(PushedItem, item.id)
     if receipt is not None:
         return _receipt_result(item, receipt).status
+    if item.kind == "practice":
+        _practice(session, user, item)
+        session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=PRACTICE_CASE_ID,
+                               content_hash=item.content_hash, received_at=utcnow()))
+        session.flush()
+        return "accepted"
     case = session.get(Case, item.case_id)
     if item.kind == "visit":
         _visit(session, user, item, case)
@@ -172,10 +183,13 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
         raise _Rejected("missing_attachment", "Upload these attachments first: {hashes}",
                         hashes=", ".join(missing[:5]) + (f" (+{len(missing) - 5})" if len(missing) > 5 else ""))
 
+    # Personal numbers in the free texts are masked before the record is kept (a laptop
+    # masks them too; an older or modified one may not have).
+    record, masked = clean_visit_record(rec.model_dump(mode="json"))
     visit = Visit(id=rec.visit_id, case_id=case.id, agent_id=user.id, outbox_item_id=item.id,
                   started_at=rec.agent_started_at, checked_in_at=rec.checked_in_at,
                   ended_at=rec.ended_at, contact_made=rec.contact_made, outcome=rec.outcome.value,
-                  corrects_visit_id=rec.corrects_visit_id, record=rec.model_dump(mode="json"),
+                  corrects_visit_id=rec.corrects_visit_id, record=record,
                   received_at=utcnow())
     session.add(visit)
     session.flush()
@@ -190,8 +204,23 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
     session.expire(case, ["visits"])
+    extra = {"masked": masked} if masked else {}
     audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
-                 item_id=item.id, outcome=visit.outcome)
+                 item_id=item.id, outcome=visit.outcome, **extra)
+
+
+def _practice(session: Session, user: User, item: OutboxItem) -> None:
+    rec: PracticeRecord = _validate(PracticeRecord, item.payload, "practice")
+    if item.case_id != PRACTICE_CASE_ID:
+        raise _Rejected("invalid", "A practice belongs to no case: case_id must be empty.")
+    if user.role != "agent":
+        raise _Rejected("invalid", "Only agents record practices.")
+    if rec.completed_at < rec.started_at:
+        raise _Rejected("invalid", "payload.completed_at is before payload.started_at.")
+    if session.get(PracticeRun, rec.practice_id) is not None:
+        raise _Rejected("conflict", "Practice {practice} is already recorded by another item.",
+                        practice=rec.practice_id)
+    practice_service.record(session, user, rec, item.id)
 
 
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
@@ -213,10 +242,18 @@ def _review_decision(session: Session, user: User, item: OutboxItem, case: Case 
                         **conflict_values(review))
     if rec.decision == "return" and not rec.comment.strip():
         raise _Rejected("invalid", "payload.comment: a returned visit needs a comment for the agent.")
+    # The comment reaches the agent as a task: personal numbers are masked, and wording
+    # against the conduct rules is named in the audit (categories only, never the text).
+    comment = clean_text(rec.comment)
     review.state = DECISION_STATES[rec.decision]
-    review.comment = rec.comment
+    review.comment = comment.text
     review.decided_by = user.id
     review.decided_at = rec.decided_at
     session.flush()
     session.expire(review, ["decider"])
-    audit.record(session, "review." + review.state, "visit", visit.id, user.id, item_id=item.id)
+    extra: dict[str, object] = {}
+    if comment.conduct:
+        extra["conduct"] = comment.conduct
+    if comment.masked:
+        extra["masked"] = comment.masked
+    audit.record(session, "review." + review.state, "visit", visit.id, user.id, item_id=item.id, **extra)

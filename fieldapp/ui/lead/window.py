@@ -31,15 +31,17 @@ from fieldapp.ui.i18n import N_
 from fieldapp.ui.lead.decision_dialog import DecisionDialog
 from fieldapp.ui.lead.evidence import EvidenceScreen
 from fieldapp.ui.lead.figures import FiguresScreen, SavePath, ask_save_path
+from fieldapp.ui.lead.practice import PracticeTable
 from fieldapp.ui.lead.queue import QueueScreen
 from fieldapp.ui.lead.service import LeadServiceLike
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 
-SCREENS = {"queue": N_("Review queue"), "figures": N_("Team figures")}
+SCREENS = {"queue": N_("Review queue"), "figures": N_("Team figures"), "practice": N_("Practice")}
 TIPS = {"queue": N_("The team's visits, to approve, return or escalate"),
-        "figures": N_("Visits, contacts, promises and agreements per agent")}
+        "figures": N_("Visits, contacts, promises and agreements per agent"),
+        "practice": N_("Who has practised the current conversation scripts")}
 
 
 class LeadWindow(QMainWindow):
@@ -80,9 +82,10 @@ class LeadWindow(QMainWindow):
         self.queue = QueueScreen(ctx, service, self)
         self.evidence = EvidenceScreen(ctx, service, self)
         self.figures = FiguresScreen(ctx, service, self, save_path=save_path)
+        self.practice = PracticeTable(ctx, service, self)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, QWidget] = {"queue": self.queue, "evidence": self.evidence,
-                                            "figures": self.figures}
+                                            "figures": self.figures, "practice": self.practice}
         for screen in self.screens.values():
             self.stack.addWidget(screen)
         body = QHBoxLayout()
@@ -134,8 +137,13 @@ class LeadWindow(QMainWindow):
         self.sidebar.select(key if key in SCREENS else "queue")
         if key == "figures" and not self.figures.loaded_once:
             self.figures.show_cached()
+        if key == "practice":
+            self.practice.load()
 
     def open_visit(self, visit_id: str) -> None:
+        from fieldapp.conduct import warm_up  # the comment check's segmenter, before a decision
+
+        self._ctx.tasks.net(warm_up, label="conduct_warm_up").with_parent(self).start()
         self.evidence.open_visit(visit_id)
         self.show_screen("evidence")
 
@@ -162,7 +170,7 @@ class LeadWindow(QMainWindow):
             self.dialog = None
             dialog.deleteLater()
             if result == DecisionDialog.DialogCode.Accepted:
-                self.decide(visit_id, decision, dialog.text())
+                self.decide(visit_id, decision, dialog.stored_text())
 
         dialog.finished.connect(done)
         dialog.open()

@@ -52,7 +52,8 @@ STATE_TIPS = {
     "rejected": N_("The server refused it; the reason is shown"),
     "quarantined": N_("Kept on this laptop but never sent: its data here is damaged; the reason is shown"),
 }
-KIND_LABELS = {"visit": N_("Visit record"), "review_decision": N_("Review decision")}
+KIND_LABELS = {"visit": N_("Visit record"), "review_decision": N_("Review decision"),
+               "practice": N_("Practice completed")}
 _LIGHTS = {"waiting": ComplianceState.UNKNOWN, "sending": ComplianceState.WARNING,
            "accepted": ComplianceState.ALLOWED, "rejected": ComplianceState.BLOCKED,
            "quarantined": ComplianceState.BLOCKED}
@@ -129,7 +130,7 @@ class OutboxModel(QAbstractTableModel):
             if column is OutboxColumn.CREATED:
                 return time_text(row.created_at)
             if column is OutboxColumn.CASE:
-                return row.case_reference or row.case_id
+                return row.case_reference or row.case_id or "—"
             if column is OutboxColumn.KIND:
                 return tr(KIND_LABELS[row.kind]) if row.kind in KIND_LABELS else row.kind
             return details(row, tr)

@@ -43,9 +43,10 @@ if TYPE_CHECKING:
     from fieldapp.ui.screens.outbox import OutboxScreen
     from fieldapp.ui.screens.visit_screen import VisitScreen
 
-SCREENS = {"today": N_("Today"), "cases": N_("Cases"), "outbox": N_("Outbox")}
+SCREENS = {"today": N_("Today"), "cases": N_("Cases"), "outbox": N_("Outbox"), "practice": N_("Practice")}
 SCREEN_TIPS = {"today": N_("The day's visits in route order, and returned visits"),
-               "cases": N_("All your cases"), "outbox": N_("What this laptop recorded, and whether it was sent")}
+               "cases": N_("All your cases"), "outbox": N_("What this laptop recorded, and whether it was sent"),
+               "practice": N_("Rehearse a conversation script with a simulated customer")}
 
 
 def user_display_name(login_result: Any, fallback: str = "") -> str:
@@ -202,6 +203,11 @@ class MainWindow(QMainWindow):
             screen = CaseDetailScreen(ctx, self)
             screen.back_requested.connect(lambda: self.show_screen(self._return_to))
             screen.start_visit.connect(self.visit_requested)
+        elif key == "practice":
+            from fieldapp.ui.screens.practice import PracticeScreen
+
+            screen = PracticeScreen(ctx, self)
+            screen.recorded.connect(lambda _item: (self.reload_cases(), self.reload_outbox(), self.sync.again_after()))
         elif key == "visit":
             from fieldapp.ui.screens.visit_screen import VisitScreen
 
@@ -265,6 +271,8 @@ class MainWindow(QMainWindow):
         self.sidebar.select(key if key in SCREENS else self._return_to)
         if key == "cases":
             self.cases.search.setFocus()
+        elif key == "practice":
+            self._screen("practice").reload()
 
     def open_case(self, case_id: str) -> None:
         """The case detail of `case_id`; Back returns to the screen it was opened from."""

@@ -130,7 +130,7 @@ class OutboxScreen(QWidget):
         self._show_detail(current)
 
     def _on_double_click(self, index: QModelIndex) -> None:
-        if index.isValid():
+        if index.isValid() and self.model.row_at(index.row()).case_id:  # a practice has no case
             emit(self.case_activated, self.model.row_at(index.row()).case_id)
 
     def _show_detail(self, index: QModelIndex) -> None:
@@ -140,7 +140,7 @@ class OutboxScreen(QWidget):
             self.requeue_button.setEnabled(False)
             return
         row = self.model.row_at(index.row())
-        self.detail.setText(tr("{case}: {details}", case=row.case_reference or row.case_id,
+        self.detail.setText(tr("{case}: {details}", case=row.case_reference or row.case_id or "—",
                                details=details(row, tr)))
         self.requeue_button.setEnabled(row.state == "rejected")
 

@@ -111,6 +111,11 @@ class VisitScreen(QWidget):
         flow.show()
         self.retranslate()
         self._finish_interrupted()
+        # The Chinese segmenter the notes check needs takes a moment to load: load it now, in
+        # the background, not at the agent's first keystroke.
+        from fieldapp.conduct import warm_up
+
+        self._ctx.tasks.net(warm_up, label="conduct_warm_up").with_parent(self).start()
 
     def close_flow(self) -> None:
         if self.flow is not None:

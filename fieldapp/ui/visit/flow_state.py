@@ -36,6 +36,7 @@ from fieldapp.geo.distance import distance_m
 from fieldapp.policy import Decision, context_from_case, evaluate
 from fieldapp.protocol.v1 import Location, PromiseToPay, VisitRecord
 from fieldapp.script import NoteWarning, Runtime, check_notes
+from fieldapp.script.notes import personal_numbers, prepare_note
 from fieldapp.ui.visit.record import ROLES, Agreement, SignatureCapture, make_agreement
 from fieldapp.ui.visit.setup import VisitSetup
 
@@ -103,6 +104,7 @@ class FlowState:
         self.runtime: Runtime | None = None
         self.notes = ""
         self.note_hits: list[NoteWarning] = []
+        self.note_numbers: list[Any] = []  # personal numbers in the notes: stored masked
         self.notes_confirmed = False
         self.plan: Plan | None = None
         self.schedule: list[Instalment] = []
@@ -242,7 +244,8 @@ class FlowState:
         self.planning = None
         if appt is not None:
             try:
-                self.planning = evaluate(context_from_case(case), self.setup.policy, self.lang)
+                self.planning = evaluate(context_from_case(case, practice=self.setup.practice), self.setup.policy,
+                                         self.lang, checked_at=self.setup.now())
             except BadInput as exc:
                 self._start_problems.append((N_("The policy check could not be made: {reason}"),
                                              {"reason": str(exc)}))
@@ -265,7 +268,7 @@ class FlowState:
         if location is None and not (exception or "").strip():
             raise BadInput(self.tr("Say why no location can be recorded."), field="location_exception")
         now = self.setup.now()
-        context = context_from_case(self.setup.case, now=now, agent_location=location)
+        context = context_from_case(self.setup.case, now=now, agent_location=location, practice=self.setup.practice)
         self.checkin = evaluate(context, self.setup.policy, self.lang, evaluated_at=now)
         self.checked_in_at = now
         self.location = location
@@ -284,7 +287,8 @@ class FlowState:
         """Keep the visit notes; returns the wording the agent must confirm to keep."""
         if text != self.notes:
             self.notes = text
-            self.note_hits = check_notes(text, self.setup.phrases) if text.strip() else []
+            self.note_numbers = personal_numbers(text)
+            self.note_hits = check_notes(prepare_note(text).text, self.setup.phrases) if text.strip() else []
             self.notes_confirmed = False
         return list(self.note_hits)
 
@@ -363,7 +367,7 @@ class FlowState:
             planning_decision=self.planning.to_json() if self.planning else None,
             checkin_decision=self.checkin.to_json() if self.checkin else None,
             script_id=part["script_id"], transcript=part["transcript"], outcome=Outcome(part["outcome"]),
-            contact_made=part["contact_made"], notes=self.notes.strip(), note_warnings=warnings,
+            contact_made=part["contact_made"], notes=prepare_note(self.notes).text, note_warnings=warnings,
             promise=PromiseToPay(**part["promise"]) if part["promise"] else None,
             agreement=agreement, corrects_visit_id=self.setup.corrects_visit_id,
         )
@@ -382,7 +386,8 @@ class FlowState:
             "location": self.location.model_dump() if self.location else None,
             "location_exception": self.location_exception,
             "runtime": self.runtime.to_json() if self.runtime else None,
-            "notes": self.notes, "notes_confirmed": self.notes_confirmed,
+            "notes": prepare_note(self.notes).text if self.note_numbers else self.notes,
+            "notes_confirmed": self.notes_confirmed,
             "plan": None if plan is None else {
                 "kind": plan.kind.value, "currency": plan.currency, "amount_due": format(plan.amount_due, "f"),
                 "total": format(plan.total, "f"), "first_due": plan.first_due.isoformat(), "count": plan.count,

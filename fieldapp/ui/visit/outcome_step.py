@@ -1,8 +1,9 @@
 """Outcome and notes: what the conversation ended with, and the agent's own notes.
 
-Notes are checked for threatening or abusive wording as they are typed. A hit is a
-warning, not a block: the agent changes the words or ticks "keep", and a kept warning
-goes into the visit record (`note_warnings`) for the team lead.
+Notes are checked against the conduct rules as they are typed. A hit is a warning, not a
+block: the agent changes the words or ticks "keep", and a kept warning goes into the visit
+record (`note_warnings`) for the team lead. Personal numbers in the notes (an ID, a mobile
+or a card number) are named to the agent and stored masked.
 """
 
 from __future__ import annotations
@@ -99,10 +100,15 @@ class OutcomePage(QWidget):
         self.details.setVisible(bool(lines))
         self.next_hint.setText(tr("Next: the repayment plan, both signatures and the agreement.")
                                if state.needs_agreement else tr("Next: finish and save the visit."))
-        hits = state.note_hits
+        hits, numbers = state.note_hits, state.note_numbers
+        lines = [w.message(tr) for w in hits]
         if hits:
-            self.warning.setText("\n".join([w.message(tr) for w in hits] + [
-                tr("Change the wording, or tick the box below to keep it.")]))
+            lines.append(tr("Change the wording, or tick the box below to keep it."))
+        if numbers:
+            lines.append(tr("Personal numbers are not kept in notes: {numbers}.",
+                            numbers=("；" if self._lang.code == "zh_CN" else "; ").join(n.message(tr) for n in numbers)))
+        if lines:
+            self.warning.setText("\n".join(lines))
             banner(self.warning, WARN_FILL, WARN)
-        self.warning.setVisible(bool(hits))
+        self.warning.setVisible(bool(lines))
         self.keep.setVisible(bool(hits))

@@ -68,6 +68,7 @@ class VisitSetup:
     phrases: PhraseList | None = None
     corrects_visit_id: str | None = None
     agreement_lang: str | None = None  # zh_CN | en | both; None: from the customer
+    practice: Any = None  # fieldapp.policy.Practice: what the agent practised of this script
 
     def now(self) -> _dt.datetime:
         value = self.clock()
