@@ -9,7 +9,7 @@ from doc_pdfedit import drop_attachments, replace_attachment, replace_in_content
 from fieldapp.core.canonical import canonical_json
 from fieldapp.core.errors import BadInput
 from fieldapp.documents.terms import parse_terms
-from fieldapp.documents.verify import verify_pdf
+from fieldapp.documents.facts import check_facts as verify_pdf
 
 
 def test_the_original_verifies(terms, agreement_pdf):
