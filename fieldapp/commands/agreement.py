@@ -140,12 +140,12 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     elif result.intact:
-        received = f"{result.received_at:%Y-%m-%d %H:%M:%S} UTC (server receipt)" if result.received_at \
-            else "not yet received by the server"
+        received = f"received by the server at {result.received_at:%Y-%m-%d %H:%M:%S} UTC" \
+            if result.received_at else "not yet received by the server"
         print(f"{args.pdf}: intact: agreement {result.agreement_id}, terms SHA-256 {result.sha256}, "
               f"{result.pages} page(s)")
         print(f"  signed by {result.signer} at {result.signed_at:%Y-%m-%d %H:%M:%S} UTC (device clock); "
-              f"received {received}")
+              f"{received}")
     else:
         label = "unsigned" if result.status == "unsigned" else "NOT intact"
         print(f"{args.pdf}: {label}: {result.problems[0]}", file=sys.stderr)

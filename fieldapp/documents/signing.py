@@ -21,11 +21,16 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import warnings
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from fieldapp.core.errors import BadInput, FieldappError
 from fieldapp.documents import pki
+
+# pyHanko imports the DSA primitives, which cryptography marks as deprecated on import.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 SIGNATURE_FIELD = "fieldapp-signature"
 SEAL_FIELD = "fieldapp-receipt"

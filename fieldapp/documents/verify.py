@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import warnings
+
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -36,6 +38,9 @@ from fieldapp.core.errors import BadInput
 from fieldapp.core.timeutil import utcnow
 from fieldapp.documents import pki
 from fieldapp.documents.facts import check_facts
+
+# pyHanko imports the DSA primitives, which cryptography marks as deprecated on import.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 INTACT, UNSIGNED, ALTERED = "intact", "unsigned", "altered"
 
@@ -95,8 +100,11 @@ def verify_pdf_file(path: Path, *, trust: list[x509.Certificate] | None = None,
 
 
 def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls: list[bytes] | None = None,
-               where: str = "PDF", now: _dt.datetime | None = None) -> Verification:
-    """The verdict on `data`; unreadable input is BadInput (exit 2), every other failure a problem."""
+               where: str = "PDF", now: _dt.datetime | None = None, received_now: bool = False) -> Verification:
+    """The verdict on `data`; unreadable input is BadInput (exit 2), every other failure a problem.
+
+    `received_now`: the server judging a document it is receiving; certificates and
+    revocation are then checked at the server's `now`, not at the laptop's claimed time."""
     facts = check_facts(data, where=where)
     result = Verification(agreement_id=facts.agreement_id, sha256=facts.sha256, pages=facts.pages)
     embedded = _embedded(data, where)
@@ -104,7 +112,8 @@ def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls
         result.status = UNSIGNED
         result.problems = ["the document is not signed (a draft): it proves nothing"] + facts.problems
         return result
-    _Checker(result, trust or [], crls or [], now or utcnow()).run(embedded)
+    now = now or utcnow()
+    _Checker(result, trust or [], crls or [], now, now if received_now else None).run(embedded)
     result.problems += facts.problems
     result.status = INTACT if not result.problems else ALTERED
     return result
@@ -127,8 +136,8 @@ def _cert(asn1_cert) -> x509.Certificate:  # type: ignore[no-untyped-def]
 
 class _Checker:
     def __init__(self, result: Verification, trust: list[x509.Certificate], crls: list[bytes],
-                 now: _dt.datetime) -> None:
-        self.result, self.trust, self.now = result, trust, now
+                 now: _dt.datetime, receiving: _dt.datetime | None) -> None:
+        self.result, self.trust, self.now, self.receiving = result, trust, now, receiving
         self.crls = list(crls)
 
     def run(self, embedded: list[Any]) -> None:
@@ -148,7 +157,7 @@ class _Checker:
         order = {id(e): i for i, e in enumerate(embedded)}
         for sig in signatures:
             later = [r for e, r in zip(receipts, result.signatures) if order[id(e)] > order[id(sig)] and r.ok]
-            received = later[0].time if later else None
+            received = later[0].time if later else self.receiving
             report = self._signature(sig, received)
             result.signatures.append(report)
             if result.signer is None:

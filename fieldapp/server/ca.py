@@ -30,7 +30,7 @@ ROOT_DAYS = 20 * 365
 DEVICE_DAYS = 2 * 365
 TSA_DAYS = 10 * 365
 CRL_DAYS = 7
-BACKDATE = _dt.timedelta(minutes=5)   # tolerate laptops whose clock is a little behind
+BACKDATE = _dt.timedelta(days=1)   # tolerate laptops whose clock is behind
 
 
 def root_name(institution: str) -> x509.Name:

@@ -32,6 +32,7 @@ from fieldapp.store.crypto import PassphraseRequired, StoreLocked, Tampered, Wro
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
 from fieldapp.store import reviews  # noqa: F401,E402  (the lead tables belong to the same metadata)
+from fieldapp.store import signing  # noqa: F401,E402  (the device credentials, likewise)
 
 __all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "Store",
            "StoreLocked", "Tampered", "TaskRow", "WrongPassphrase", "default_store_path"]

@@ -181,9 +181,10 @@ class Store:
             lost = s.scalar(select(func.count()).select_from(OutboxEntry)
                             .where(OutboxEntry.state.in_(UNSENT_STATES))) or 0
             from fieldapp.store.reviews import LeadMeta, LeadReview
+            from fieldapp.store.signing import DeviceCredential
 
             for model in (OutboxAttachment, OutboxEntry, Attachment, VisitDraft, Task, Case,
-                          LeadReview, LeadMeta):
+                          LeadReview, LeadMeta, DeviceCredential):
                 s.execute(delete(model))
             self.update_meta(s, server_url=None, username=None, user=None, token=None, cursor=0,
                              clock_offset_ms=None, clock_checked_at=None, last_sync_at=None)
