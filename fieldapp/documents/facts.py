@@ -209,6 +209,11 @@ def _check_named_facts(terms: AgreementTerms, flat: str, labels, result: Facts) 
              ("the customer's address", terms.customer.address),
              ("the agreement date", terms.date.isoformat())]
     if labels is not None:
+        facts.append(("the agreement date", " · ".join([
+            f"{labels.inline('Agreement')} {terms.agreement_id}", f"{labels.inline('Case')} {terms.case_reference}",
+            terms.date.isoformat(), terms.place])))
+        facts.append(("the agreement date", labels.lines("Signed in {place} on {date}", place=terms.place,
+                                                         date=terms.date.isoformat())))
         facts.append(("the identity document tail",
                       labels.inline("Identity document ending") + terms.customer.id_tail))
         facts.append(("the agent's id", labels.inline("Agent ID") + terms.agent.id))
@@ -216,6 +221,5 @@ def _check_named_facts(terms: AgreementTerms, flat: str, labels, result: Facts) 
         if labels is None or lang in labels.langs:
             for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
                 facts.append((f"clause {number + 1} of the {lang} terms", paragraph))
-    for what, text in facts:
-        if _WS.sub("", text) not in flat:
-            result.problems.append(f"{what} is not shown as agreed")
+    missing = dict.fromkeys(what for what, text in facts if _WS.sub("", text) not in flat)
+    result.problems += [f"{what} is not shown as agreed" for what in missing]
