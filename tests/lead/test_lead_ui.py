@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.app import build_context
 from fieldapp.ui.lead.queue_model import Column
 from fieldapp.ui.lead.window import LeadWindow
@@ -61,7 +62,7 @@ def test_the_queue_lists_and_filters_the_teams_visits(window, world):
     assert [r.visit_id for r in queue.model.rows] == [world["ids"]["no_location"]]
     queue.clear_filters()
     queue.use_dates.setChecked(True)
-    today = dt.date.today()
+    today = utcnow().astimezone(dt.timezone(dt.timedelta(hours=8))).date()  # the visits are Shanghai days
     queue.date_from.setDate(today - dt.timedelta(days=1))
     queue.date_to.setDate(today)
     assert {r.visit_id for r in queue.model.rows} <= {world["ids"]["no_location"], world["ids"]["rude"]}
@@ -131,7 +132,7 @@ def test_team_figures_table_chart_and_csv(window, world, tmp_path):
     window.show_screen("figures")
     fig = window.figures
     fig.zone_name = "Asia/Shanghai"
-    today = dt.date.today()
+    today = utcnow().astimezone(dt.timezone(dt.timedelta(hours=8))).date()  # the visits are Shanghai days
     fig.set_period(today - dt.timedelta(days=10), today)
     fig.load()
     assert fig.table.rowCount() == 3  # agent1, agent2, team total
