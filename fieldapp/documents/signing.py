@@ -16,6 +16,7 @@ Times come from the application clock (fieldapp.core.clock) through the callers'
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 SIGNATURE_FIELD = "fieldapp-signature"
 SEAL_FIELD = "fieldapp-receipt"
+CMS_RESERVED = 12_288   # bytes for the signature container: EC signature, two certificates, attributes
 # A UUID-based OID (ITU-T X.667, arc 2.25) naming fieldapp's receipt time-stamping policy.
 RECEIPT_POLICY_OID = "2.25." + str(uuid.UUID("5b0c8f0e-6a1f-4c55-9d7e-2f6b8a1d4e31").int)
 
@@ -73,6 +75,17 @@ class DocumentSigner:
     @property
     def holder(self) -> pki.Holder:
         return pki.Holder.of(self.cert)
+
+    @functools.cached_property
+    def _pyhanko(self):  # type: ignore[no-untyped-def]
+        """pyHanko's signer and the chain in its (asn1crypto) form, made once per signer."""
+        from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        cert, chain = _asn1_cert(self.cert), [_asn1_cert(c) for c in self.chain]
+        registry = SimpleCertificateStore.from_certs([cert, *chain])
+        signer = signers.SimpleSigner(signing_cert=cert, signing_key=_asn1_key(self.key), cert_registry=registry)
+        return signer, chain, [_asn1_crl(c) for c in self.crls]
 
     def check(self, now: _dt.datetime, *, where: str = "signing key") -> None:
         """The key is the certificate's, and the certificate is valid `now`."""
@@ -140,23 +153,19 @@ def sign_pdf(pdf: bytes, signer: DocumentSigner, *, now: _dt.datetime, reason: s
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.validation.dss import DocumentSecurityStore
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     signer.check(now)
-    cert, chain = _asn1_cert(signer.cert), [_asn1_cert(c) for c in signer.chain]
-    registry = SimpleCertificateStore.from_certs([cert, *chain])
-    cms_signer = signers.SimpleSigner(signing_cert=cert, signing_key=_asn1_key(signer.key),
-                                      cert_registry=registry)
+    cms_signer, chain, crls = signer._pyhanko
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason, location=location, name=signer.holder.name)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        if signer.crls:
-            DocumentSecurityStore.supply_dss_in_writer(
-                writer, None, certs=chain, crls=[_asn1_crl(c) for c in signer.crls])
+        if crls:
+            DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=chain, crls=crls)
         pdf_signer = _clocked_signer_class()(meta, cms_signer, now=now)
-        out = pdf_signer.sign_pdf(writer)
+        # A fixed reservation spares pyHanko a dry run of the whole CMS to measure it.
+        out = pdf_signer.sign_pdf(writer, bytes_reserved=CMS_RESERVED)
     except (ValueError, KeyError, TypeError) as exc:
         raise SigningFailed(f"the PDF could not be signed ({type(exc).__name__}: {exc})") from None
     return out.getvalue()
@@ -168,14 +177,32 @@ class _ReceiptStamper:
     @staticmethod
     def make(key: pki.PrivateKey, cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
              now: _dt.datetime):  # type: ignore[no-untyped-def]
-        from asn1crypto import tsp
+        from asn1crypto import cms, core, tsp
+        from cryptography.hazmat.primitives import hashes
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
         class ReceiptTimeStamper(DummyTimeStamper):
             def _build_tst_info(self, message_imprint, dt, req):  # type: ignore[no-untyped-def]
                 info = super()._build_tst_info(message_imprint, dt, req)
                 info["policy"] = tsp.ObjectIdentifier(RECEIPT_POLICY_OID)
                 return info
+
+            def _sign_tst_info(self, tst_info_data, md_algorithm, dt):  # type: ignore[no-untyped-def]
+                # as pyHanko's, with the key object we hold (reloading an RSA key costs ~0.1 s)
+                digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+                digest.update(tst_info_data)
+                attrs = cms.CMSAttributes([
+                    simple_cms_attribute("content_type", "tst_info"),
+                    simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                    simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
+                    simple_cms_attribute("message_digest", digest.finalize()),
+                ])
+                signature = key.sign(attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper()))
+                return signature, attrs
 
         return ReceiptTimeStamper(tsa_cert=_asn1_cert(cert), tsa_key=_asn1_key(key),
                                   certs_to_embed=[_asn1_cert(c) for c in chain], fixed_dt=now)
@@ -194,7 +221,7 @@ def seal_pdf(pdf: bytes, *, tsa_key: pki.PrivateKey, tsa_cert: x509.Certificate,
             writer, None, certs=[_asn1_cert(c) for c in (tsa_cert, *chain)],
             crls=[_asn1_crl(crl)] if crl else None)
         stamper = PdfTimeStamper(_ReceiptStamper.make(tsa_key, tsa_cert, chain, now), field_name=SEAL_FIELD)
-        out = stamper.timestamp_pdf(writer, "sha256")
+        out = stamper.timestamp_pdf(writer, "sha256", bytes_reserved=CMS_RESERVED)
     except (ValueError, KeyError, TypeError) as exc:
         raise SigningFailed(f"the PDF could not be sealed ({type(exc).__name__}: {exc})") from None
     return out.getvalue()
