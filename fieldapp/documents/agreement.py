@@ -143,8 +143,9 @@ def _footer(agreement_id: str, digest: str, labels: Labels, styles: Styles, veri
         canvas.drawString(MARGIN, 13 * mm, labels.inline("Page {page} of {total}", page=page, total=total))
         canvas.setFont(styles.font, 6.5)
         if verify_url:
-            canvas.drawString(MARGIN, 8.5 * mm, labels.inline("Check this document at {link}",
-                                                              link=verify_link(verify_url, digest)))
+            canvas.drawString(MARGIN, 8.5 * mm, labels.inline("Check this document online (or scan the code):"))
+            canvas.setFont(styles.font, 5.5)
+            canvas.drawString(MARGIN, 5 * mm, verify_link(verify_url, digest))
         else:
             canvas.drawString(MARGIN, 8.5 * mm, labels.inline("Check this document with: fieldapp agreement verify FILE.pdf"))
         canvas.translate(width - MARGIN - QR_SIZE, 2.5 * mm)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ from fieldapp.documents.facts import check_facts
 warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 INTACT, UNSIGNED, ALTERED = "intact", "unsigned", "altered"
+# pyHanko logs each path it cannot build with a traceback; the verdict reports it in one line.
+for _name in ("pyhanko_certvalidator", "pyhanko.sign.validation"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
 @dataclass
