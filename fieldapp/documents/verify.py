@@ -153,6 +153,8 @@ class _Checker:
         self.crls += self._embedded_crls(embedded[-1])
         for stamp in receipts:
             report = self._receipt(stamp)
+            report.problems += _padding(stamp)
+            report.ok = not report.problems
             result.signatures.append(report)
             if report.ok and result.received_at is None:
                 result.received_at = report.time
@@ -163,6 +165,8 @@ class _Checker:
             later = [r for e, r in zip(receipts, result.signatures) if order[id(e)] > order[id(sig)] and r.ok]
             received = later[0].time if later else self.receiving
             report = self._signature(sig, received)
+            report.problems += _padding(sig)
+            report.ok = not report.problems
             result.signatures.append(report)
             if result.signer is None:
                 result.signer, result.device_id, result.signed_at = report.signer, report.device_id, report.time
@@ -289,6 +293,21 @@ def _issuer(cert: x509.Certificate) -> str:
         return cert.issuer.rfc4514_string()[:120]
     except ValueError:
         return "unknown issuer"
+
+
+def _padding(sig: Any) -> list[str]:
+    """The signature container's reserved space past the CMS itself must stay zero: it is the
+    one part of a signed file no signature covers, so nothing may hide there."""
+    from asn1crypto.parser import parse
+
+    try:
+        raw = bytes(sig.sig_object["/Contents"])
+        _, _, _, header, content, trailer = parse(raw)
+    except (KeyError, ValueError, TypeError):
+        return ["its signature container cannot be read"]
+    if raw[len(header) + len(content) + len(trailer):].strip(b"\x00"):
+        return ["bytes were changed in the space reserved for the signature"]
+    return []
 
 
 def _changes(status: Any) -> list[str]:

@@ -59,10 +59,20 @@ def test_the_untouched_files_verify(sealed, sealed_jpy, test_pki):
         assert v.intact, v.problems
 
 
-@pytest.mark.parametrize("where", [0.05, 0.3, 0.5, 0.7, 0.95])
+@pytest.mark.parametrize("where", [0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])
 def test_single_byte_edits(sealed, test_pki, where):
     at = int(len(sealed) * where)
     assert refused(flip_byte(sealed, at), test_pki)
+
+
+def test_bytes_hidden_in_the_space_reserved_for_a_signature(sealed, test_pki):
+    for field in (b"/Contents <", ):
+        start = sealed.index(field) + len(field)
+        end = sealed.index(b">", start)
+        at = end - 10                                   # zero padding after the CMS
+        assert sealed[at:at + 1] == b"0"
+        problems = refused(sealed[:at] + b"7" + sealed[at + 1:], test_pki)
+        assert any("space reserved for the signature" in p for p in problems)
 
 
 def test_an_annotation_printing_a_new_amount_in_an_incremental_update(sealed, test_pki):
