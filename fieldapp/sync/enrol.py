@@ -99,3 +99,54 @@ def signing_setup(store: Store) -> SigningSetup | None:
     signer = DocumentSigner.from_pem(creds.key_pem, creds.cert_pem or b"", creds.chain_pem or b"",
                                      creds.crl_der, key_where="device key", cert_where="device certificate")
     return SigningSetup(signer, creds.evidence_key_pem, meta.server_url, creds.chain_pem)
+
+
+@dataclass(frozen=True)
+class SignedDocumentRow:
+    """An agreement this laptop made for a case (from its outbox), for the case's history."""
+
+    visit_id: str
+    case_id: str
+    kind: str                  # agreement
+    agreement_id: str
+    pdf_sha256: str            # the PDF as signed on this laptop (an attachment in the store)
+    terms_sha256: str
+    signed: bool               # digitally signed (False: a draft made before enrolment)
+    state: str                 # the outbox state: waiting | sending | accepted | rejected
+    created_at: object         # datetime
+
+
+def case_documents(store: Store, case_id: str) -> list[SignedDocumentRow]:
+    """The agreements recorded on this laptop for `case_id`, newest first, whose PDF is here."""
+    from sqlalchemy import select
+
+    from fieldapp.store import outbox as outbox_repo
+    from fieldapp.store.models import Attachment, OutboxEntry
+
+    out = []
+    with store.read() as s:
+        entries = s.scalars(select(OutboxEntry).where(OutboxEntry.case_id == case_id, OutboxEntry.kind == "visit")
+                            .order_by(OutboxEntry.created_at.desc())).all()
+        for entry in entries:
+            payload = outbox_repo.payload(s, store.cipher, entry.id) or {}
+            agreement = payload.get("agreement")
+            if not agreement or s.get(Attachment, agreement["pdf_sha256"]) is None:
+                continue
+            pdf = store.files.read(agreement["pdf_sha256"])
+            out.append(SignedDocumentRow(payload.get("visit_id", entry.id), case_id, "agreement",
+                                         agreement["agreement_id"], agreement["pdf_sha256"],
+                                         agreement["terms_sha256"], b"/ByteRange" in pdf, entry.state,
+                                         entry.created_at))
+    return out
+
+
+def check_document(store: Store, pdf: bytes):  # type: ignore[no-untyped-def]
+    """The full verdict (fieldapp.documents.verify) on `pdf`, against the institution's root and
+    the newest CRL this laptop holds."""
+    from fieldapp.documents.verify import verify_pdf
+
+    with store.read() as s:
+        creds = repo.load(s, store.cipher)
+    trust = pki.load_certs(creds.chain_pem) if creds is not None and creds.chain_pem else []
+    crls = [creds.crl_der] if creds is not None and creds.crl_der else []
+    return verify_pdf(pdf, trust=trust, crls=crls, where="agreement PDF")

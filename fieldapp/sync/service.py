@@ -283,6 +283,19 @@ class AgentService:
 
         return signing_setup(self.store)
 
+    def case_documents(self, case_id: str) -> list[Any]:
+        """The signed agreements of a case on this laptop (fieldapp.sync.enrol.SignedDocumentRow),
+        newest first; open one with `attachment(row.pdf_sha256)`, check it with `check_document`."""
+        from fieldapp.sync.enrol import case_documents
+
+        return case_documents(self.store, case_id)
+
+    def check_document(self, pdf: bytes) -> Any:
+        """The verdict on a PDF against the institution's root and the CRL this laptop holds."""
+        from fieldapp.sync.enrol import check_document
+
+        return check_document(self.store, pdf)
+
     def _enrol(self, transport: Transport, token: str) -> None:
         """Enrol at first login, refresh the CRL at each sync; a failure waits for the next sync."""
         from fieldapp.sync.enrol import ensure_enrolled

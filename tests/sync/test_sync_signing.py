@@ -162,3 +162,20 @@ def test_enrolment_is_idempotent_and_needs_a_ca(tmp_path, make_service):
                           headers={"Authorization": "Bearer nope"}).status_code == 401
         transport = svc._transport_for(plain.url)
         assert ensure_enrolled(svc.store, transport, svc._token) is False
+
+
+def test_a_cases_signed_documents_are_listed_and_checked_on_the_laptop(ca_server, make_service, app_clock):
+    name, (case_id,) = _agent(ca_server)
+    svc = make_service()
+    svc.login(ca_server.url, name, serverdata.PASSWORD)
+    svc.sync()
+    assert svc.case_documents(case_id) == []
+    record, files, terms = _signed_visit(svc, case_id, app_clock)
+    svc.record_visit(record, files)
+    (row,) = svc.case_documents(case_id)
+    assert (row.visit_id, row.agreement_id, row.signed, row.state) == (record.visit_id, terms.agreement_id,
+                                                                       True, "waiting")
+    verdict = svc.check_document(svc.attachment(row.pdf_sha256))
+    assert verdict.intact, verdict.problems
+    svc.sync()
+    assert svc.case_documents(case_id)[0].state == "accepted"
