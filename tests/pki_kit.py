@@ -1,4 +1,4 @@
-"""A test PKI made with the project's own authority code (fieldapp.server.ca): a root, a
+"""A test PKI made with the project's own authority code (fieldapp.documents.authority): a root, a
 device certificate, the receipt time-stamping key, a CRL and the evidence key, valid from
 2021 to 2036 so tests may set their clocks anywhere in between."""
 
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 
 from fieldapp.documents import pki
 from fieldapp.documents.signing import DocumentSigner
-from fieldapp.server import ca
+from fieldapp.documents import authority as ca
 
 ISSUED = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
 INSTITUTION = "Nanjing Demo Bank"

@@ -1,7 +1,7 @@
 """X.509 pieces the documents need on both sides (`cryptography`): keys, certificates,
 requests and revocation lists, each read with a one-line reason when it cannot be used.
 
-Who is who in a certificate the institution issues (see fieldapp/server/ca.py):
+Who is who in a certificate the institution issues (see fieldapp/documents/authority.py):
 
 - subject `O`   the institution;
 - subject `CN`  the agent's display name (a signer's name for `server ca issue`);

@@ -19,7 +19,7 @@ from fieldapp.documents.agreement import build_agreement_pdf
 from fieldapp.documents.signing import seal_pdf, sign_pdf
 from fieldapp.documents.terms import parse_terms
 from fieldapp.documents.verify import verify_pdf
-from fieldapp.server import ca
+from fieldapp.documents import authority as ca
 
 SIGNED_AT = dt.datetime(2026, 3, 2, 2, 45, tzinfo=dt.timezone.utc)
 

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from fieldapp.core.errors import BadInput, Conflict, FieldappError, NotFound
 from fieldapp.core.timeutil import utcnow
 from fieldapp.documents import pki
-from fieldapp.server import audit, ca
+from fieldapp.documents import authority as ca
+from fieldapp.server import audit
 from fieldapp.server.models import Device, User
 from fieldapp.server.models_signing import IssuedCertificate, SigningKey
 from fieldapp.server.settings import ServerSettings

@@ -1,7 +1,8 @@
 """The institution's document-signing authority, as plain X.509 building (`cryptography`).
 
-No database here: `services/signing.py` keeps the keys (encrypted) and the issued
-certificates in the database and calls these functions.
+No database here: the server's `services/signing.py` keeps the keys (encrypted) and the
+issued certificates in its database and calls these functions; the self-test uses them
+for a throw-away authority.
 
 - the root: EC P-256, a CA for certificates and CRLs, 20 years; its key never leaves
   the server;
