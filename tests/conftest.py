@@ -65,3 +65,11 @@ def app_clock():
     tests build their data from `app_clock()`, never from `date.today()`."""
     with app_clock_module.frozen(app_clock_module.system_now(), tick=True) as clock:
         yield clock
+
+
+@pytest.fixture(scope="session")
+def test_pki():
+    """A root, a device certificate, a time-stamping key, a CRL and an evidence key (tests/pki_kit.py)."""
+    from pki_kit import make_pki
+
+    return make_pki()

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     _no_keyring()
     with tempfile.TemporaryDirectory(prefix="fieldapp-demo-") as tmp:
         folder = Path(tmp)
-        with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none") as server:
+        with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none",
+                        signing_ca=True, institution="Nanjing Demo Bank") as server:
             print(f"fieldapp demo: server at {server.url}, signed in as {args.user} "
                   f"(password demo-{args.user})", file=sys.stderr, flush=True)
             service = AgentService(store_path=folder / "client.sqlite3", passphrase=secrets.token_urlsafe(24))

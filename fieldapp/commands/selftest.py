@@ -237,13 +237,16 @@ def check_documents(work: Work) -> str:
     from fieldapp.core.resources import resource_path
     from fieldapp.documents.agreement import build_agreement_pdf
     from fieldapp.documents.terms import parse_terms
+    from fieldapp.core.timeutil import utcnow
+    from fieldapp.documents.signing import sign_pdf
     from fieldapp.documents.verify import verify_pdf
 
     source = resource_path("demo", "terms_example.json")
     terms = parse_terms(json.loads(source.read_text(encoding="utf-8")), where=str(source),
                         base_dir=source.parent)
-    pdf = build_agreement_pdf(terms, "both", where=str(source))
-    result = verify_pdf(pdf, where="self-test agreement")
+    root, signer = _throwaway_signer()
+    pdf = sign_pdf(build_agreement_pdf(terms, "both", where=str(source)), signer, now=utcnow())
+    result = verify_pdf(pdf, where="self-test agreement", trust=[root])
     if not result.intact:
         raise AssertionError(f"the fresh agreement does not verify: {result.problems[0]}")
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text() or ""
@@ -252,7 +255,23 @@ def check_documents(work: Work) -> str:
     work.pdf = work.root / "agreement.pdf"
     work.pdf.write_bytes(pdf)
     work.pdf_pages = result.pages
-    return f"{len(pdf) // 1024} KiB, {result.pages} page(s), verified, Chinese text read back"
+    return f"{len(pdf) // 1024} KiB, {result.pages} page(s), signed and verified, Chinese text read back"
+
+
+def _throwaway_signer():  # type: ignore[no-untyped-def]
+    """A root and a signer made for this run only (PAdES signing and checking need both)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from fieldapp.core.timeutil import utcnow
+    from fieldapp.documents import authority, pki
+    from fieldapp.documents.signing import DocumentSigner
+
+    now = utcnow()
+    root_key, root = authority.make_root("fieldapp self-test", now)
+    key = pki.new_ec_key()
+    cert = authority.issue_signer(root_key, root, key.public_key(), authority.Subject("self-test", "fieldapp"), now)
+    crl = authority.make_crl(root_key, root, [], now, 1).public_bytes(Encoding.DER)
+    return root, DocumentSigner(key, cert, (root,), (crl,))
 
 
 def _qt_app() -> Any:

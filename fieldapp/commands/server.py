@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
                                 parser_class=type(parser))
 
-    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, *, sub=sub) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--db", metavar="URL", help="database URL (sqlite:///FILE or "
                        "postgresql+psycopg://USER@HOST:PORT/DB); default: the configured one")
@@ -60,9 +60,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = add("close-case", "close a case (its agent's laptop purges it)")
     p.add_argument("external_id")
 
-    p = add("revoke-device", "revoke a user's device (its tokens stop working at once)")
+    p = add("revoke-device", "revoke a user's device (its tokens and signing certificates stop working)")
     p.add_argument("username")
     p.add_argument("device_id")
+    p.add_argument("--since", metavar="TIME", help="the device was compromised since then (ISO 8601 with "
+                   "offset): documents it signed and the server received after that are no longer trusted")
+
+    from fieldapp.commands import server_ca
+
+    server_ca.add_parsers(sub, add)
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -80,11 +86,15 @@ def run(args: argparse.Namespace) -> int:
     from fieldapp.server.db import upgrade
 
     with _database(settings.database_url):
-        upgrade(settings.database_url)
-        if action == "init":
-            print(f"database ready: {_safe_url(settings.database_url)}")
-            return 0
         try:
+            if action in ("ca", "evidence"):
+                from fieldapp.commands import server_ca
+
+                return server_ca.run(args, settings)
+            upgrade(settings.database_url)
+            if action == "init":
+                print(f"database ready: {_safe_url(settings.database_url)}")
+                return 0
             return _admin(action, args, settings)
         except Conflict as exc:
             print(f"fieldapp server {action}: {exc}", file=sys.stderr)
@@ -143,8 +153,11 @@ def _admin(action: str, args: argparse.Namespace, settings) -> int:  # type: ign
                 admin.close_case(session, args.external_id)
                 print(f"case {args.external_id} closed")
             elif action == "revoke-device":
-                admin.revoke_device(session, args.username, args.device_id)
-                print(f"device {args.device_id} of {args.username} revoked")
+                from fieldapp.core.timeutil import parse_aware
+
+                since = parse_aware(args.since, field="--since") if args.since else None
+                admin.revoke_device(session, args.username, args.device_id, compromised_since=since)
+                print(f"device {args.device_id} of {args.username} revoked, with its signing certificates")
         return 0
     finally:
         engine.dispose()

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     _no_keyring()
     with tempfile.TemporaryDirectory(prefix="fieldapp-tour-") as tmp:
         folder = Path(tmp)
-        with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none") as server:
+        with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none",
+                        signing_ca=True, institution="Nanjing Demo Bank") as server:
             agent = AgentService(store_path=folder / "agent.sqlite3", passphrase=secrets.token_urlsafe(24))
             lead = AgentService(store_path=folder / "lead.sqlite3", passphrase=secrets.token_urlsafe(24))
             tour = Tour(out, languages, server.url, agent, lead, institution=DEMO_INSTITUTION,

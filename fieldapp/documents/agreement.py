@@ -1,16 +1,26 @@
-"""The repayment agreement PDF: data in, tamper-evident PDF bytes out.
+"""The repayment agreement PDF: data in, PDF bytes out (signed afterwards, see signing.py).
 
-What makes it verifiable: the canonical terms are embedded as `agreement-terms.json`
-(with both signature PNGs beside them), their SHA-256 is printed in every page footer,
-in a QR code on every page and in the document keywords; amounts and dates are drawn
-as plain ASCII so a verifier can read them back (see verify.py).
+What it carries: the canonical terms embedded as `agreement-terms.json` (with both
+signature PNGs and, from the app, the encrypted handwriting data beside them), their
+SHA-256 printed in every page footer, in a QR code on every page and in the document
+keywords; amounts and dates are drawn as plain ASCII so a verifier can read them back
+(see facts.py). None of that makes it tamper-evident by itself: the PAdES signature
+added by `fieldapp.documents.signing` does. A PDF that is not going to be signed is a
+*draft*: every page is marked so, and `verify` calls it unsigned.
+
+With a `verify_url` (the server's address) the QR code is the link
+`<verify_url>/verify/<sha256>` to the server's page that says whether the document is
+authentic; without one it holds `fieldapp:agreement:1;id=...;sha256=...`.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import itertools
+from typing import Mapping
 
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -29,6 +39,7 @@ from fieldapp.documents.terms import AgreementTerms
 TERMS_FILE = "agreement-terms.json"
 KEYWORD_PREFIX = "fieldapp-agreement/1"
 QR_SIZE = 24 * mm
+DRAFT_INK = colors.Color(0.78, 0.16, 0.16, alpha=0.22)
 _WIDTH = A4[0] - 2 * MARGIN
 _PLAN_TEXT = {
     Frequency.WEEKLY: "{count} weekly instalments, the first due on {date}",
@@ -37,18 +48,34 @@ _PLAN_TEXT = {
 }
 
 
-def qr_payload(agreement_id: str, sha256: str) -> str:
+def qr_payload(agreement_id: str, sha256: str, verify_url: str | None = None) -> str:
+    if verify_url:
+        return verify_link(verify_url, sha256)
     return f"fieldapp:agreement:1;id={agreement_id};sha256={sha256}"
+
+
+def verify_link(server_url: str, sha256: str) -> str:
+    return f"{server_url.rstrip('/')}/verify/{sha256}"
 
 
 def signature_file(role: str) -> str:
     return f"signature-{role}.png"
 
 
-def build_agreement_pdf(terms: AgreementTerms, lang: str = "both", *, where: str | None = None) -> bytes:
+def evidence_file(role: str) -> str:
+    return f"signature-{role}.evidence.json"
+
+
+def build_agreement_pdf(terms: AgreementTerms, lang: str = "both", *, where: str | None = None,
+                        draft: bool = False, created: _dt.datetime | None = None,
+                        verify_url: str | None = None, evidence: Mapping[str, bytes] | None = None) -> bytes:
     """Render `terms` as an A4 agreement in zh_CN, en or both side by side.
 
     `where` (the terms' file name) prefixes errors about text the font cannot show.
+    `draft` marks every page as not (digitally) signed; a draft may lack the handwritten
+    signatures. `created` is the CreationDate (default: now). `evidence` maps a signer's
+    role to its encrypted handwriting data (fieldapp.documents.evidence), embedded as
+    `signature-<role>.evidence.json`.
     """
     lang = check_render_lang(lang)
     font, styles = styles_for_default_font()
@@ -61,6 +88,8 @@ def build_agreement_pdf(terms: AgreementTerms, lang: str = "both", *, where: str
         if sig.png is None:
             raise BadInput("the signature image is needed to render the agreement",
                            where=where, field=f"signatures.{role}")
+    if not draft and set(terms.signatures) != {"customer", "agent"}:
+        raise BadInput("both signatures are needed for a final agreement", where=where, field="signatures")
     labels = Labels(lang)
     digest = terms.sha256
     story = _story(terms, labels, styles, digest)
@@ -68,19 +97,39 @@ def build_agreement_pdf(terms: AgreementTerms, lang: str = "both", *, where: str
                               "Canonical agreement terms (SHA-256 printed on every page)")]
     attachments += [Attachment(signature_file(role), sig.png or b"", "image/png",
                                f"Signature of the {role}") for role, sig in terms.signatures.items()]
+    attachments += [Attachment(evidence_file(role), blob, "application/json",
+                               f"Handwriting of the {role}'s signature, encrypted to the institution")
+                    for role, blob in sorted((evidence or {}).items())]
     return build_pdf(
-        story, footer=_footer(terms.agreement_id, digest, labels, styles),
+        story, footer=_footer(terms.agreement_id, digest, labels, styles, verify_url),
         title=f"{labels.inline('Repayment agreement')} {terms.agreement_id}",
         subject=f"Repayment agreement {terms.agreement_id}",
-        keywords=f"{KEYWORD_PREFIX} agreement:{terms.agreement_id} sha256:{digest}",
-        attachments=attachments)
+        keywords=f"{KEYWORD_PREFIX} agreement:{terms.agreement_id} sha256:{digest}" + (" draft" if draft else ""),
+        attachments=attachments, created=created, overlay=_draft_mark(labels, styles) if draft else None)
 
 
-def _footer(agreement_id: str, digest: str, labels: Labels, styles: Styles):
+def _draft_mark(labels: Labels, styles: Styles):
+    """A large diagonal mark across each page of a draft."""
+    def draw(canvas: Canvas, page: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setFillColor(DRAFT_INK)
+        canvas.translate(A4[0] / 2, A4[1] / 2)
+        canvas.rotate(35)
+        lines = labels.parts("DRAFT · NOT DIGITALLY SIGNED")
+        size = 30 if len(lines) == 1 else 26
+        for i, line in enumerate(lines):
+            canvas.setFont(styles.font, size)
+            canvas.drawCentredString(0, (len(lines) / 2 - i - 0.7) * size * 1.3, line)
+        canvas.restoreState()
+
+    return draw
+
+
+def _footer(agreement_id: str, digest: str, labels: Labels, styles: Styles, verify_url: str | None):
     def draw(canvas: Canvas, page: int, total: int) -> None:
         if not canvas.hasForm("agreement-qr"):
             canvas.beginForm("agreement-qr", 0, 0, QR_SIZE, QR_SIZE)
-            draw_qr(canvas, qr_payload(agreement_id, digest), 0, 0, QR_SIZE)
+            draw_qr(canvas, qr_payload(agreement_id, digest, verify_url), 0, 0, QR_SIZE)
             canvas.endForm()
         width = A4[0]
         canvas.saveState()
@@ -93,7 +142,12 @@ def _footer(agreement_id: str, digest: str, labels: Labels, styles: Styles):
         canvas.drawString(MARGIN, 17 * mm, f"{labels.inline('SHA-256 of the terms')}: {digest}")
         canvas.drawString(MARGIN, 13 * mm, labels.inline("Page {page} of {total}", page=page, total=total))
         canvas.setFont(styles.font, 6.5)
-        canvas.drawString(MARGIN, 8.5 * mm, labels.inline("Check this document with: fieldapp agreement verify FILE.pdf"))
+        if verify_url:
+            canvas.drawString(MARGIN, 8.5 * mm, labels.inline("Check this document online (or scan the code):"))
+            canvas.setFont(styles.font, 5.5)
+            canvas.drawString(MARGIN, 5 * mm, verify_link(verify_url, digest))
+        else:
+            canvas.drawString(MARGIN, 8.5 * mm, labels.inline("Check this document with: fieldapp agreement verify FILE.pdf"))
         canvas.translate(width - MARGIN - QR_SIZE, 2.5 * mm)
         canvas.doForm("agreement-qr")
         canvas.restoreState()
@@ -217,16 +271,19 @@ def _terms_text(terms: AgreementTerms, labels: Labels, s: Styles) -> list:
 
 
 def _signature_cell(terms: AgreementTerms, role: str, labels: Labels, s: Styles) -> list:
-    sig = terms.signatures[role]
+    sig = terms.signatures.get(role)
+    name = terms.customer.name if role == "customer" else terms.agent.name
+    head = "Customer signature" if role == "customer" else "Agent signature"
+    if sig is None:  # a draft shown before the pad
+        return [block(labels.lines(head), s.cell_head), Spacer(1, 26 * mm), para(name, s.cell),
+                *block(labels.lines("Not signed yet"), s.small)]
     img = Image(io.BytesIO(sig.png or b""))
     scale = min(70 * mm / img.imageWidth, 26 * mm / img.imageHeight)
     img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
     img.hAlign = "LEFT"
-    name = terms.customer.name if role == "customer" else terms.agent.name
     local = sig.captured_at.astimezone(zone(terms.timezone))
     offset = local.strftime("%z")
     when = f"{local:%Y-%m-%d %H:%M:%S} (UTC{offset[:3]}:{offset[3:]}, {terms.timezone})"
-    head = "Customer signature" if role == "customer" else "Agent signature"
     return [block(labels.lines(head), s.cell_head), img,
             para(name, s.cell),
             *block(labels.lines("Signed at {time}", time=when), s.small)]

@@ -8,6 +8,7 @@ directly through reportlab's object layer, so the PDF is written once.
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from fieldapp.core.i18n import Translator
+from fieldapp.core.timeutil import utcnow
 from fieldapp.core.money import minor_units
 from fieldapp.documents.fonts import DocumentFont, document_font
 
@@ -183,12 +185,28 @@ class Attachment:
 FooterFn = Callable[[Canvas, int, int], None]
 
 
-def _canvas_class(footer: FooterFn, attachments: Sequence[Attachment]) -> type[Canvas]:
+def _timestamp(moment: _dt.datetime):  # type: ignore[no-untyped-def]
+    """reportlab's document time stamp (CreationDate, ModDate) for `moment`, in UTC."""
+    from reportlab.lib.utils import TimeStamp
+
+    stamp = TimeStamp(invariant=1)
+    utc = moment.astimezone(_dt.timezone.utc)
+    stamp.t = utc.timestamp()
+    stamp.lt = utc.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    return stamp
+
+
+def _canvas_class(footer: FooterFn, attachments: Sequence[Attachment], created: _dt.datetime,
+                  overlay: FooterFn | None = None) -> type[Canvas]:
     class _Canvas(Canvas):
         """Holds pages back so the footer knows the page count; embeds files on save."""
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            self._doc._timeStamp = _timestamp(created)
             self._held: list[dict] = []
 
         def showPage(self) -> None:  # noqa: N802 (reportlab API)
@@ -200,6 +218,8 @@ def _canvas_class(footer: FooterFn, attachments: Sequence[Attachment]) -> type[C
             for state in self._held:
                 self.__dict__.update(state)
                 footer(self, self._pageNumber, total)
+                if overlay is not None:
+                    overlay(self, self._pageNumber, total)
                 Canvas.showPage(self)
             if attachments:
                 embed_files(self, attachments)
@@ -226,14 +246,20 @@ def embed_files(canvas: Canvas, files: Sequence[Attachment]) -> None:
 
 
 def build_pdf(story: list, *, footer: FooterFn, title: str, subject: str, keywords: str,
-              attachments: Sequence[Attachment] = (), top: float = MARGIN) -> bytes:
-    """Lay out `story` on A4 pages and return the PDF bytes (deterministic output)."""
+              attachments: Sequence[Attachment] = (), top: float = MARGIN,
+              created: _dt.datetime | None = None, overlay: FooterFn | None = None) -> bytes:
+    """Lay out `story` on A4 pages and return the PDF bytes.
+
+    The output depends only on its inputs: `created` (default: the application clock's
+    now) is the document's CreationDate; `overlay` draws over each finished page (the
+    draft mark)."""
+    created = created or utcnow()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=top, bottomMargin=FOOTER_HEIGHT, title=title,
                             subject=subject, keywords=keywords, author="fieldapp",
                             creator="fieldapp", invariant=1)
-    doc.build(story, canvasmaker=_canvas_class(footer, attachments))
+    doc.build(story, canvasmaker=_canvas_class(footer, attachments, created, overlay))
     return out.getvalue()
 
 

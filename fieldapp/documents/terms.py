@@ -144,11 +144,13 @@ class AgreementTerms:
 
 
 def parse_terms(data: Any, *, where: str = "terms", limits: PlanLimits | None = None,
-                base_dir: Path | None = None, require_images: bool = True) -> AgreementTerms:
+                base_dir: Path | None = None, require_images: bool = True,
+                unsigned: bool = False) -> AgreementTerms:
     """Read and check agreement terms (a TERMS.json or the canonical form).
 
     `limits` applies the institution's limits to the plan; `require_images` demands the
-    signature PNGs (rendering) rather than only their hashes (verifying).
+    signature PNGs (rendering) rather than only their hashes (verifying); `unsigned`
+    accepts terms that nobody has signed by hand yet (the draft shown before the pad).
     """
     r = Reader(where)
     data = r.obj(data, "", _TOP)
@@ -183,7 +185,10 @@ def parse_terms(data: Any, *, where: str = "terms", limits: PlanLimits | None = 
     plan, rows = _plan(r, data, currency, amount_due, agreed_on, limits)
     terms_text = _terms_text(r, data)
     place = r.text(data, "place", "place", limit=200)
-    signatures = _signatures(r, data, agreed_on, tz, base_dir, require_images)
+    if unsigned and not data.get("signatures"):
+        signatures: dict[str, Signature] = {}
+    else:
+        signatures = _signatures(r, data, agreed_on, tz, base_dir, require_images)
     return AgreementTerms(agreement_id, case_reference, creditor, customer, agent, plan, tuple(rows),
                           terms_text, place, agreed_on, tz_name, signatures)
 

@@ -1,177 +1,325 @@
-"""Check an agreement PDF against the terms embedded in it.
+"""Is this agreement PDF the one that was signed? The full verdict.
 
-A PDF is intact when all of these hold:
+A PDF is **intact** only when all of these hold:
 
-1. it carries `agreement-terms.json`, in canonical form, that still passes the
-   arithmetic checks (the schedule adds up to the agreed total);
-2. the SHA-256 of those bytes is the one in the document keywords and the one printed,
-   with the agreement id, on every page;
-3. the attached signature PNGs hash to the values inside the terms;
-4. the visible text still says what the terms say: every schedule row (number, due
-   date, amount) appears in order, the amount due and the total appear, and no other
-   amount is printed (for currencies with decimals) than those the terms give.
+1. it carries at least one signature (a PAdES signature by a device or signer key) and
+   every signature and document timestamp in it is cryptographically valid: the bytes
+   it covers hash to the signed digest and the signature over them checks out;
+2. every signer's certificate chains to the trusted root (`--trust ROOT.pem`), was valid
+   when it signed, and a receipt timestamp is by a time-stamping certificate of that root;
+3. the signer was not revoked at signing time: no revocation list (embedded in the PDF or
+   given) names its certificate as revoked, or compromised, before the server's receipt
+   (before the claimed signing time when there is no receipt), and at least one CRL of
+   the root is at hand;
+4. nothing changed after the last signature beyond what PAdES allows (pyHanko's
+   difference analysis: only revocation data and document timestamps may follow);
+5. the facts check (`fieldapp.documents.facts`) still holds: the visible text says what
+   the embedded, signed terms say.
 
-Check 4 reads facts, not layout, so later versions of the renderer keep verifying older
-PDFs. The QR code is not decoded here (it repeats the id and hash of check 2).
-Reading the PDF needs pypdf.
+A PDF with no signature at all is **unsigned** (a draft); anything else is **altered**.
+The verdict names the signer, the device, the claimed signing time and the server's
+receipt time.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
-import json
-import re
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from fieldapp.core.canonical import canonical_json, sha256_hex
-from fieldapp.core.errors import BadInput, FieldappError
-from fieldapp.core.money import minor_units
-from fieldapp.documents.agreement import (
-    KEYWORD_PREFIX, TERMS_FILE, expected_amounts, signature_file,
-)
-from fieldapp.documents.layout import money_text
-from fieldapp.documents.terms import AgreementTerms, parse_terms
+import warnings
 
-_HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
-_WS = re.compile(r"\s+")
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from fieldapp.core.errors import BadInput
+from fieldapp.core.timeutil import utcnow
+from fieldapp.documents import pki
+from fieldapp.documents.facts import check_facts
+
+# pyHanko imports the DSA primitives, which cryptography marks as deprecated on import.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
+
+INTACT, UNSIGNED, ALTERED = "intact", "unsigned", "altered"
+# pyHanko logs each path it cannot build with a traceback; the verdict reports it in one line.
+for _name in ("pyhanko_certvalidator", "pyhanko.sign.validation"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+
+@dataclass
+class SignatureReport:
+    field: str
+    kind: str                          # signature | receipt
+    ok: bool
+    signer: str | None = None
+    device_id: str | None = None
+    serial: str | None = None
+    time: _dt.datetime | None = None   # claimed signing time, or the receipt timestamp's time
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "kind": self.kind, "ok": self.ok, "signer": self.signer,
+                "device_id": self.device_id, "serial": self.serial,
+                "time": self.time.isoformat() if self.time else None, "problems": self.problems}
 
 
 @dataclass
 class Verification:
-    """The verdict; `problems` says what does not match, in the order checked."""
-
+    status: str = ALTERED
     problems: list[str] = field(default_factory=list)
     agreement_id: str | None = None
     sha256: str | None = None
     pages: int = 0
+    signatures: list[SignatureReport] = field(default_factory=list)
+    signer: str | None = None
+    device_id: str | None = None
+    signed_at: _dt.datetime | None = None
+    received_at: _dt.datetime | None = None
+    crl_date: _dt.datetime | None = None
 
     @property
     def intact(self) -> bool:
-        return not self.problems
+        return self.status == INTACT
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "intact": self.intact, "agreement_id": self.agreement_id,
+                "sha256": self.sha256, "pages": self.pages, "signer": self.signer,
+                "device_id": self.device_id,
+                "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+                "received_at": self.received_at.isoformat() if self.received_at else None,
+                "crl_date": self.crl_date.isoformat() if self.crl_date else None,
+                "signatures": [s.to_json() for s in self.signatures], "problems": self.problems}
 
 
-def _reader(data: bytes, where: str):
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
-    except ImportError:  # pragma: no cover - pypdf is a dependency of verification
-        raise FieldappError("verifying a PDF needs the pypdf package") from None
-    if not data.startswith(b"%PDF-"):
-        raise BadInput("not a PDF file", where=where)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        _ = len(reader.pages)
-        return reader
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise BadInput(f"the PDF cannot be read ({exc})", where=where) from None
-
-
-def verify_pdf_file(path: Path) -> Verification:
+def verify_pdf_file(path: Path, *, trust: list[x509.Certificate] | None = None,
+                    crls: list[bytes] | None = None) -> Verification:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"cannot read the file: {exc.strerror}", where=str(path)) from None
-    return verify_pdf(data, where=str(path))
+    return verify_pdf(data, trust=trust, crls=crls, where=str(path))
 
 
-def verify_pdf(data: bytes, *, where: str = "PDF") -> Verification:
-    """Verify an agreement PDF; unreadable input is `BadInput`, a mismatch a problem."""
-    reader = _reader(data, where)
-    result = Verification(pages=len(reader.pages))
-    try:
-        attachments = {name: list(items) for name, items in reader.attachments.items()}
-        texts = [page.extract_text() or "" for page in reader.pages]
-        keywords = (reader.metadata or {}).get("/Keywords", "") if reader.metadata else ""
-    except Exception as exc:  # noqa: BLE001 - any parse failure deep in a damaged file
-        raise BadInput(f"the PDF cannot be read ({type(exc).__name__}: {exc})", where=where) from None
+def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls: list[bytes] | None = None,
+               where: str = "PDF", now: _dt.datetime | None = None, received_now: bool = False) -> Verification:
+    """The verdict on `data`; unreadable input is BadInput (exit 2), every other failure a problem.
 
-    raw = attachments.get(TERMS_FILE)
-    if not raw:
-        result.problems.append(f"the PDF carries no embedded terms ({TERMS_FILE}); it cannot be verified")
+    `received_now`: the server judging a document it is receiving; certificates and
+    revocation are then checked at the server's `now`, not at the laptop's claimed time."""
+    facts = check_facts(data, where=where)
+    result = Verification(agreement_id=facts.agreement_id, sha256=facts.sha256, pages=facts.pages)
+    embedded = _embedded(data, where)
+    if not embedded:
+        result.status = UNSIGNED
+        result.problems = ["the document is not signed (a draft): it proves nothing"] + facts.problems
         return result
-    if len(raw) != 1:
-        result.problems.append(f"the PDF carries {len(raw)} copies of {TERMS_FILE}")
-    body = raw[0]
-    terms = _terms(body, result)
-    if terms is None:
-        return result
-    digest = sha256_hex(body)
-    result.agreement_id, result.sha256 = terms.agreement_id, digest
-    _check_hash_everywhere(terms, digest, str(keywords), texts, result)
-    _check_signatures(terms, attachments, result)
-    _check_visible_facts(terms, texts, result)
+    now = now or utcnow()
+    _Checker(result, trust or [], crls or [], now, now if received_now else None).run(embedded)
+    result.problems += facts.problems
+    result.status = INTACT if not result.problems else ALTERED
     return result
 
 
-def _terms(body: bytes, result: Verification) -> AgreementTerms | None:
+def _embedded(data: bytes, where: str) -> list[Any]:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        result.problems.append(f"the embedded terms are not valid JSON ({exc})")
-        return None
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        return list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise BadInput(f"the PDF's signatures cannot be read ({type(exc).__name__}: {exc})", where=where) from None
+
+
+def _cert(asn1_cert) -> x509.Certificate:  # type: ignore[no-untyped-def]
+    return x509.load_der_x509_certificate(asn1_cert.dump())
+
+
+class _Checker:
+    def __init__(self, result: Verification, trust: list[x509.Certificate], crls: list[bytes],
+                 now: _dt.datetime, receiving: _dt.datetime | None) -> None:
+        self.result, self.trust, self.now, self.receiving = result, trust, now, receiving
+        self.crls = list(crls)
+
+    def run(self, embedded: list[Any]) -> None:
+        result = self.result
+        if not self.trust:
+            result.problems.append("no trusted root was given (--trust ROOT.pem): the signer cannot be checked")
+        receipts = [e for e in embedded if e.sig_object_type == "/DocTimeStamp"]
+        signatures = [e for e in embedded if e.sig_object_type != "/DocTimeStamp"]
+        self.crls += self._embedded_crls(embedded[-1])
+        for stamp in receipts:
+            report = self._receipt(stamp)
+            report.problems += _padding(stamp)
+            report.ok = not report.problems
+            result.signatures.append(report)
+            if report.ok and result.received_at is None:
+                result.received_at = report.time
+        if not signatures:
+            result.problems.append("the document carries a timestamp but no signature")
+        order = {id(e): i for i, e in enumerate(embedded)}
+        for sig in signatures:
+            later = [r for e, r in zip(receipts, result.signatures) if order[id(e)] > order[id(sig)] and r.ok]
+            received = later[0].time if later else self.receiving
+            report = self._signature(sig, received)
+            report.problems += _padding(sig)
+            report.ok = not report.problems
+            result.signatures.append(report)
+            if result.signer is None:
+                result.signer, result.device_id, result.signed_at = report.signer, report.device_id, report.time
+        result.signatures.sort(key=lambda r: r.kind != "signature")
+        for report in result.signatures:
+            result.problems += [f"{'signature' if report.kind == 'signature' else 'receipt'} "
+                                f"{report.field}: {p}" for p in report.problems]
+
+    # ------------------------------------------------------------------ pieces
+    def _context(self, moment: _dt.datetime | None):  # type: ignore[no-untyped-def]
+        from asn1crypto import x509 as ax509
+        from pyhanko_certvalidator import ValidationContext
+
+        roots = [ax509.Certificate.load(c.public_bytes(Encoding.DER)) for c in self.trust]
+        return ValidationContext(trust_roots=roots, moment=moment, allow_fetching=False)
+
+    def _embedded_crls(self, last: Any) -> list[bytes]:
+        """CRLs in the document security store (and in the signatures' own revocation data)."""
+        from pyhanko.sign.validation.dss import DocumentSecurityStore
+        from pyhanko.sign.validation.errors import NoDSSFoundError
+
+        try:
+            dss = DocumentSecurityStore.read_dss(last.reader)
+        except (NoDSSFoundError, ValueError, KeyError, TypeError):
+            return []
+        out = []
+        for ref in dss.crls:
+            try:
+                out.append(bytes(ref.get_object().data))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+        return out
+
+    def _root_of(self, cert: x509.Certificate) -> x509.Certificate | None:
+        return next((r for r in self.trust if pki.issued_by(cert, r) or cert == r), None)
+
+    def _receipt(self, stamp: Any) -> SignatureReport:
+        from pyhanko.sign.validation import validate_pdf_timestamp
+
+        report = SignatureReport(stamp.field_name or "?", "receipt", False)
+        try:
+            status = validate_pdf_timestamp(stamp, validation_context=self._context(None))
+        except Exception as exc:  # noqa: BLE001 - a damaged token must read as a problem, not a crash
+            report.problems.append(f"cannot be checked ({type(exc).__name__}: {exc})")
+            return report
+        report.time = status.timestamp
+        cert = _cert(status.signing_cert)
+        report.signer = pki.Holder.of(cert).describe()
+        report.serial = format(cert.serial_number, "x")
+        if not (status.intact and status.valid):
+            report.problems.append("the timestamp does not match the document (broken)")
+        elif self.trust and (not status.trusted or self._root_of(cert) is None):
+            report.problems.append(f"the time-stamping certificate ({report.signer}) does not chain to the trusted root")
+        report.problems += _changes(status)
+        report.ok = not report.problems
+        return report
+
+    def _signature(self, sig: Any, received: _dt.datetime | None) -> SignatureReport:
+        from pyhanko.sign.validation import validate_pdf_signature
+
+        report = SignatureReport(sig.field_name or "?", "signature", False)
+        claimed = sig.self_reported_timestamp
+        report.time = claimed
+        moment = received or claimed or self.now
+        try:
+            status = validate_pdf_signature(sig, self._context(moment))
+        except Exception as exc:  # noqa: BLE001 - pyHanko raises many types on damaged input
+            report.problems.append(f"cannot be checked ({type(exc).__name__}: {exc})")
+            return report
+        cert = _cert(status.signing_cert)
+        holder = pki.Holder.of(cert)
+        report.signer, report.device_id = holder.describe(), holder.device_id
+        report.serial = format(cert.serial_number, "x")
+        if not status.intact:
+            report.problems.append("the signed bytes were changed (the signature is broken)")
+        elif not status.valid:
+            report.problems.append("the signature value is not valid")
+        if self.trust:
+            root = self._root_of(cert)
+            if root is None:
+                report.problems.append(f"signed by a certificate of another authority ({_issuer(cert)}), "
+                                       "not of the trusted root")
+            elif not (cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc):
+                report.problems.append(f"the certificate was not valid at {moment:%Y-%m-%d %H:%M} UTC "
+                                       f"(valid {cert.not_valid_before_utc:%Y-%m-%d} to "
+                                       f"{cert.not_valid_after_utc:%Y-%m-%d})")
+            elif not status.trusted:
+                report.problems.append("the certificate chain is not accepted by the trusted root")
+            else:
+                report.problems += self._revocation(cert, root, received, claimed)
+        report.problems += _changes(status)
+        report.ok = not report.problems
+        return report
+
+    def _revocation(self, cert: x509.Certificate, root: x509.Certificate, received: _dt.datetime | None,
+                    claimed: _dt.datetime | None) -> list[str]:
+        lists = []
+        for der in self.crls:
+            try:
+                crl = x509.load_der_x509_crl(der)
+            except ValueError:
+                continue
+            if pki.crl_signed_by(crl, root):
+                lists.append(crl)
+        if not lists:
+            return ["no revocation list of the trusted root is embedded or given (--crl CRL.pem): "
+                    "whether the device was revoked cannot be told"]
+        newest = max(c.last_update_utc for c in lists)
+        self.result.crl_date = max(self.result.crl_date or newest, newest)
+        when = received or claimed
+        for crl in lists:
+            revoked = pki.revocation_of(crl, cert.serial_number)
+            if revoked is None:
+                continue
+            if when is None or revoked.effective <= when:
+                since = revoked.effective
+                return [f"the certificate was revoked (compromised since {since:%Y-%m-%d %H:%M} UTC), before "
+                        + ("the server received the document" if received else "the document claims to be signed")]
+        return []
+
+
+def _issuer(cert: x509.Certificate) -> str:
     try:
-        terms = parse_terms(data, where=TERMS_FILE, require_images=False)
-    except BadInput as exc:
-        result.problems.append(f"the embedded terms are not valid: {exc}")
-        return None
-    if canonical_json(terms.canonical()) != body:
-        result.problems.append("the embedded terms are not in canonical form (they were rewritten)")
-    return terms
+        return cert.issuer.rfc4514_string()[:120]
+    except ValueError:
+        return "unknown issuer"
 
 
-def _check_hash_everywhere(terms: AgreementTerms, digest: str, keywords: str, texts: list[str],
-                           result: Verification) -> None:
-    if KEYWORD_PREFIX not in keywords:
-        result.problems.append("the document keywords do not mark it as a fieldapp agreement")
-    if f"sha256:{digest}" not in keywords:
-        found = re.search(r"sha256:([0-9a-f]{64})", keywords)
-        result.problems.append(f"the document keywords name SHA-256 {found.group(1) if found else 'none'}"
-                               f" but the embedded terms hash to {digest}")
-    if f"agreement:{terms.agreement_id}" not in keywords:
-        result.problems.append("the document keywords name another agreement id")
-    for number, text in enumerate(texts, 1):
-        flat = _WS.sub("", text)
-        if digest not in flat:
-            shown = _HEX64.findall(flat)
-            result.problems.append(f"page {number} shows SHA-256 {shown[0] if shown else 'none'}"
-                                   f" but the embedded terms hash to {digest}")
-        if terms.agreement_id not in flat:
-            result.problems.append(f"page {number} does not show the agreement id {terms.agreement_id}")
+def _padding(sig: Any) -> list[str]:
+    """The signature container's reserved space past the CMS itself must stay zero: it is the
+    one part of a signed file no signature covers, so nothing may hide there."""
+    from asn1crypto.parser import parse
+
+    try:
+        raw = bytes(sig.sig_object["/Contents"])
+        _, _, _, header, content, trailer = parse(raw)
+    except (KeyError, ValueError, TypeError):
+        return ["its signature container cannot be read"]
+    if raw[len(header) + len(content) + len(trailer):].strip(b"\x00"):
+        return ["bytes were changed in the space reserved for the signature"]
+    return []
 
 
-def _check_signatures(terms: AgreementTerms, attachments: dict[str, list[bytes]],
-                      result: Verification) -> None:
-    for role, sig in terms.signatures.items():
-        files = attachments.get(signature_file(role))
-        if not files:
-            result.problems.append(f"the {role}'s signature image is missing from the PDF")
-        elif sha256_hex(files[0]) != sig.sha256:
-            result.problems.append(f"the {role}'s signature image does not match the terms")
+def _changes(status: Any) -> list[str]:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-
-def _check_visible_facts(terms: AgreementTerms, texts: list[str], result: Verification) -> None:
-    cur = terms.currency
-    flat = _WS.sub("", "".join(texts))
-    at = 0
-    for row in terms.schedule:
-        fact = f"{row.number}{row.due.isoformat()}{money_text(row.amount, cur)}"
-        found = flat.find(fact, at)
-        if found < 0:
-            result.problems.append(f"schedule row {row.number} ({row.due.isoformat()}, "
-                                   f"{money_text(row.amount, cur)} {cur}) is not shown as agreed")
-            continue
-        at = found + len(fact)
-    for label, amount in (("amount due", terms.amount_due), ("agreed total", terms.plan.total)):
-        if money_text(amount, cur) not in flat:
-            result.problems.append(f"the {label} {money_text(amount, cur)} {cur} is not shown")
-    decimals = minor_units(cur)
-    if decimals == 0:
-        return
-    allowed = expected_amounts(terms)
-    pattern = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{%d}(?![\d])" % decimals)
-    for free_text in (t for _, t, _ in terms.texts()):
-        allowed |= set(pattern.findall(free_text))
-    shown = set(pattern.findall("\n".join(texts)))
-    for amount in sorted(shown - allowed):
-        result.problems.append(f"the amount {amount} is printed but is not in the terms")
+    level = status.modification_level
+    if status.coverage not in (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION):
+        return ["it does not cover the whole document"]
+    if level is None or level > ModificationLevel.LTA_UPDATES:
+        what = level.name.lower().replace("_", " ") if level is not None else "unknown"
+        return [f"the document was changed after it was signed ({what} changes)"]
+    if status.docmdp_ok is False:
+        return ["the changes after it break its modification policy"]
+    return []

@@ -3,6 +3,7 @@ them). They never commit: the caller owns the transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,7 +116,12 @@ def close_case(session: Session, external_id: str) -> Case:
     return case
 
 
-def revoke_device(session: Session, username: str, device_id: str) -> Device:
+def revoke_device(session: Session, username: str, device_id: str, *,
+                  compromised_since: "dt.datetime | None" = None) -> Device:
+    """Revoke a device: its tokens stop working and its signing certificates are revoked
+    (from `compromised_since` on, when the laptop was lost before it was reported)."""
+    from fieldapp.server.services.signing import revoke_device_certificates
+
     user = find_user(session, username)
     device = session.scalar(select(Device).where(Device.user_id == user.id, Device.device_id == device_id))
     if device is None:
@@ -125,7 +131,8 @@ def revoke_device(session: Session, username: str, device_id: str) -> Device:
         device.revoked_at = now
     session.execute(update(Token).where(Token.device_pk == device.id, Token.revoked_at.is_(None))
                     .values(revoked_at=now))
-    audit.record(session, "device.revoked", "device", device.id, None, user_id=user.id)
+    certificates = revoke_device_certificates(session, device, since=compromised_since)
+    audit.record(session, "device.revoked", "device", device.id, None, user_id=user.id, certificates=certificates)
     return device
 
 

@@ -18,7 +18,7 @@ from fieldapp.server import errors
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.deps import check_api_version
 from fieldapp.server.limits import BodyLimit
-from fieldapp.server.routers import admin, attachments, auth, cases, lead, meta, practice, sync
+from fieldapp.server.routers import admin, attachments, auth, cases, lead, meta, pki, practice, sync, verify
 from fieldapp.server.settings import ServerSettings
 
 
@@ -41,8 +41,9 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     app.state.sessions = session_factory(engine)
     errors.install(app)
     app.include_router(meta.router)
+    app.include_router(verify.router)  # a public page: no API version header
     versioned = [Depends(check_api_version)]
-    for module in (auth, sync, attachments, cases, admin, lead, practice):
+    for module in (auth, sync, attachments, cases, admin, lead, practice, pki):
         app.include_router(module.router, dependencies=versioned)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
                        per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes})

@@ -318,3 +318,7 @@ class GeocodeCacheRow(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The signing authority's tables live in their own module, registered on the same metadata.
+from fieldapp.server import models_signing  # noqa: E402,F401

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -60,6 +60,12 @@ class ServerSettings(BaseSettings):
     geocoder_user_agent: str = "fieldapp-server"
     geocoder_min_delay_seconds: float = Field(default=1.0, ge=0)
     trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for" behind a reverse proxy
+    # The document-signing authority (fieldapp server ca ...): its private keys are stored
+    # encrypted with this passphrase, given directly or as a file readable by its owner only.
+    ca_passphrase: SecretStr | None = None
+    ca_passphrase_file: Path | None = None
+    institution: str = Field(default="fieldapp", min_length=1, max_length=64)
+    public_url: str | None = None  # e.g. https://sync.example.org: the CRL and /verify links
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "ServerSettings":

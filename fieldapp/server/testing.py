@@ -30,7 +30,8 @@ from fieldapp.server.settings import ServerSettings
 class LiveServer:
     def __init__(self, database_url: str | None = None, *, settings: ServerSettings | None = None,
                  host: str = "127.0.0.1", port: int = 0, upgrade_db: bool = True,
-                 seed_demo: bool = False, startup_timeout: float = 20.0, **overrides: Any):
+                 seed_demo: bool = False, signing_ca: bool = False, startup_timeout: float = 20.0,
+                 **overrides: Any):
         if settings is None:
             extra = dict(overrides)
             if database_url:
@@ -43,6 +44,14 @@ class LiveServer:
         self.port = port
         self.upgrade_db = upgrade_db
         self.seed_demo = seed_demo
+        self.signing_ca = signing_ca
+        if signing_ca and settings.ca_passphrase is None and settings.ca_passphrase_file is None:
+            # an embedded server (demo, tour) gets a CA whose passphrase lives only in memory
+            import secrets
+
+            from pydantic import SecretStr
+
+            self.settings = settings.model_copy(update={"ca_passphrase": SecretStr(secrets.token_urlsafe(24))})
         self.startup_timeout = startup_timeout
         self.engine: Engine | None = None
         self._server: uvicorn.Server | None = None
@@ -66,6 +75,12 @@ class LiveServer:
 
             with self.session() as s, s.begin():
                 seed_demo(s)
+        if self.signing_ca:
+            from fieldapp.server.services import signing
+
+            with self.session() as s, s.begin():
+                if not signing.exists(s):
+                    signing.init_authority(s, signing.passphrase(self.settings), self.settings.institution)
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
         # without it keep-alive requests stall ~40 ms on Nagle + delayed ACK.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -256,9 +256,10 @@ class Store:
                             .where(OutboxEntry.state.in_((*UNSENT_STATES, "quarantined")))) or 0
             from fieldapp.store.practice import PracticeRun
             from fieldapp.store.reviews import LeadMeta, LeadReview
+            from fieldapp.store.signing import DeviceCredential
 
             for model in (OutboxAttachment, OutboxEntry, Attachment, VisitDraft, Task, Case,
-                          LeadReview, LeadMeta, PracticeRun):
+                          LeadReview, LeadMeta, PracticeRun, DeviceCredential):
                 s.execute(delete(model))
             self.update_meta(s, server_url=None, username=None, user=None, token=None, cursor=0,
                              clock_offset_ms=None, clock_checked_at=None, last_sync_at=None)

@@ -196,8 +196,9 @@ class LeadService:
     def _verify(self, pdf: bytes, agreement_id: str, terms_sha256: str) -> list[str]:
         from fieldapp.documents.verify import verify_pdf  # pypdf loads only when a PDF is shown
 
+        trust, crls = self._trust()
         try:
-            result = verify_pdf(pdf, where="agreement PDF")
+            result = verify_pdf(pdf, where="agreement PDF", trust=trust, crls=crls)
         except BadInput as exc:
             return [str(exc)]
         problems = list(result.problems)
@@ -208,6 +209,18 @@ class LeadService:
             problems.append(self.tr("The PDF's terms hash to {found}, but the visit recorded {expected}.",
                                     found=result.sha256[:16], expected=terms_sha256[:16]))
         return problems
+
+    def _trust(self) -> tuple[list, list[bytes]]:
+        """The institution's root and the latest CRL this laptop holds (from enrolment)."""
+        from fieldapp.documents.pki import load_certs
+
+        try:
+            setup = self.agent.signing_setup()
+        except (BadInput, ValueError):
+            setup = None
+        if setup is None or not setup.trust_pem:
+            return [], []
+        return load_certs(setup.trust_pem), list(setup.signer.crls)
 
     # ------------------------------------------------------------------ decisions
     def decide(self, visit_id: str, decision: str, comment: str = "") -> str:

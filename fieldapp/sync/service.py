@@ -9,6 +9,7 @@ server and user (sealed in the store only where no keyring exists).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import platform
 import threading
 from pathlib import Path
@@ -34,6 +35,7 @@ from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn, SyncError, TokenExp
 from fieldapp.sync.transport import RetryPolicy, Transport, normalise_url
 
 SESSION_SERVICE = "fieldapp-session"
+log = logging.getLogger(__name__)
 
 
 class AgentService:
@@ -91,6 +93,7 @@ class AgentService:
         self._save_token(url, username, resp.token)
         with self._lock:
             self._token = resp.token
+        self._enrol(transport, resp.token)
         return user
 
     def resume(self) -> dict[str, Any] | None:
@@ -149,7 +152,9 @@ class AgentService:
             engine = SyncEngine(self.store, transport, token, page_size=self.page_size,
                                 push_batch=self.push_batch, translator=self.tr)
             try:
-                return engine.run(progress)
+                summary = engine.run(progress)
+                self._enrol(transport, token)
+                return summary
             except DeviceRevoked:
                 self._forget_token(meta.server_url, meta.username)
                 with self._lock:
@@ -291,6 +296,38 @@ class AgentService:
     def drafts(self) -> list[str]:
         with self.store.read() as s:
             return draft_repo.draft_case_ids(s)
+
+    # ------------------------------------------------------------------ signing
+    def signing_setup(self) -> Any:
+        """The device key and certificate to sign documents with, offline; None before the
+        laptop is enrolled (its documents are then unsigned drafts)."""
+        from fieldapp.sync.enrol import signing_setup
+
+        return signing_setup(self.store)
+
+    def case_documents(self, case_id: str) -> list[Any]:
+        """The signed agreements of a case on this laptop (fieldapp.sync.enrol.SignedDocumentRow),
+        newest first; open one with `attachment(row.pdf_sha256)`, check it with `check_document`."""
+        from fieldapp.sync.enrol import case_documents
+
+        return case_documents(self.store, case_id)
+
+    def check_document(self, pdf: bytes) -> Any:
+        """The verdict on a PDF against the institution's root and the CRL this laptop holds."""
+        from fieldapp.sync.enrol import check_document
+
+        return check_document(self.store, pdf)
+
+    def _enrol(self, transport: Transport, token: str) -> None:
+        """Enrol at first login, refresh the CRL at each sync; a failure waits for the next sync."""
+        from fieldapp.sync.enrol import ensure_enrolled
+
+        try:
+            ensure_enrolled(self.store, transport, token)
+        except (DeviceRevoked, TokenExpired):
+            raise
+        except (SyncError, BadInput, ValueError) as exc:
+            log.info("device enrolment postponed: %s", type(exc).__name__)
 
     # ------------------------------------------------------------------ internals
     def _transport_for(self, url: str) -> Transport:

@@ -29,8 +29,13 @@ from fieldapp.core.i18n import Translator
 from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, AttachmentResponse, ErrorBody, LoginRequest,
                                   LoginResponse, MetaResponse, OkResponse, PullResponse, PushRequest,
                                   PushResponse)
+from typing import TYPE_CHECKING
+
 from fieldapp.sync.errors import (BadCredentials, DeviceRevoked, IncompatibleServer, Offline,
                                   ProtocolError, RequestRefused, ServerError, TokenExpired)
+
+if TYPE_CHECKING:
+    from fieldapp.protocol.signing import EnrolRequest, EnrolResponse
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -133,6 +138,14 @@ class Transport:
 
     def get_attachment(self, token: str, sha256: str) -> bytes:
         return self._send("GET", f"/attachments/{sha256}", token=token).content
+
+    def enrol(self, token: str, request: "EnrolRequest") -> "EnrolResponse":
+        from fieldapp.protocol.signing import EnrolResponse
+
+        return self._call("POST", "/devices/certificate", EnrolResponse, token=token, json_body=request)
+
+    def get_crl(self) -> bytes:
+        return self._send("GET", "/pki/crl").content
 
     # ------------------------------------------------------------------ machinery
     def _call(self, method: str, path: str, model: type[M], *, token: str | None = None,

@@ -14,6 +14,7 @@ switch re-says them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -23,6 +24,7 @@ from fieldapp.core.timeutil import zone
 from fieldapp.ui.i18n import N_
 from fieldapp.ui.widgets.compliance import ComplianceState
 
+log = logging.getLogger(__name__)
 Message = tuple[str, dict[str, Any]]  # (English source, values)
 
 NO_APPOINTMENT = N_("No appointment: a visit needs one agreed and notified in advance.")
@@ -246,6 +248,18 @@ def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | Non
 
 
 # ---------------------------------------------------------------------- a visit
+def _signing(service: Any) -> Any:
+    """The laptop's signing setup (device key and certificate), or None when not enrolled or
+    unusable: the visit still goes on, and its agreement is an unsigned draft."""
+    get = getattr(service, "signing_setup", None)
+    if get is None:
+        return None
+    try:
+        return get()
+    except (BadInput, ValueError) as exc:
+        log.warning("the device's signing key cannot be used: %s", type(exc).__name__)
+        return None
+
 @dataclass(frozen=True)
 class VisitStart:
     """What the visit flow needs, read once: the setup and the saved draft, if any."""
@@ -274,7 +288,8 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
                        script=script, agent_name=agent_name,
                        agent_id=agent_id, institution=Institution(name, address or None, registration or None),
                        clock=clock, corrects_visit_id=task.visit_id if task is not None else None,
-                       practice=practice_facts(script, reader()) if callable(reader) else None)
+                       practice=practice_facts(script, reader()) if callable(reader) else None,
+                       signing=_signing(service))
     draft = service.load_draft(case_id)
     if draft is None:
         return VisitStart(setup, None, task)

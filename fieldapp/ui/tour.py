@@ -220,6 +220,11 @@ class Tour:
         pdf = self.out / "agreement.pdf"
         pdf.write_bytes(flow.state.agreement.pdf)
         self.files.append(pdf)
+        signing = flow.state.setup.signing
+        if signing is not None and signing.trust_pem:   # the root to check it with
+            root = self.out / "root.pem"
+            root.write_bytes(signing.trust_pem)
+            self.files.append(root)
         self.click(flow, "flowNext")
         self.wait(lambda: window.visit.recorded_item is not None, "the visit in the outbox")
         self.idle("the outbox")

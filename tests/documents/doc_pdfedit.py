@@ -54,3 +54,57 @@ def _write(writer: PdfWriter) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------- signed files
+# Edits a forger would make to a signed PDF. `incremental` ones append a revision (as a PDF
+# editor saving "in place" does) so the earlier signature stays cryptographically intact and
+# only the difference analysis can tell; the others rewrite the file.
+
+def incremental_overprint(pdf: bytes, text: str, *, page: int = 0, rect=(300, 560, 560, 600)) -> bytes:
+    """A FreeText annotation printing `text` over the page, in an incremental update."""
+    from pypdf.annotations import FreeText
+
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    annotation = FreeText(text=text, rect=rect, font="Helvetica", bold=True, font_size="14pt",
+                          font_color="000000", border_color=None, background_color="ffffff")
+    writer.add_annotation(page_number=page, annotation=annotation)
+    return _write(writer)
+
+
+def incremental_drop_page(pdf: bytes, index: int = -1) -> bytes:
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    writer.remove_page(writer.pages[index])
+    return _write(writer)
+
+
+def incremental_swap_pages(pdf: bytes) -> bytes:
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    kids = writer.root_object["/Pages"]["/Kids"]
+    kids[0], kids[1] = kids[1], kids[0]
+    writer.root_object["/Pages"][NameObject("/Kids")] = kids
+    return _write(writer)
+
+
+def rewrite_drop_page(pdf: bytes, index: int = -1) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.remove_page(writer.pages[index])
+    return _write(writer)
+
+
+def flip_byte(pdf: bytes, at: int) -> bytes:
+    """One byte changed in place (the length stays, so offsets stay right)."""
+    data = bytearray(pdf)
+    data[at] = (data[at] + 1) % 256 if data[at] not in (ord("\n"), ord("\r")) else data[at]
+    return bytes(data)
+
+
+def damage_font(pdf: bytes) -> bytes:
+    """Overwrite 64 bytes inside the embedded font program, keeping the file's length."""
+    at = pdf.index(b"/FontFile2") + len(b"/FontFile2")
+    number, generation = pdf[at:at + 30].split(b"R")[0].split()[:2]
+    font_obj = pdf.index(b"\n" + number + b" " + generation + b" obj") + 1
+    body = pdf.index(b"stream", font_obj) + len(b"stream\n") + 200
+    data = bytearray(pdf)
+    data[body:body + 64] = bytes(64)
+    return bytes(data)

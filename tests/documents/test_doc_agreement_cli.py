@@ -12,22 +12,79 @@ from fieldapp.cli import main
 from fieldapp.core.resources import resource_path
 
 
-def test_render_then_verify_the_shipped_example(tmp_path, capsys):
-    out = tmp_path / "agreement.pdf"
-    assert main(["agreement", "render", str(resource_path("demo", "terms_example.json")), "-o", str(out)]) == 0
-    assert "AGR-2026-000123" in capsys.readouterr().out
-    assert out.read_bytes().startswith(b"%PDF-")
-    assert main(["agreement", "verify", str(out)]) == 0
-    assert "intact" in capsys.readouterr().out
-    assert main(["agreement", "verify", str(out), "--json"]) == 0
+@pytest.fixture
+def ca_dir(tmp_path, monkeypatch):
+    """A signing CA made with the command line: root.pem and a signer folder in tmp_path."""
+    monkeypatch.setenv("FIELDAPP_SERVER_CA_PASSPHRASE", "a long test passphrase")
+    db = ["--db", f"sqlite:///{tmp_path / 'server.db'}"]
+    assert main(["server", "ca", "init", "--institution", "Nanjing Demo Bank", *db]) == 0
+    assert main(["server", "ca", "export-root", "-o", str(tmp_path / "root.pem"), *db]) == 0
+    assert main(["server", "ca", "issue", "Li Qiang", "-o", str(tmp_path / "signer"), *db]) == 0
+    return tmp_path
+
+
+def test_render_signed_then_verify_the_shipped_example(ca_dir, capsys):
+    out = ca_dir / "agreement.pdf"
+    signer = ca_dir / "signer"
+    capsys.readouterr()
+    assert main(["agreement", "render", str(resource_path("demo", "terms_example.json")), "-o", str(out),
+                 "--key", str(signer / "key.pem"), "--cert", str(signer / "cert.pem")]) == 0
+    said = capsys.readouterr().out
+    assert "AGR-2026-000123" in said and "signed by Li Qiang, Nanjing Demo Bank" in said
+    assert main(["agreement", "verify", str(out), "--trust", str(ca_dir / "root.pem")]) == 0
+    said = capsys.readouterr().out
+    assert "intact" in said and "signed by Li Qiang" in said and "not yet received by the server" in said
+    assert main(["agreement", "verify", str(out), "--trust", str(ca_dir / "root.pem"), "--json"]) == 0
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["intact"] is True and verdict["problems"] == [] and verdict["pages"] == 2
+    assert verdict["status"] == "intact" and verdict["signed_at"] and verdict["received_at"] is None
+    # without the root nothing can be trusted
+    assert main(["agreement", "verify", str(out)]) == 1
+    assert "no trusted root was given" in capsys.readouterr().err
 
 
-def test_verify_exit_codes(tmp_path, capsys, agreement_pdf):
+def test_render_without_a_key_is_an_unsigned_draft(tmp_path, capsys):
+    out = tmp_path / "draft.pdf"
+    assert main(["agreement", "render", str(resource_path("demo", "terms_example.json")), "-o", str(out)]) == 0
+    assert "an unsigned draft" in capsys.readouterr().out
+    assert main(["agreement", "verify", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}: unsigned: the document is not signed") and err.count("\n") == 1
+
+
+def test_render_refuses_unusable_keys_with_one_line(ca_dir, capsys, monkeypatch):
+    src = str(resource_path("demo", "terms_example.json"))
+    signer = ca_dir / "signer"
+    other = ca_dir / "other"
+    assert main(["server", "ca", "issue", "Other", "-o", str(other), "--db",
+                 f"sqlite:///{ca_dir / 'server.db'}"]) == 0
+    capsys.readouterr()
+    out = ca_dir / "x.pdf"
+    cases = [
+        (["--key", str(other / "key.pem"), "--cert", str(signer / "cert.pem")],
+         f"{other / 'key.pem'}: the key does not match the certificate"),
+        (["--key", str(signer / "key.pem")], "--cert: give both --key and --cert"),
+        (["--key", str(signer / "cert.pem"), "--cert", str(signer / "cert.pem")],
+         f"{signer / 'cert.pem'}: not a private key"),
+    ]
+    for extra, message in cases:
+        assert main(["agreement", "render", src, "-o", str(out), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"fieldapp agreement: {message}"), err
+        assert err.count("\n") == 1 and not out.exists()
+
+
+def test_verify_exit_codes(tmp_path, capsys, test_pki, terms):
+    from fieldapp.documents.agreement import build_agreement_pdf
+    from fieldapp.documents.signing import sign_pdf
+
+    root = tmp_path / "root.pem"
+    root.write_bytes(test_pki.root_pem)
+    signed = sign_pdf(build_agreement_pdf(terms, "both"), test_pki.signer, now=test_pki.device.not_valid_before_utc
+                      + __import__("datetime").timedelta(days=400))
     altered = tmp_path / "altered.pdf"
-    altered.write_bytes(replace_in_content(agreement_pdf, b"(2,057.62)", b"(2,957.62)", occurrence=1))
-    assert main(["agreement", "verify", str(altered)]) == 1
+    altered.write_bytes(replace_in_content(signed, b"(2,057.62)", b"(2,957.62)", occurrence=1))
+    assert main(["agreement", "verify", str(altered), "--trust", str(root)]) == 1
     err = capsys.readouterr().err
     assert "NOT intact" in err and "schedule row 6" in err
     junk = tmp_path / "junk.pdf"
@@ -35,6 +92,8 @@ def test_verify_exit_codes(tmp_path, capsys, agreement_pdf):
     assert main(["agreement", "verify", str(junk)]) == 2
     assert capsys.readouterr().err.strip() == f"fieldapp agreement: {junk}: not a PDF file"
     assert main(["agreement", "verify", str(tmp_path / "missing.pdf")]) == 2
+    assert main(["agreement", "verify", str(altered), "--trust", str(junk)]) == 2
+    assert capsys.readouterr().err.strip().endswith("not an X.509 certificate in PEM or DER form")
 
 
 @pytest.mark.parametrize("change, message", [
@@ -78,5 +137,5 @@ def test_the_installed_entry_point_runs_verify(tmp_path, agreement_pdf):
     pdf.write_bytes(agreement_pdf)
     done = subprocess.run([sys.executable, "-m", "fieldapp", "agreement", "verify", str(pdf)],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "intact" in done.stdout
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == f"{pdf}: unsigned: the document is not signed (a draft): it proves nothing\n"

@@ -83,8 +83,14 @@ def test_settlement_and_deferral_are_stated():
     assert "no payment is due before 2026-07-31" in whole and "One payment of 12,345.67 CNY" in whole
 
 
-def test_output_is_deterministic(terms, agreement_pdf):
-    assert build_agreement_pdf(terms, "both") == agreement_pdf
+def test_output_is_deterministic(terms, agreement_pdf, app_clock):
+    # the same terms at the same moment give the same bytes; the moment is the CreationDate
+    import datetime as dt
+
+    at = dt.datetime(2026, 3, 2, 2, 45, tzinfo=dt.timezone.utc)
+    assert build_agreement_pdf(terms, "both", created=at) == build_agreement_pdf(terms, "both", created=at)
+    app_clock.set(at)
+    assert build_agreement_pdf(terms, "both") == build_agreement_pdf(terms, "both", created=at)
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")

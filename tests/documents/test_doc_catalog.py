@@ -40,6 +40,9 @@ def test_every_printed_label_is_translated(monkeypatch):
         if plan.get("total") == "12345.66":
             data["amount_due"] = "12345.66"
         build_agreement_pdf(parse_terms(data), "both")
+    unsigned = terms_dict()
+    unsigned.pop("signatures")
+    build_agreement_pdf(parse_terms(unsigned, unsigned=True), "both", draft=True, verify_url="https://x.example")
     build_visit_report(visit_report_dict(), "both")
     build_visit_report(visit_report_dict(location=None, agreement=None, transcript=[],
                                          decision={"allowed": False, "policy": {"id": "x", "version": 1},

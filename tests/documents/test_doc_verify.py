@@ -9,7 +9,7 @@ from doc_pdfedit import drop_attachments, replace_attachment, replace_in_content
 from fieldapp.core.canonical import canonical_json
 from fieldapp.core.errors import BadInput
 from fieldapp.documents.terms import parse_terms
-from fieldapp.documents.verify import verify_pdf
+from fieldapp.documents.facts import check_facts as verify_pdf
 
 
 def test_the_original_verifies(terms, agreement_pdf):
@@ -91,3 +91,26 @@ def test_canonical_terms_round_trip_through_the_pdf(terms, agreement_pdf):
 
     body = PdfReader(BytesIO(agreement_pdf)).attachments["agreement-terms.json"][0]
     assert canonical_json(json.loads(body)) == body == terms.canonical_bytes()
+
+
+@pytest.mark.parametrize("old, new, problem", [
+    (b"3412", b"3419", "the identity document tail is not shown as agreed"),
+    (b"agrees to pay", b"agrees to owe", "clause 1 of the en terms is not shown as agreed"),
+    (b"Nanjing Demo Bank", b"Nanjing Demo Fund", "the creditor's name is not shown as agreed"),
+    (b"(12,345.67 CNY)", b"(2,057.61 CNY)", "the amount due 12,345.67 CNY is not shown as agreed"),
+    (b"2026-03-02", b"2026-03-12", "the agreement date is not shown as agreed"),
+])
+def test_the_facts_check_reads_names_clauses_and_labelled_amounts(agreement_pdf, old, new, problem):
+    result = verify_pdf(replace_in_content(agreement_pdf, old, new))
+    assert problem in result.problems, result.problems
+
+
+def test_the_facts_check_reads_yen_amounts():
+    from fieldapp.documents.agreement import build_agreement_pdf
+
+    data = terms_dict(currency="JPY", amount_due="1234567",
+                      plan={"kind": "instalments", "count": 6, "frequency": "monthly", "first_due": "2026-03-31"})
+    pdf = build_agreement_pdf(parse_terms(data), "both")
+    assert verify_pdf(pdf).problems == []
+    result = verify_pdf(replace_in_content(pdf, b"(1,234,567 JPY)", b"(1,234,667 JPY)"))
+    assert "the amount 1,234,667 is printed but is not in the terms" in result.problems

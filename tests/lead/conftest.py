@@ -12,7 +12,7 @@ from fieldapp.server.testing import LiveServer
 from fieldapp.sync.lead_service import LeadService
 from fieldapp.sync.service import AgentService
 from fieldapp.sync.transport import RetryPolicy
-from lead.lead_world import make_people, password
+from lead.lead_world import CA_PASSPHRASE, make_authority, make_people, password
 from server.conftest import pg_schema
 
 FAST_RETRY = RetryPolicy(attempts=2, backoff_s=0.01, backoff_max_s=0.05)
@@ -34,17 +34,19 @@ def module_server(request, tmp_path_factory):
     """One live server per module, with the people of lead_world."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('leadsrv') / 'server.db'}"
-        with LiveServer(url) as live:
+        with LiveServer(url, ca_passphrase=CA_PASSPHRASE) as live:
             with live.session() as s, s.begin():
                 _people(s)
+                make_authority(s)
             yield live
         return
     with pg_schema("lead") as url:
         if url is None:
             pytest.skip("FIELDAPP_TEST_PG_URL is not set")
-        with LiveServer(url, upgrade_db=False) as live:
+        with LiveServer(url, upgrade_db=False, ca_passphrase=CA_PASSPHRASE) as live:
             with live.session() as s, s.begin():
                 _people(s)
+                make_authority(s)
             yield live
 
 
@@ -60,9 +62,10 @@ def _people(session) -> None:
 @pytest.fixture
 def server(tmp_path):
     """A fresh live server (SQLite file) with the people of lead_world."""
-    with LiveServer(f"sqlite:///{tmp_path / 'server.db'}") as live:
+    with LiveServer(f"sqlite:///{tmp_path / 'server.db'}", ca_passphrase=CA_PASSPHRASE) as live:
         with live.session() as s, s.begin():
             make_people(s)
+            make_authority(s)
         yield live
 
 

@@ -28,6 +28,15 @@ PEOPLE = {  # username: (role, team, display name)
 }
 
 
+CA_PASSPHRASE = "lead world signing passphrase"
+
+
+def make_authority(session) -> None:
+    from fieldapp.server.services import signing
+
+    signing.init_authority(session, CA_PASSPHRASE.encode(), "Nanjing Demo Bank")
+
+
 def password(username: str) -> str:
     return f"pw-{username}-2026-long"
 
@@ -78,8 +87,10 @@ def signature_png(seed: int) -> bytes:
     return out.getvalue()
 
 
-def make_agreement(reference: str, total: str = "1200.00", agreed_on: dt.date | None = None):
-    """(AgreementRecord, attachments): a real agreement PDF, signed, as the visit flow makes it."""
+def make_agreement(reference: str, total: str = "1200.00", agreed_on: dt.date | None = None, *,
+                   signer=None):  # noqa: ANN001
+    """(AgreementRecord, attachments): a real agreement PDF, signed by hand and, with a
+    `signer` (a laptop's device key), digitally, as the visit flow makes it."""
     from fieldapp.core.plans import PlanLimits
     from fieldapp.documents.agreement import build_agreement_pdf
     from fieldapp.documents.terms import parse_terms
@@ -101,7 +112,11 @@ def make_agreement(reference: str, total: str = "1200.00", agreed_on: dt.date | 
                        for role, png in pngs.items()},
     }
     terms = parse_terms(data, where="agreement", limits=PlanLimits())
-    pdf = build_agreement_pdf(terms, "both")
+    pdf = build_agreement_pdf(terms, "both", draft=signer is None)
+    if signer is not None:
+        from fieldapp.documents.signing import sign_pdf
+
+        pdf = sign_pdf(pdf, signer, now=utcnow())
     import hashlib
 
     record = AgreementRecord(
@@ -189,7 +204,9 @@ def populate(live, laptop) -> dict[str, Any]:
     def day(back: int, hour: int = 10) -> dt.datetime:  # inside the cn window (08:00-22:00)
         return dt.datetime.combine(today - dt.timedelta(days=back), dt.time(hour), tzinfo=shanghai)
 
-    agreement, files = make_agreement(f"REF-UI-1-{tag}", agreed_on=day(3).date())
+    setup = a1.signing_setup()
+    agreement, files = make_agreement(f"REF-UI-1-{tag}", agreed_on=day(3).date(),
+                                      signer=setup.signer if setup else None)
     visits = {
         "agreement": (a1, visit(c1, outcome="agreement_signed", agreement=agreement,
                                 started=day(3), notes="客户同意分两期还款。"), files),

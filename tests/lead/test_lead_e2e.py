@@ -19,7 +19,8 @@ def test_visit_reviewed_returned_corrected_and_approved(server, laptop):
         case_id = add_case(s, "E2E-1")
     agent = laptop("agent", "agent1", server)
     agent.sync()
-    agreement, files = make_agreement("REF-E2E-1")
+    assert agent.signing_setup() is not None   # enrolled at the first login
+    agreement, files = make_agreement("REF-E2E-1", signer=agent.signing_setup().signer)
     first = visit(case_id, outcome="agreement_signed", agreement=agreement, location=False,
                   note_warnings=["threat: 'or else'"])
     agent.record_visit(first, files)
@@ -57,7 +58,7 @@ def test_visit_reviewed_returned_corrected_and_approved(server, laptop):
     [task] = agent.tasks()
     assert (task.visit_id, task.comment, task.created_by) == (first.visit_id, "请补充签到位置说明", "lead1")
     # An agreement id is recorded once: the corrected visit carries the agreement signed again.
-    again, again_files = make_agreement("REF-E2E-1")
+    again, again_files = make_agreement("REF-E2E-1", signer=agent.signing_setup().signer)
     second = visit(case_id, outcome="agreement_signed", agreement=again, corrects=first.visit_id,
                    notes="客户在家，楼内无定位信号；已补充说明。")
     agent.record_visit(second, again_files)

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.app import build_context
 from fieldapp.ui.lead.queue_model import Column
 from fieldapp.ui.lead.window import LeadWindow

@@ -41,7 +41,9 @@ def test_the_tour_writes_every_screen_in_both_languages_and_the_agreement(tmp_pa
     assert QImage(str(out / "02_today_en.png")) != QImage(str(out / "02_today_zh_CN.png"))
     pdf = out / "agreement.pdf"
     assert pdf in listed and pdf.read_bytes().startswith(b"%PDF")
-    verify = subprocess.run([sys.executable, "-m", "fieldapp", "agreement", "verify", str(pdf)],
+    assert out / "root.pem" in listed   # the laptop signed it: checked against the demo CA's root
+    verify = subprocess.run([sys.executable, "-m", "fieldapp", "agreement", "verify", str(pdf),
+                             "--trust", str(out / "root.pem")],
                             capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert not list(out.glob(".tour-*"))  # nothing of the tour's own left behind

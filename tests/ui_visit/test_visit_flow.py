@@ -23,8 +23,8 @@ def done():
     return []
 
 
-def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, clock):
-    setup = make_setup(clock=clock)
+def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, clock, test_pki):
+    setup = make_setup(clock=clock, signing=test_pki.signing_setup())
     flow = make_flow(qtbot, language, position, done, setup)
     drafts = []
     flow.draft_changed.connect(drafts.append)
@@ -75,9 +75,10 @@ def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, cl
     assert {s.role for s in agreement.signatures} == {"customer", "agent"}
     assert set(files) == {agreement.pdf_sha256, *(s.sha256 for s in agreement.signatures)}
     assert all(hashlib.sha256(data).hexdigest() == sha for sha, data in files.items())
-    verdict = verify_pdf(files[agreement.pdf_sha256])
+    verdict = verify_pdf(files[agreement.pdf_sha256], trust=[test_pki.root], now=clock())
     assert verdict.intact, verdict.problems
     assert verdict.agreement_id == agreement.agreement_id and verdict.sha256 == agreement.terms_sha256
+    assert verdict.device_id == "laptop-0001" and verdict.signed_at == clock().replace(microsecond=0)
     assert sum(int(r["amount"].replace(".", "")) for r in agreement.terms["schedule"]) == 1_200_000
     VisitRecord.model_validate(record.model_dump(mode="json"))           # survives the wire
 
@@ -115,8 +116,9 @@ def test_a_draft_taken_mid_conversation_resumes_there(qtbot, language, position,
     assert resumed.state.visit_id == flow.state.visit_id
 
 
-def test_resuming_at_the_preview_renders_the_agreement_again(qtbot, language, position, done, clock):
-    flow = make_flow(qtbot, language, position, done, make_setup(clock=clock))
+def test_resuming_at_the_preview_renders_the_agreement_again(qtbot, language, position, done, clock, test_pki):
+    signing = test_pki.signing_setup()
+    flow = make_flow(qtbot, language, position, done, make_setup(clock=clock, signing=signing))
     drafts = []
     flow.draft_changed.connect(drafts.append)
     with qtbot.waitSignal(flow.checkin.checked_in):
@@ -131,11 +133,29 @@ def test_resuming_at_the_preview_renders_the_agreement_again(qtbot, language, po
     next_step(qtbot, flow)
     assert drafts[-1]["step"] == "preview" and "pdf" not in str(drafts[-1].keys())
 
-    resumed = make_flow(qtbot, language, position, done, make_setup(clock=clock), saved=drafts[-1])
+    assert all(sig.get("evidence_base64") for sig in drafts[-1]["signatures"].values())
+
+    resumed = make_flow(qtbot, language, position, done, make_setup(clock=clock, signing=signing),
+                        saved=drafts[-1])
     assert resumed.state.step is Step.PREVIEW and resumed.preview.page_count() >= 1
     next_step(qtbot, resumed)
     (record, files), = done
-    assert verify_pdf(files[record.agreement.pdf_sha256]).intact
+    pdf = files[record.agreement.pdf_sha256]
+    assert verify_pdf(pdf, trust=[test_pki.root], now=clock()).intact
+    # the strokes went into the PDF encrypted, and only the evidence key opens them
+    import io
+
+    from pypdf import PdfReader
+
+    from fieldapp.documents import evidence
+
+    attached = PdfReader(io.BytesIO(pdf)).attachments
+    for role in ("customer", "agent"):
+        png = attached[f"signature-{role}.png"][0]
+        aad = evidence.context(record.agreement.agreement_id, role, hashlib.sha256(png).hexdigest())
+        writing = evidence.open_envelope(attached[f"signature-{role}.evidence.json"][0], test_pki.evidence_key, aad)
+        assert writing.points >= 10 and len(writing.strokes) >= 1 and writing.started_at is not None
+        assert b"strokes" not in attached[f"signature-{role}.evidence.json"][0]
 
 
 def test_going_back_from_the_signature_keeps_the_plan_and_signature(qtbot, language, position, done, clock):

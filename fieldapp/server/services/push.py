@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -49,6 +50,9 @@ from fieldapp.server.services.changes import case_changed
 from fieldapp.server.services.review import conflict_values
 from fieldapp.server.services.text import clean_text, clean_visit_record
 
+if TYPE_CHECKING:
+    from fieldapp.server.services.receipts import Sealer
+
 log = logging.getLogger(__name__)
 
 DECISION_STATES = {"approve": "approved", "return": "returned", "escalate": "escalated"}
@@ -67,14 +71,15 @@ class _Rejected(Exception):
 
 
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
-         tr: Translator | None = None) -> PushResponse:
+         tr: Translator | None = None, sealer: "Sealer | None" = None) -> PushResponse:
+    """Judge `items`; with a `sealer`, signed agreement PDFs are verified and sealed on receipt."""
     tr = tr or Translator()
     # Items are handled in id order (results keep the request's order): two pushes of the
     # same items then take their row locks in the same order and cannot deadlock.
     by_index: dict[int, PushResult] = {}
     touched: dict[str, Case] = {}
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
-        by_index[index] = _one(session, user, items[index], tr, touched)
+        by_index[index] = _one(session, user, items[index], tr, touched, _Receipt(sealer, device_id))
     results = [by_index[i] for i in range(len(items))]
     # Changes are numbered last, in a fixed order: the change counter's lock is then the
     # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
@@ -86,10 +91,10 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
 
 
 def _one(session: Session, user: User, item: OutboxItem, tr: Translator,
-         touched: dict[str, Case]) -> PushResult:
+         touched: dict[str, Case], documents: "_Receipt") -> PushResult:
     try:
         with session.begin_nested():
-            status = _apply(session, user, item, touched)
+            status = _apply(session, user, item, touched, documents)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
@@ -112,7 +117,7 @@ def _receipt_result(item: OutboxItem, receipt: PushedItem) -> PushResult:
     raise _Rejected("conflict", "Item {item} was already accepted with other content.", item=item.id)
 
 
-def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case]) -> str:
+def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case], documents: "_Receipt") -> str:
     expected = item_content_hash(item.kind, item.case_id, item.payload, item.attachments)
     if expected != item.content_hash:
         raise _Rejected("hash_mismatch", "content_hash does not match the item's content "
@@ -129,6 +134,7 @@ def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Ca
     case = session.get(Case, item.case_id)
     if item.kind == "visit":
         _visit(session, user, item, case)
+        documents.visit(session, user, item)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
@@ -221,6 +227,26 @@ def _practice(session: Session, user: User, item: OutboxItem) -> None:
         raise _Rejected("conflict", "Practice {practice} is already recorded by another item.",
                         practice=rec.practice_id)
     practice_service.record(session, user, rec, item.id)
+
+
+class _Receipt:
+    """The signed documents of an accepted visit go to the sealer (services/receipts.py)."""
+
+    def __init__(self, sealer: "Sealer | None", device_id: str) -> None:
+        self.sealer, self.device_id = sealer, device_id
+
+    def visit(self, session: Session, user: User, item: OutboxItem) -> None:
+        from fieldapp.server.services.receipts import DocumentRefused
+
+        agreement = (item.payload.get("agreement") or None) if self.sealer is not None else None
+        if agreement is None:
+            return
+        visit = session.get(Visit, item.payload["visit_id"])
+        try:
+            self.sealer.receive(session, user, self.device_id, visit, agreement["pdf_sha256"],  # type: ignore[union-attr, arg-type]
+                                agreement_id=agreement["agreement_id"], terms_sha256=agreement["terms_sha256"])
+        except DocumentRefused as exc:
+            raise _Rejected("bad_signature", "The agreement PDF is refused: {reason}", reason=str(exc)) from None
 
 
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:

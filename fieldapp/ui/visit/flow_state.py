@@ -37,7 +37,8 @@ from fieldapp.policy import Decision, context_from_case, evaluate
 from fieldapp.protocol.v1 import Location, PromiseToPay, VisitRecord
 from fieldapp.script import NoteWarning, Runtime, check_notes
 from fieldapp.script.notes import personal_numbers, prepare_note
-from fieldapp.ui.visit.record import ROLES, Agreement, SignatureCapture, make_agreement
+from fieldapp.ui.visit.record import (ROLES, Agreement, SignatureCapture, make_agreement, make_draft,
+                                      seal_handwriting)
 from fieldapp.ui.visit.setup import VisitSetup
 
 FORMAT = "fieldapp.visit-flow/1"
@@ -307,7 +308,9 @@ class FlowState:
     def clear_plan(self) -> None:
         self.plan, self.schedule, self.signatures, self.agreement = None, [], {}, None
 
-    def set_signature(self, role: str, png: bytes, captured_at: _dt.datetime) -> None:
+    def set_signature(self, role: str, png: bytes, captured_at: _dt.datetime, handwriting: Any = None) -> None:
+        """Keep a signer's signature; `handwriting` (its strokes with times, from the pad) is
+        encrypted to the institution's evidence key at once and only the envelope is kept."""
         if role not in ROLES:
             raise BadInput(f"unknown signer {role!r}", field="role")
         try:
@@ -317,12 +320,20 @@ class FlowState:
                            field=f"signatures.{role}") from None
         if captured_at.tzinfo is None:
             raise ValueError("signature times must be timezone-aware")
-        self.signatures[role] = SignatureCapture(role, png, captured_at)
+        envelope = seal_handwriting(self.setup, self.agreement_id, role, png, handwriting)
+        self.signatures[role] = SignatureCapture(role, png, captured_at, envelope)
         self.agreement = None
 
     def clear_signature(self, role: str) -> None:
         self.signatures.pop(role, None)
         self.agreement = None
+
+    def draft_pdf(self) -> bytes:
+        """The unsigned agreement of the current plan, for the customer to read before the
+        pad (BadInput when there is no plan yet)."""
+        if self.plan is None:
+            raise BadInput(self.tr("Set up a plan the customer agrees to."), field="plan")
+        return make_draft(self.setup, self.agreement_id, self.plan, self.setup.customer_today())
 
     def render_agreement(self) -> Agreement | None:
         """The agreement PDF from the plan and both signatures (None, with the reason, if refused)."""
@@ -392,7 +403,7 @@ class FlowState:
                 "kind": plan.kind.value, "currency": plan.currency, "amount_due": format(plan.amount_due, "f"),
                 "total": format(plan.total, "f"), "first_due": plan.first_due.isoformat(), "count": plan.count,
                 "frequency": plan.frequency.value if plan.frequency else None, "remainder": plan.remainder.value},
-            "signatures": {role: sig.to_json() for role, sig in self.signatures.items()},
+            "signatures": {role: sig.to_draft() for role, sig in self.signatures.items()},
         }
 
     def to_json(self) -> str:
@@ -430,7 +441,8 @@ class FlowState:
                 self.schedule = schedule(self.plan)
             for role, sig in data["signatures"].items():
                 self.signatures[role] = SignatureCapture(
-                    role, _b64(sig["png_base64"]), parse_aware(sig["captured_at"], field=f"signatures.{role}"))
+                    role, _b64(sig["png_base64"]), parse_aware(sig["captured_at"], field=f"signatures.{role}"),
+                    _b64(sig["evidence_base64"]) if sig.get("evidence_base64") else None)
             if step not in self.steps:
                 raise BadInput(f"step {step.value} does not follow from the saved answers", where=where)
             self.step = step

@@ -4,6 +4,12 @@ protocol `VisitRecord` with its attachments. Qt-free.
 The agreement terms go through `fieldapp.documents.terms.parse_terms`, the same reader
 `fieldapp agreement render` uses, so the app can never sign something the verifier would
 refuse. Attachments are content-addressed: {sha256: bytes}.
+
+Signing happens here, offline, the moment both parties have signed by hand: the PDF is
+rendered with the handwriting evidence (already encrypted to the institution) embedded
+and signed with this laptop's device key (PAdES, fieldapp.documents.signing). A laptop
+that is not enrolled produces a draft marked as not digitally signed. `make_draft`
+renders the unsigned agreement the customer reads before signing.
 """
 
 from __future__ import annotations
@@ -29,13 +35,32 @@ class SignatureCapture:
     role: str
     png: bytes
     captured_at: _dt.datetime
+    evidence: bytes | None = None   # the strokes, encrypted to the institution (evidence envelope)
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.png).hexdigest()
 
     def to_json(self) -> dict[str, str]:
+        """The TERMS.json form (the evidence travels inside the PDF, not in the terms)."""
         return {"png_base64": base64.b64encode(self.png).decode("ascii"), "captured_at": iso(self.captured_at)}
+
+    def to_draft(self) -> dict[str, str]:
+        data = self.to_json()
+        if self.evidence is not None:
+            data["evidence_base64"] = base64.b64encode(self.evidence).decode("ascii")
+        return data
+
+
+def seal_handwriting(setup: VisitSetup, agreement_id: str, role: str, png: bytes, handwriting: Any) -> bytes | None:
+    """The strokes encrypted to the institution's evidence key (None without a key or strokes)."""
+    signing = setup.signing
+    if handwriting is None or signing is None or not signing.evidence_key_pem:
+        return None
+    from fieldapp.documents import evidence
+
+    key = evidence.load_public_key(signing.evidence_key_pem)
+    return evidence.seal(handwriting, key, evidence.context(agreement_id, role, hashlib.sha256(png).hexdigest()))
 
 
 @dataclass(frozen=True)
@@ -92,9 +117,33 @@ def terms_data(setup: VisitSetup, agreement_id: str, plan: Plan, agreed_on: _dt.
 
 def make_agreement(setup: VisitSetup, agreement_id: str, plan: Plan, agreed_on: _dt.date,
                    signatures: dict[str, SignatureCapture]) -> Agreement:
-    """Check the terms as the verifier will, then render the PDF (BadInput names the field)."""
+    """Check the terms as the verifier will, render the PDF and sign it with the device key
+    (BadInput names the field; an expired or unusable device certificate is BadInput too)."""
     from fieldapp.documents.agreement import build_agreement_pdf
 
     data = terms_data(setup, agreement_id, plan, agreed_on, signatures)
     terms = parse_terms(data, where="agreement", limits=setup.limits)
-    return Agreement(terms, build_agreement_pdf(terms, setup.document_lang(), where="agreement"))
+    signing, now = setup.signing, setup.now()
+    evidence = {role: s.evidence for role, s in signatures.items() if s.evidence is not None}
+    pdf = build_agreement_pdf(terms, setup.document_lang(), where="agreement", draft=signing is None,
+                              created=now, verify_url=signing.verify_url if signing else None, evidence=evidence)
+    if signing is not None:
+        from fieldapp.documents.signing import sign_pdf
+
+        signing.signer.check(now, where="device certificate")
+        pdf = sign_pdf(pdf, signing.signer, now=now, reason=f"Repayment agreement {terms.agreement_id}",
+                       location=terms.place)
+    return Agreement(terms, pdf)
+
+
+def make_draft(setup: VisitSetup, agreement_id: str, plan: Plan, agreed_on: _dt.date) -> bytes:
+    """The agreement as the customer reads it before signing: all its terms, no signatures,
+    every page marked as a draft."""
+    from fieldapp.documents.agreement import build_agreement_pdf
+
+    data = terms_data(setup, agreement_id, plan, agreed_on, {})
+    data.pop("signatures")
+    terms = parse_terms(data, where="agreement", limits=setup.limits, unsigned=True)
+    signing = setup.signing
+    return build_agreement_pdf(terms, setup.document_lang(), where="agreement", draft=True, created=setup.now(),
+                               verify_url=signing.verify_url if signing else None)

@@ -69,6 +69,9 @@ class VisitSetup:
     corrects_visit_id: str | None = None
     agreement_lang: str | None = None  # zh_CN | en | both; None: from the customer
     practice: Any = None  # fieldapp.policy.Practice: what the agent practised of this script
+    # fieldapp.sync.enrol.SigningSetup (device key and certificate, evidence key, server
+    # address) when this laptop is enrolled; None: agreements are unsigned drafts.
+    signing: Any = None
 
     def now(self) -> _dt.datetime:
         value = self.clock()

@@ -76,7 +76,7 @@ class SignPage(QWidget):
             state.clear_signature(self.role)
         else:
             try:
-                state.set_signature(self.role, pad.to_png(), pad.captured_at())
+                state.set_signature(self.role, pad.to_png(), pad.captured_at(), pad.handwriting())
             except BadInput as exc:
                 state.clear_signature(self.role)
                 self._error = exc.reason

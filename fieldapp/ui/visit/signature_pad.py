@@ -1,8 +1,10 @@
 """A signature pad for mouse, touch screen and pen.
 
-Strokes are kept as points (with pen pressure, 0.5 for a mouse) and drawn as quadratic
-curves through the midpoints of successive points, so a fast signature stays smooth
-instead of turning into a polyline; a pen's pressure widens the line. `to_png()` exports
+Strokes are kept as points (with pen pressure, 0.5 for a mouse, and the time since the
+signature began) and drawn as quadratic curves through the midpoints of successive
+points, so a fast signature stays smooth instead of turning into a polyline; a pen's
+pressure widens the line. `handwriting()` hands the points with their times as evidence
+(fieldapp.documents.evidence), to be encrypted to the institution at once. `to_png()` exports
 only the area signed (tight crop plus a small margin), scaled down to at most
 `MAX_EXPORT` pixels, on white or transparent. `captured_at()` is when the last stroke
 ended. A signature restored from a draft is shown as an image; drawing on it starts
@@ -12,6 +14,7 @@ again, since a signature is given in one go.
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
@@ -25,7 +28,7 @@ from fieldapp.ui.i18n import Language
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.style import MUTED, scaled_font
 
-Point = tuple[float, float, float]  # x, y, pressure (0..1)
+Point = tuple[float, float, float, int]  # x, y, pressure (0..1), ms since the signature began
 MOUSE_PRESSURE = 0.5
 MAX_EXPORT = QSize(1200, 400)
 MIN_STEP = 0.75  # pixels: closer points add nothing but noise
@@ -48,6 +51,9 @@ class SignaturePad(QWidget):
         self._touch_id: int | None = None
         self._restored: tuple[bytes, QImage] | None = None
         self._captured_at: _dt.datetime | None = None
+        self._started_at: _dt.datetime | None = None
+        self._t0 = 0.0
+        self._pressure_measured = False
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setMinimumSize(420, 180)
@@ -74,7 +80,18 @@ class SignaturePad(QWidget):
 
     def clear(self) -> None:
         self._strokes, self._current, self._restored, self._captured_at = [], None, None, None
+        self._started_at, self._pressure_measured = None, False
         self._changed()
+
+    def handwriting(self):  # type: ignore[no-untyped-def]
+        """The strokes as evidence (points, times, pressure), or None when nothing was drawn
+        here (empty, or a signature restored from a draft as an image)."""
+        from fieldapp.documents.evidence import Handwriting
+
+        if not self._strokes:
+            return None
+        strokes = tuple(tuple((x, y, t, p) for x, y, p, t in stroke) for stroke in self._strokes)
+        return Handwriting(self.width(), self.height(), strokes, self._started_at, self._pressure_measured)
 
     def undo(self) -> None:
         """Take back the last stroke."""
@@ -98,28 +115,33 @@ class SignaturePad(QWidget):
         emit(self.changed)
 
     # ------------------------------------------------------------------ input
+    def _elapsed_ms(self) -> int:
+        return int((time.monotonic() - self._t0) * 1000)
+
     def _begin(self, pos: QPointF, pressure: float) -> None:
         if self._restored is not None:
             self._restored = None
-        self._current = [(pos.x(), pos.y(), pressure)]
+        if not self._strokes:
+            self._t0, self._started_at = time.monotonic(), self._clock()
+        self._current = [(pos.x(), pos.y(), pressure, self._elapsed_ms())]
         self._strokes.append(self._current)
         self.update()
 
     def _extend(self, pos: QPointF, pressure: float) -> None:
         if self._current is None:
             return
-        x, y, _ = self._current[-1]
+        x, y, _, _ = self._current[-1]
         if abs(pos.x() - x) + abs(pos.y() - y) < MIN_STEP:
             return
-        self._current.append((pos.x(), pos.y(), pressure))
+        self._current.append((pos.x(), pos.y(), pressure, self._elapsed_ms()))
         self.update()
 
     def _end(self) -> None:
         if self._current is None:
             return
         if len(self._current) == 1:  # a dot: give it a length so it is drawn
-            x, y, p = self._current[0]
-            self._current.append((x + 0.5, y + 0.5, p))
+            x, y, p, t = self._current[0]
+            self._current.append((x + 0.5, y + 0.5, p, t))
         self._current = None
         self._captured_at = self._clock()
         self._changed()
@@ -142,6 +164,7 @@ class SignaturePad(QWidget):
 
     def tabletEvent(self, event: QTabletEvent) -> None:
         pressure = max(0.05, min(1.0, event.pressure() or MOUSE_PRESSURE))
+        self._pressure_measured = self._pressure_measured or bool(event.pressure())
         kind = event.type()
         if kind == QTabletEvent.Type.TabletPress:
             self._begin(event.position(), pressure)
@@ -169,6 +192,7 @@ class SignaturePad(QWidget):
         elif points:
             point = next((p for p in points if p.id() == self._touch_id), points[0])
             pressure = point.pressure() if 0 < point.pressure() < 1 else MOUSE_PRESSURE
+            self._pressure_measured = self._pressure_measured or 0 < point.pressure() < 1
             if self._touch_id is None:
                 self._touch_id = point.id()
                 self._begin(point.position(), pressure)
@@ -185,8 +209,8 @@ class SignaturePad(QWidget):
         for stroke in self._strokes:
             previous_mid = QPointF(stroke[0][0], stroke[0][1])
             for i in range(1, len(stroke)):
-                x0, y0, p0 = stroke[i - 1]
-                x1, y1, p1 = stroke[i]
+                x0, y0, p0, _ = stroke[i - 1]
+                x1, y1, p1, _ = stroke[i]
                 mid = QPointF((x0 + x1) / 2, (y0 + y1) / 2)
                 last = i == len(stroke) - 1
                 end = QPointF(x1, y1) if last else mid
@@ -227,8 +251,8 @@ class SignaturePad(QWidget):
 
     # ------------------------------------------------------------------ export
     def ink_rect(self) -> QRectF:
-        xs = [x for s in self._strokes for x, _, _ in s]
-        ys = [y for s in self._strokes for _, y, _ in s]
+        xs = [p[0] for s in self._strokes for p in s]
+        ys = [p[1] for s in self._strokes for p in s]
         if not xs:
             return QRectF()
         pad = self._pen_width * 1.5 + 8

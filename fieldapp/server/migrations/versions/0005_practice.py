@@ -1,7 +1,7 @@
 """Practice runs: who practised which conversation script version, and when.
 
 Revision ID: 0005_practice
-Revises: 0002_case_document
+Revises: 0004_signing
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_practice"
-down_revision = "0002_case_document"
+down_revision = "0004_signing"
 branch_labels = None
 depends_on = None
 
