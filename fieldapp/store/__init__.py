@@ -28,10 +28,10 @@ stored wrapped in the meta row. `secure_delete` is on and a wipe vacuums the fil
 deleted rows do not linger in free pages.
 """
 
-from fieldapp.store.crypto import PassphraseRequired, StoreLocked, Tampered, WrongPassphrase
+from fieldapp.store.crypto import PassphraseRequired, PassphraseToChoose, StoreLocked, Tampered, WrongPassphrase
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
 from fieldapp.store import reviews  # noqa: F401,E402  (the lead tables belong to the same metadata)
 
-__all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "Store",
+__all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "PassphraseToChoose", "Store",
            "StoreLocked", "Tampered", "TaskRow", "WrongPassphrase", "default_store_path"]

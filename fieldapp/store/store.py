@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldapp.core.timeutil import utcnow
 from fieldapp.store import db
 from fieldapp.store.crypto import (KEYRING_SERVICE, Cipher, KeyringUnavailable, PassphraseRequired,
-                                   StoreLocked, WrappedKey, key_from_text, key_to_text, keyring_get,
+                                   PassphraseToChoose, StoreLocked, WrappedKey, key_from_text, key_to_text, keyring_get,
                                    keyring_set, new_key, unwrap_key, wrap_key)
 from fieldapp.store.files import AttachmentFiles
 from fieldapp.store.models import (UNSENT_STATES, Attachment, Case, Meta, OutboxAttachment,
@@ -126,7 +126,7 @@ class Store:
             keyring_set(KEYRING_SERVICE, meta.store_id, key_to_text(key))
         except KeyringUnavailable:
             if not passphrase:
-                raise PassphraseRequired("no OS keyring is available: a passphrase must protect "
+                raise PassphraseToChoose("no OS keyring is available: a passphrase must protect "
                                          "the store (FIELDAPP_STORE_PASSPHRASE)") from None
             meta.wrapped_key = wrap_key(key, passphrase).to_text()
         return key

@@ -8,7 +8,7 @@ server's reason, which stays visible: nothing is dropped silently).
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
@@ -76,9 +76,10 @@ def details(row: Any, tr: Any) -> str:
 
 
 class OutboxModel(QAbstractTableModel):
-    def __init__(self, language: Language, parent: Any = None) -> None:
+    def __init__(self, language: Language, parent: Any = None, *, zone: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
         self._lang = language
+        self._zone = zone  # the user's zone, for the times recorded (None: this computer's)
         self._rows: list[Any] = []
         language.changed.connect(self._on_language_changed)
 
@@ -118,7 +119,7 @@ class OutboxModel(QAbstractTableModel):
             if column is OutboxColumn.STATE:
                 return tr(STATE_LABELS.get(row.state, row.state))
             if column is OutboxColumn.CREATED:
-                return time_text(row.created_at)
+                return time_text(row.created_at, self._zone() if self._zone is not None else None)
             if column is OutboxColumn.CASE:
                 return row.case_reference or row.case_id
             if column is OutboxColumn.KIND:

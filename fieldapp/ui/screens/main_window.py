@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.context import AppContext, SignedInUser
 from fieldapp.ui.i18n import N_
 from fieldapp.ui.models.case_table import CaseTableModel
@@ -33,6 +32,7 @@ from fieldapp.ui.models.outbox_table import OutboxModel
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.screens.today import TodayScreen
 from fieldapp.ui.sync_controller import PROBE_INTERVAL_MS, SyncController
+from fieldapp.ui.widgets.connection import ConnectionStatus
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 from fieldapp.ui.widgets.sync_status import SyncStatus
@@ -96,12 +96,20 @@ class MainWindow(QMainWindow):
         side_panel.setLayout(side)
         side_panel.setFixedWidth(200)
 
-        self.model = CaseTableModel(ctx.language, self)
-        self.outbox_model = OutboxModel(ctx.language, self)
+        self.model = CaseTableModel(ctx.language, self, display_zone=ctx.zone())
+        self.outbox_model = OutboxModel(ctx.language, self, zone=ctx.zone)
         self.today = TodayScreen(ctx, self, rows=self.model.rows)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, QWidget] = {"today": self.today}
         self.stack.addWidget(self.today)
+        # Shown instead of every screen while nobody is signed in (after a sign-out): the
+        # previous user's day, cases and counts must not stay behind the sign-in.
+        self.signed_out_page = QLabel(self)
+        self.signed_out_page.setObjectName("signedOutPage")
+        self.signed_out_page.setWordWrap(True)
+        self.signed_out_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.signed_out_page.setStyleSheet("QLabel { color: #5f6368; font-size: 15pt; }")
+        self.stack.addWidget(self.signed_out_page)
 
         self.offline_banner = QFrame(self)
         self.offline_banner.setObjectName("offlineBanner")
@@ -135,7 +143,8 @@ class MainWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
 
-        self.sync_status = SyncStatus(ctx.language, self)
+        self.sync_status = SyncStatus(ctx.language, self, zone=ctx.zone)
+        self.connection = ConnectionStatus(ctx, self.sync.monitor, self)
         self.user_label = QLabel(self)
         self.user_label.setObjectName("userLabel")
         self.sign_out_button = QPushButton(self)
@@ -145,6 +154,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         bar.addWidget(self.sync_status, 1)
+        bar.addPermanentWidget(self.connection)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sign_out_button)
 
@@ -208,6 +218,7 @@ class MainWindow(QMainWindow):
             screen = VisitScreen(ctx, self)
             screen.leave_requested.connect(self.open_case)
             screen.recorded.connect(self._on_visit_recorded)
+            screen.draft_saved.connect(self.model.mark_draft)
         else:
             raise KeyError(key)
         self.screens[key] = screen
@@ -251,6 +262,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ navigation
     def current_screen(self) -> str:
+        if self.stack.currentWidget() is self.signed_out_page:
+            return "signed_out"
         for key, screen in list(self.screens.items()):
             if screen is self.stack.currentWidget():
                 return key
@@ -287,6 +300,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ data
     def set_user(self, name: str) -> None:
         self._user = name
+        if name and self.stack.currentWidget() is self.signed_out_page:
+            self._set_signed_out(False)
+            self.show_screen("today")
         self.retranslate()
 
     def reload_cases(self) -> None:
@@ -316,14 +332,30 @@ class MainWindow(QMainWindow):
             self.detail.reload()
 
     def clear(self) -> None:
-        """Forget what is shown (signed out)."""
+        """Forget what is shown and show no screen (signed out): nothing of the previous
+        user stays on screen behind the sign-in."""
         self.model.set_rows([])
         self.outbox_model.set_rows([])
         self.today.clear()
         if self.built("visit"):
             self.visit.close_flow()
+        if self.built("detail"):
+            self.detail.clear()
+        if self.built("outbox"):
+            self.outbox.set_rows([])
+        self.sync.monitor.reset()
         self._update_badges()
         self.show_screen("today")
+        self._set_signed_out(True)
+        self.sync_status.show_message(lambda: self._lang.tr("Signed out."))
+
+    def _set_signed_out(self, signed_out: bool) -> None:
+        if signed_out:
+            self.stack.setCurrentWidget(self.signed_out_page)
+            self.sidebar.select(None)
+        for widget in (self.sidebar, self.sync_button):
+            widget.setEnabled(not signed_out)
+        self.retranslate()
 
     def _on_cases(self, rows: Any) -> None:
         if self.built("cases"):
@@ -340,6 +372,7 @@ class MainWindow(QMainWindow):
         self.sidebar.set_badge("outbox", rejected or unsent, "#c62828" if rejected else "#5f6368")
         self.sidebar.viewport().update()
         self._retranslate_sidebar()
+        self.sync.monitor.set_pending(unsent)
 
     def _on_visit_recorded(self, case_id: str, item_id: str) -> None:
         self.reload_cases()
@@ -363,7 +396,7 @@ class MainWindow(QMainWindow):
         self.sync_status.started()
 
     def _on_synced(self, summary: Any) -> None:
-        when = utcnow()
+        when = self._ctx.clock()
         self._ctx.settings.last_sync = when.isoformat()
         try:
             self._ctx.save_settings()
@@ -391,7 +424,6 @@ class MainWindow(QMainWindow):
 
     def _on_offline_changed(self, offline: bool) -> None:
         self.offline_banner.setVisible(offline)
-        self.sync_status.set_offline(offline)
 
     # ------------------------------------------------------------------ text
     def _retranslate_sidebar(self) -> None:
@@ -411,6 +443,7 @@ class MainWindow(QMainWindow):
         self.offline_text.setText(tr("Offline: the server cannot be reached. Your work is kept on this laptop "
                                      "and sent by itself when the server is back."))
         self.retry_button.setText(tr("Try now"))
+        self.signed_out_page.setText(tr("Signed out. Sign in to see your visits."))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync.stop()
