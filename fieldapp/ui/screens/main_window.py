@@ -440,6 +440,7 @@ class MainWindow(QMainWindow):
         self.settings_button.setText(tr("Settings"))
         self.user_label.setText(tr("Signed in as {user}", user=self._user) if self._user else "")
         self.sign_out_button.setText(tr("Sign out"))
+        self.sign_out_button.setVisible(bool(self._user))
         self.offline_text.setText(tr("Offline: the server cannot be reached. Your work is kept on this laptop "
                                      "and sent by itself when the server is back."))
         self.retry_button.setText(tr("Try now"))

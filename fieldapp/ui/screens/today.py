@@ -248,6 +248,7 @@ class TodayScreen(QWidget):
 
         if plan is None:
             self.summary.setText(tr("Loading the day…") if self._ctx.service is not None else "")
+            self.summary.setVisible(bool(self.summary.text()))
             self.empty.hide()
             self.jump_button.hide()
             return
@@ -272,6 +273,8 @@ class TodayScreen(QWidget):
             if plan.next_day is not None:
                 self.jump_button.setText(tr("Next visits: {day} ({count})", day=day_text(plan.next_day, tr),
                                             count=plan.next_count))
+
+        self.summary.setVisible(bool(self.summary.text()))
 
     def _fill_tasks(self) -> None:
         tr, plan = self._lang.tr, self.plan

@@ -64,7 +64,10 @@ class VisitScreen(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.leave_button)
         head.addWidget(self.heading, 1)
-        head.addWidget(self.status, 1, Qt.AlignmentFlag.AlignRight)
+        # The whole stretch, text aligned right: a wrapped label given only its size hint
+        # would break even a short sentence over two clipped lines.
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.status, 1)
         head.addWidget(self.retry_button)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
