@@ -272,6 +272,10 @@ def test_an_interrupted_visit_is_listed_under_drafts(app, day_service, qtbot):
     window.open_case("late")
     qtbot.mouseClick(window.detail.start_button, _Qt.MouseButton.LeftButton)
     flow = window.visit.flow
+    qtbot.mouseClick(window.visit.leave_button, _Qt.MouseButton.LeftButton)
+    assert window.detail.start_button.text() == "Start visit"         # not started: nothing to resume
+    qtbot.mouseClick(window.detail.start_button, _Qt.MouseButton.LeftButton)
+    assert window.visit.flow is flow                                  # the same visit, opened again
     qtbot.mouseClick(flow.next_button, _Qt.MouseButton.LeftButton)   # started: a draft is kept
     assert "late" in day_service.drafts
     qtbot.mouseClick(window.visit.leave_button, _Qt.MouseButton.LeftButton)

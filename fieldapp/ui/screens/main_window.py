@@ -282,7 +282,10 @@ class MainWindow(QMainWindow):
     def open_case(self, case_id: str) -> None:
         """The case detail of `case_id`; Back returns to the screen it was opened from."""
         visit = self.screens.get("visit")
-        self.detail.visit_in_progress = visit is not None and visit.active and visit.case_id == case_id
+        # "Resume" only for a visit that has started (and so is kept as a draft, which the case
+        # list's Drafts view shows too); one still at its first step simply opens again.
+        self.detail.visit_in_progress = (visit is not None and visit.active and visit.case_id == case_id
+                                         and visit.flow.state.started_at is not None)
         self.detail.open_case(case_id, self.model.find(case_id))
         self.show_screen("detail")
         if self.built("cases"):
