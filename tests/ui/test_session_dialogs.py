@@ -76,6 +76,13 @@ def test_cancel_asks_before_it_quits_the_app(qtbot, field_app):
     assert not dialog.isVisible() and not field_app.window.isVisible()
 
 
+def test_the_app_quitting_by_itself_is_not_held_up_by_the_question(qtbot, field_app):
+    dialog = start_at_sign_in(qtbot, field_app)
+    assert dialog.quits_app
+    dialog.close()                     # what QApplication.quit() does to every window first
+    assert not dialog.isVisible() and question(dialog) is None
+
+
 def test_cancel_does_not_ask_when_the_app_stays_open(qtbot, field_app):
     field_app.start(credentials=GOOD)
     dialog = field_app.ask_login(quit_on_cancel=False)     # the session ended: sign in again

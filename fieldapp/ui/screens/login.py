@@ -6,7 +6,8 @@ name are remembered in the settings; the password never is.
 
 Enter always means "Sign in" (it is the only default button, Cancel never takes that
 role, even after a failed try moved the focus). When closing the dialog would quit the
-app (nobody is signed in yet), Cancel, Esc and the window's close button ask first.
+app (nobody is signed in yet), Cancel, Esc and the window's close button ask first; the
+application quitting by itself (a timer, the session ending) is never held up.
 """
 
 from __future__ import annotations
@@ -217,7 +218,9 @@ class LoginDialog(QDialog):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.quits_app and self.isVisible():
+        # Only the person's own close (the window's button) asks: the application quitting
+        # (it closes every window first, and a refused close would cancel the quit) does not.
+        if self.quits_app and self.isVisible() and event.spontaneous():
             event.ignore()
             self.ask_to_close()
             return
