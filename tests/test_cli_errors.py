@@ -173,6 +173,17 @@ CASES: list[tuple[list[str], dict[str, str]]] = [
     (["server", "reassign", "NOPE", "nobody", "--db", "{db}"], {}),
     (["server", "close-case", "NOPE", "--db", "{db}"], {}),
     (["server", "revoke-device", "nobody", "laptop", "--db", "{db}"], {}),
+    (["server", "revoke-device", "nobody", "laptop", "--since", "last week", "--db", "{db}"], {}),
+    # the signing CA and the handwriting evidence (no CA passphrase set: the keys stay locked)
+    (["server", "ca"], {}), (["server", "ca", "bogus"], {}),
+    (["server", "ca", "init", "--db", "{db}"], {}), (["server", "ca", "init", "--db", "{junk}"], {}),
+    (["server", "ca", "export-crl", "-o", "{dir}/crl.pem", "--db", "{db}"], {}),
+    (["server", "ca", "issue", "bob", "-o", "{junk}/sub", "--db", "{db}"], {}),
+    (["server", "ca", "revoke", "no-such-serial", "--db", "{db}"], {}),
+    (["server", "ca", "init", "--db", "{db}"], {"FIELDAPP_SERVER_CA_PASSPHRASE_FILE": "{missing}"}),
+    (["server", "evidence"], {}),
+    (["server", "evidence", "show", "{missing}", "-o", "{dir}/e.png", "--db", "{db}"], {}),
+    (["server", "evidence", "show", "{junk}", "-o", "{dir}/e.png", "--db", "{db}"], {}),
     (["server", "run", "--db", "{db}", "--port", "99999"], {}),
     (["server", "run", "--db", "{db}", "--port", "abc"], {}),
     (["server", "run", "--db", "{db}", "--workers", "0"], {}),
@@ -224,7 +235,8 @@ def test_bad_input_exits_2_with_one_line(case, files, places, capsys, monkeypatc
     template, env = case
     busy, dead = places
     argv = _argv(template, files, busy, dead)
-    for name in ("FIELDAPP_PASSWORD", "FIELDAPP_STORE_PASSPHRASE", "FIELDAPP_LOG_FILE",
+    for name in ("FIELDAPP_PASSWORD", "FIELDAPP_STORE_PASSPHRASE", "FIELDAPP_LOG_FILE", "FIELDAPP_SERVER_CA_PASSPHRASE",
+                 "FIELDAPP_SERVER_CA_PASSPHRASE_FILE", "FIELDAPP_KEY_PASSPHRASE",
                  "FIELDAPP_SERVER_DATABASE_URL", "FIELDAPP_SERVER_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -234,7 +246,7 @@ def test_bad_input_exits_2_with_one_line(case, files, places, capsys, monkeypatc
         _one_line(done.returncode, done.stderr)
         return
     for name, value in env.items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name, _argv([value], files, busy, dead)[0])
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse: usage errors

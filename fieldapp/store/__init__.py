@@ -33,12 +33,12 @@ be sent set aside (`outbox`: quarantined), `rescue` of a damaged store (`salvage
 `pages` read it), and private files (0600/0700, `fieldapp.core.private`).
 """
 
-from fieldapp.store.crypto import PassphraseRequired, StoreLocked, Tampered, WrongPassphrase
+from fieldapp.store.crypto import PassphraseRequired, PassphraseToChoose, StoreLocked, Tampered, WrongPassphrase
 from fieldapp.store.errors import StoreDamaged, StoreMissing, StoreProblem
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
 from fieldapp.store import practice, reviews, signing  # noqa: F401,E402  (their tables belong to the same metadata)
 
-__all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "Store",
+__all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "PassphraseToChoose", "Store",
            "StoreDamaged", "StoreLocked", "StoreMissing", "StoreProblem", "Tampered", "TaskRow",
            "WrongPassphrase", "default_store_path"]

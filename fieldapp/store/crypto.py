@@ -42,6 +42,11 @@ class PassphraseRequired(StoreLocked):
     """No usable OS keyring: the store needs a passphrase to wrap its key."""
 
 
+class PassphraseToChoose(PassphraseRequired):
+    """A new store without a keyring: the passphrase that will protect it is to be chosen
+    now (the GUI asks for it twice and checks its strength)."""
+
+
 class WrongPassphrase(StoreLocked):
     """The passphrase does not unwrap this store's key."""
 

@@ -28,7 +28,7 @@ from fieldapp.store.errors import KEY_LOST, OTHER_KEYFILE, StoreDamaged
 from fieldapp.store.health import check_integrity, companions, create_new, damaged, is_corruption, preflight
 from fieldapp.store.keyfile import KeyFile, keyfile_path, make_keyfile, write_keyfile
 from fieldapp.store.crypto import (KEYRING_SERVICE, Cipher, KeyringUnavailable, PassphraseRequired,
-                                   StoreLocked, WrappedKey, key_from_text, key_to_text, keyring_get,
+                                   PassphraseToChoose, StoreLocked, WrappedKey, key_from_text, key_to_text, keyring_get,
                                    keyring_set, new_key, unwrap_key, wrap_key)
 from fieldapp.store.files import AttachmentFiles
 from fieldapp.store.models import (UNSENT_STATES, Attachment, Case, Meta, OutboxAttachment,
@@ -199,7 +199,7 @@ class Store:
             keyring_set(KEYRING_SERVICE, meta.store_id, key_to_text(key))
         except KeyringUnavailable:
             if not passphrase:
-                raise PassphraseRequired("no OS keyring is available: a passphrase must protect "
+                raise PassphraseToChoose("no OS keyring is available: a passphrase must protect "
                                          "the store (FIELDAPP_STORE_PASSPHRASE)") from None
             meta.wrapped_key = wrap_key(key, passphrase).to_text()
         return key

@@ -180,15 +180,22 @@ class FieldApp:
 
         def failed(exc: Exception) -> None:
             name = type(exc).__name__
-            if name in ("PassphraseRequired", "WrongPassphrase"):
-                from fieldapp.ui.screens.passphrase import ask_passphrase
+            if name in ("PassphraseRequired", "PassphraseToChoose", "WrongPassphrase"):
+                from fieldapp.ui.screens.passphrase import PassphraseDialog
 
-                typed = ask_passphrase(self.ctx.language, wrong=name == "WrongPassphrase" or wrong,
-                                       parent=self.window)
-                if typed is None:
-                    self.window.close()
-                    return
-                self._open(typed, then, wrong=True)
+                dialog = PassphraseDialog(self.ctx.language, creating=name == "PassphraseToChoose",
+                                          wrong=name == "WrongPassphrase" or wrong, parent=self.window)
+
+                def answered(result: int) -> None:
+                    typed = dialog.value()
+                    dialog.deleteLater()
+                    if result != PassphraseDialog.DialogCode.Accepted or not typed:
+                        self.window.close()
+                        return
+                    self._open(typed, then, wrong=name != "PassphraseToChoose")
+
+                dialog.finished.connect(answered)
+                dialog.open()
                 return
             log.warning("the store could not be opened: %s", name)
             tr = self.ctx.language.tr
@@ -224,8 +231,11 @@ class FieldApp:
             return self.login_dialog
         from fieldapp.ui.screens.login import LoginDialog
 
+        if not self.signed_in:
+            self.window.clear()  # nothing of an earlier session behind the sign-in
         dialog = LoginDialog(self.ctx.language, self.ctx.tasks, self.ctx.service, self.ctx.settings,
                              self.window)
+        dialog.quits_app = quit_on_cancel and not self.signed_in
         self.login_dialog = dialog
         dialog.logged_in.connect(lambda result: self._on_signed_in(result, sync=True))
 
@@ -241,6 +251,8 @@ class FieldApp:
 
     def sign_out(self) -> None:
         self.window.sync.stop()
+        if self.lead_window is not None:
+            self.lead_window.connection.monitor.stop()
         (self.ctx.tasks.net(self.ctx.service.logout, label="logout")
          .with_parent(self.window)
          .failure(lambda exc: log.info("sign-out could not reach the server: %s", type(exc).__name__))
@@ -249,6 +261,8 @@ class FieldApp:
 
     def shutdown(self) -> None:
         self.window.sync.stop()
+        if self.lead_window is not None:
+            self.lead_window.connection.monitor.stop()
         self.ctx.tasks.shutdown(wait=True)
 
     # ------------------------------------------------------------------ visits and settings
@@ -296,7 +310,7 @@ class FieldApp:
             self._show_lead_window(sync=sync)
             return
         self.window.set_user(self.ctx.user.display_name)
-        self.window.sync.enabled = True
+        self.window.sync.watch()
         clock = self.ctx.clock
         if isinstance(clock, ServerClock) and hasattr(self.ctx.service, "clock"):
             (self.ctx.tasks.db(self.ctx.service.clock, label="clock").with_parent(self.window)
@@ -316,6 +330,7 @@ class FieldApp:
             self.lead_window.login_required.connect(lambda: self.ask_login(quit_on_cancel=False))
         self.window.hide()
         self.lead_window.set_user(self.ctx.user.display_name)
+        self.lead_window.connection.monitor.start()
         self.lead_window.show()
         self.lead_window.refresh()
         if sync:
@@ -327,6 +342,7 @@ class FieldApp:
 
     def _after_sign_out(self) -> None:
         if self.lead_window is not None:
+            self.lead_window.connection.monitor.reset()
             self.lead_window.hide()
             self.window.show()
         self.signed_in = False

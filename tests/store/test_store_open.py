@@ -156,15 +156,18 @@ def no_keyring():
 
 
 def test_without_keyring_a_passphrase_wraps_the_key(tmp_path, no_keyring):
-    with pytest.raises(PassphraseRequired):
+    from fieldapp.store import PassphraseToChoose
+
+    with pytest.raises(PassphraseToChoose):          # a new store: the passphrase is to be chosen
         Store(tmp_path / "s.db")
     store = Store(tmp_path / "s.db", passphrase="long enough phrase")
     assert store.meta().passphrase_mode
     with store.write() as s:
         case_repo.apply_changes(s, store.cipher, [upsert(1, case_record(1))])
     store.close()
-    with pytest.raises(PassphraseRequired):
+    with pytest.raises(PassphraseRequired) as asked:
         Store(tmp_path / "s.db")
+    assert not isinstance(asked.value, PassphraseToChoose)  # an existing one: typed once
     with pytest.raises(WrongPassphrase):
         Store(tmp_path / "s.db", passphrase="wrong phrase")
     reopened = Store(tmp_path / "s.db", passphrase="long enough phrase")

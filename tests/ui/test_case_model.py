@@ -55,7 +55,7 @@ def test_shape_headers_and_cells(model):
     assert cell(Column.AMOUNT) == "629.17 CNY"
     assert cell(Column.FLAGS) == "Disputed"
     # 2026-03-02 01:00Z + 119 h, shown in the customer's zone (+08:00)
-    assert cell(Column.APPOINTMENT) == "2026-03-07 08:00–09:00"
+    assert cell(Column.APPOINTMENT) == "2026-03-07 08:00–09:00 (UTC+8)"
     assert model.index(row, Column.AMOUNT).data(Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
 
 

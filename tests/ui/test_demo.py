@@ -73,7 +73,7 @@ def test_sign_in_sync_and_see_the_cases_against_the_real_server(qtbot, tmp_path,
         assert window.model.total == len(expected) > 0
         assert window.user_label.text().startswith("Signed in as ")
         assert f"{len(expected)} cases updated" in window.sync_status.message.text()
-        assert "Online" in window.sync_status.indicator.text()
+        assert window.connection.indicator.text() == "Online"
         # the demo data books some visits outside the allowed hours: they show red, with a reason
         states = [window.model.index(r, Column.COMPLIANCE).data(COMPLIANCE_ROLE)
                   for r in range(window.model.rowCount())]
@@ -90,8 +90,29 @@ def test_sign_in_sync_and_see_the_cases_against_the_real_server(qtbot, tmp_path,
         live_server.stop()
         window.start_sync()
         qtbot.waitUntil(lambda: not window.syncing, timeout=WAIT_MS)
-        assert window.sync_status.offline is True
+        assert window.sync.offline is True
         assert window.model.total == len(expected)
+    finally:
+        app.shutdown()
+        service.close()
+
+
+def test_the_badge_turns_offline_when_the_real_server_stops(qtbot, tmp_path, live_server):
+    """No sync is asked for: the background probe (GET /meta on the network pool) finds out."""
+    service = AgentService(store_path=tmp_path / "client.sqlite3")
+    ctx = build_context(service, settings_store=SettingsStore(tmp_path / "ui.json"), language="en")
+    app = FieldApp(ctx, probe_interval_ms=200)
+    qtbot.addWidget(app.window)
+    try:
+        app.start(credentials=Credentials(live_server.url, "agent1", "demo-agent1"))
+        window, status = app.window, app.window.connection
+        qtbot.waitUntil(lambda: window.model.total > 0 and not window.syncing, timeout=WAIT_MS)
+        assert status.indicator.text() == "Online" and status.detail.text().startswith("Last contact ")
+        syncs = window.sync_status.message.text()
+        live_server.stop()
+        qtbot.waitUntil(lambda: status.indicator.text() == "Offline", timeout=WAIT_MS)
+        assert window.offline_banner.isVisible() and window.sync_status.message.text() == syncs
+        assert status.detail.text().startswith("Last contact ")
     finally:
         app.shutdown()
         service.close()

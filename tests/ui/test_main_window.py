@@ -39,7 +39,7 @@ def test_sign_in_syncs_and_shows_the_cases(field_app, service):
     assert window.user_label.text() == "Signed in as Agent1"
     assert window.windowTitle() == "Field visits — Agent1"
     assert "60 cases updated, 0 items sent" in window.sync_status.message.text()
-    assert "Online" in window.sync_status.indicator.text()
+    assert window.connection.indicator.text() == "Online"
     assert window.sync_status.progress.isHidden()
     assert window.sync_button.isEnabled() and not window.syncing
     assert open_dialog() is None
@@ -73,7 +73,7 @@ def test_offline_sync_says_so_and_keeps_the_cases(field_app, service):
     field_app.window.start_sync()
     status = field_app.window.sync_status
     assert status.message.text().startswith("Offline: the server cannot be reached")
-    assert "Offline" in status.indicator.text() and status.offline is True
+    assert field_app.window.connection.indicator.text() == "Offline" and field_app.window.sync.offline is True
     assert field_app.window.model.rowCount() == 60
     assert field_app.window.sync_button.isEnabled()
 
@@ -127,7 +127,7 @@ def test_resume_shows_the_stored_cases_without_asking(field_app, service):
     field_app.start()
     assert [name for name, _ in service.calls] == ["resume", "list_cases", "sync"]
     assert field_app.window.model.rowCount() == 5
-    assert field_app.window.sync_status.offline is True
+    assert field_app.window.sync.offline is True
     assert open_dialog() is None
 
 

@@ -224,7 +224,7 @@ def test_the_case_list_quick_views(app, day_service):
     assert window.model.rowCount() == total
 
 
-def test_offline_starts_the_automatic_retries_and_the_server_coming_back_stops_them(app, day_service, qtbot):
+def test_offline_starts_the_automatic_retries_and_the_server_coming_back_syncs(app, day_service, qtbot):
     window = app.window
     sync = window.sync
     day_service.offline = True
@@ -234,7 +234,8 @@ def test_offline_starts_the_automatic_retries_and_the_server_coming_back_stops_t
     assert sync.offline is True and sync.timer.isActive()
     day_service.offline = False
     sync.probe()
-    assert sync.offline is False and not sync.timer.isActive() and not window.offline_banner.isVisible()
+    assert sync.offline is False and not window.offline_banner.isVisible()
+    assert sync.timer.isActive()                     # still watching: the badge shows the connection as it is
 
 
 def test_the_probe_is_light_when_the_service_offers_one(app, day_service):
@@ -283,14 +284,14 @@ def test_a_visit_to_a_returned_case_corrects_the_returned_visit(app, day_service
 
 def test_a_visit_recorded_during_a_sync_is_sent_by_one_more_sync(app, day_service):
     sync = app.window.sync
-    sync._running, sync._offline = True, False  # a sync that read the outbox a moment ago
+    sync._running, sync.monitor.online = True, True  # a sync that read the outbox a moment ago
     day_service.calls.clear()
     sync.again_after()
     assert [c for c, _ in day_service.calls] == []  # not while it runs
     sync._on_over()
     assert [c for c, _ in day_service.calls if c == "sync"] == ["sync"]
     day_service.calls.clear()
-    sync._running, sync._offline = True, True      # the running one found the server gone
+    sync._running, sync.monitor.online = True, False  # the running one found the server gone
     sync.again_after()
     sync._on_over()
     assert [c for c, _ in day_service.calls if c == "sync"] == []  # the retries will send it
@@ -309,3 +310,84 @@ def test_a_sync_that_set_items_aside_says_so_in_the_status_line(qapp):
     language.set_language("zh_CN")
     status.retranslate()
     assert "1 条记录因本机上的数据已损坏而被隔离" in status.message.text()
+
+
+# ---------------------------------------------------------------------- drafts, empty states, the day's layout
+def test_an_interrupted_visit_is_listed_under_drafts(app, day_service, qtbot):
+    from PySide6.QtCore import Qt as _Qt
+
+    app.ctx.settings.institution_name = "Nanjing Demo Bank"
+    app.ctx.clock = lambda: at(14, 5)                 # the 14:00 visit may start
+    window = app.window
+    window.open_case("late")
+    qtbot.mouseClick(window.detail.start_button, _Qt.MouseButton.LeftButton)
+    flow = window.visit.flow
+    qtbot.mouseClick(window.visit.leave_button, _Qt.MouseButton.LeftButton)
+    assert window.detail.start_button.text() == "Start visit"         # not started: nothing to resume
+    qtbot.mouseClick(window.detail.start_button, _Qt.MouseButton.LeftButton)
+    assert window.visit.flow is flow                                  # the same visit, opened again
+    qtbot.mouseClick(flow.next_button, _Qt.MouseButton.LeftButton)   # started: a draft is kept
+    assert "late" in day_service.drafts
+    qtbot.mouseClick(window.visit.leave_button, _Qt.MouseButton.LeftButton)
+    assert window.detail.start_button.text() == "Resume visit"
+    window.show_screen("cases")
+    combo = window.cases.view_combo
+    combo.setCurrentIndex(combo.findData("unsent"))
+    assert [window.model.row_at(i).id for i in range(window.model.rowCount())] == ["late"]
+    assert "Draft" in window.model.index(0, 8).data()
+
+
+def test_empty_tables_say_why_they_are_empty(app, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    window = app.window
+    window.show_screen("cases")
+    empty = window.cases.table.findChild(QLabel, "emptyState")
+    assert empty is not None and not empty.isVisible()
+    window.search.setText("no such customer")
+    window.apply_search()
+    assert empty.isVisible() and empty.text() == "No case matches “no such customer”."
+    app.ctx.language.set_language("zh_CN")
+    assert empty.isVisible() and "no such customer" in empty.text() and empty.text() != \
+        "No case matches “no such customer”."
+    app.ctx.language.set_language("en")
+    window.search.clear()
+    window.apply_search()
+    window.cases.view_combo.setCurrentIndex(window.cases.view_combo.findData("returned"))
+    assert empty.isVisible() and empty.text() == "No case in this view."
+    window.cases.view_combo.setCurrentIndex(0)
+    assert not empty.isVisible()
+    window.model.set_rows([])
+    assert empty.isVisible() and empty.text() == "No cases on this laptop yet: press Sync."
+
+
+def test_the_leads_empty_queue_says_what_to_do(qtbot, ctx):
+    from PySide6.QtWidgets import QLabel
+
+    from fieldapp.ui.lead.window import LeadWindow
+
+    from .test_connection import FakeLeadService
+
+    window = LeadWindow(ctx, FakeLeadService())
+    qtbot.addWidget(window)
+    window.show()
+    window.refresh()
+    empty = window.queue.table.findChild(QLabel, "emptyState")
+    assert empty.isVisible() and empty.text().startswith("No visit to show: press Sync")
+    ctx.language.set_language("zh_CN")
+    assert empty.text().startswith("没有可显示的拜访")
+
+
+def test_the_day_navigator_stays_at_the_top_on_an_empty_day(app, qtbot):
+    window = app.window
+    window.resize(1280, 780)
+    window.show()
+    qtbot.waitExposed(window)
+    today = app.window.today
+    top = today.previous_button.mapTo(window, today.previous_button.rect().topLeft()).y()
+    today.show_day(DAY + dt.timedelta(days=1))
+    assert today.plan.stops == []
+    qtbot.wait(10)
+    empty_top = today.previous_button.mapTo(window, today.previous_button.rect().topLeft()).y()
+    assert empty_top == top
+    assert today.empty.mapTo(today, today.empty.rect().topLeft()).y() < 120

@@ -32,6 +32,10 @@ def make_step(qtbot, language, state, factory, timeout_ms=10_000):
     return step
 
 
+def choose(step, code: str) -> None:
+    step.reason_combo.setCurrentIndex(step.reason_combo.findData(code))
+
+
 def geofence(decision):
     return next(r for r in decision.results if r.category == "geofence")
 
@@ -66,6 +70,8 @@ def test_no_position_source_means_confirming_the_address(qtbot, language, state)
     assert step.fallback.isVisible() and "cannot find its location" in step.status.text()
     assert not step.confirm_button.isEnabled()       # the address must be confirmed first
     step.address_check.setChecked(True)
+    assert step.reason_combo.currentIndex() == -1 and not step.confirm_button.isEnabled()  # and why
+    choose(step, "unavailable")
     with qtbot.waitSignal(step.checked_in):
         click(qtbot, step, "checkInWithout")
     assert state.location is None and state.location_exception == "unavailable"
@@ -80,8 +86,10 @@ def test_a_silent_source_times_out_to_the_address(qtbot, language, state, positi
     step.start()
     assert "Finding your location" in step.status.text()
     qtbot.waitUntil(step.fallback.isVisible, timeout=5000)
-    assert step.reason_combo.currentData() == "timeout" and factory.made[0].requests == 1
+    assert "No position was found in time" in step.status.text() and factory.made[0].requests == 1
+    assert step.reason_combo.currentIndex() == -1             # the agent says why, nothing is chosen for them
     step.address_check.setChecked(True)
+    choose(step, "timeout")
     qtbot.keyClicks(step.reason_note, "basement flat")
     click(qtbot, step, "checkInWithout")
     assert state.location_exception == "timeout: basement flat"
@@ -91,8 +99,9 @@ def test_refused_access_is_recorded_as_such(qtbot, language, state, position):
     step = make_step(qtbot, language, state, position(error=ACCESS_ERROR))
     step.start()
     qtbot.waitUntil(step.fallback.isVisible, timeout=5000)
-    assert step.reason_combo.currentData() == "denied"
+    assert "Access to the location is turned off" in step.status.text()
     step.address_check.setChecked(True)
+    choose(step, "denied")
     click(qtbot, step, "checkInWithout")
     assert state.location_exception == "denied"
 
@@ -106,3 +115,46 @@ def test_trying_again_asks_the_same_source_once_more(qtbot, language, state, pos
         click(qtbot, step, "locateAgain")
     assert len(factory.made) == 1 and factory.made[0].requests == 2
     assert not state.checkin.allowed
+
+
+def test_the_wait_counts_down_and_can_be_skipped_to_the_exception(qtbot, language, state, position):
+    factory = position()                              # answers nothing
+    step = make_step(qtbot, language, state, factory, timeout_ms=20_000)
+    step.start()
+    assert step.status.text() == "Finding your location… 20 s left"
+    skip = step.skip_button
+    assert skip.isVisible() and skip.isEnabled()
+    qtbot.waitUntil(lambda: "19 s left" in step.status.text() or "18 s left" in step.status.text(),
+                    timeout=5000)                       # it counts down by itself
+    click(qtbot, step, "skipLocation")
+    assert not skip.isVisible() and step.fallback.isVisible()
+    assert "You skipped the location search" in step.status.text()
+    step.address_check.setChecked(True)
+    assert not step.confirm_button.isEnabled()
+    choose(step, "indoors")
+    click(qtbot, step, "checkInWithout")
+    assert state.location is None and state.location_exception == "indoors"
+    qtbot.wait(1200)
+    assert "left" not in step.status.text()           # the countdown stopped with the wait
+
+
+def test_checking_in_without_a_location_always_looks_the_same(qtbot, language, clock, position):
+    from fieldapp.ui.visit.style import BLOCK, WARN_FILL
+
+    colours = []
+    for late in (False, True):
+        st = FlowState(make_setup(clock=clock))
+        st.advance()
+        if late:
+            clock.tick(hours=2)                          # past the appointment: the decision blocks
+        step = make_step(qtbot, language, st, lambda parent: None)
+        step.start()
+        step.address_check.setChecked(True)
+        choose(step, "indoors")
+        click(qtbot, step, "checkInWithout")
+        assert st.checkin.allowed is not late
+        colours.append(step.status.styleSheet())
+        assert "Checked in without a location" in step.status.text()
+        summary = step.decision_view.summary.styleSheet()
+        assert (BLOCK in summary) if late else (BLOCK not in summary)
+    assert colours[0] == colours[1] and WARN_FILL in colours[0]

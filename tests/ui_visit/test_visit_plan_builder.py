@@ -67,6 +67,22 @@ def test_too_small_instalments_are_explained_inline(builder):
     assert table_amounts(builder)  # the schedule stays visible while the limit is broken
 
 
+def test_the_schedule_never_says_it_is_fine_while_the_plan_is_refused(builder):
+    from fieldapp.ui.visit.style import BLOCK, PASS
+
+    assert "exactly the agreed total" in builder.sum_label.text() and PASS in builder.sum_label.styleSheet()
+    assert builder.table.isEnabled()
+    builder.count_spin.setValue(60)  # monthly: past the longest term
+    assert builder.plan() is None and BLOCK in builder.problem_label.styleSheet()
+    assert "exactly the agreed total" not in builder.sum_label.text()
+    assert "cannot be agreed" in builder.sum_label.text() and PASS not in builder.sum_label.styleSheet()
+    assert not builder.table.isEnabled()                 # shown greyed: a preview, not a schedule
+    assert builder.table_title.text() == "Payment schedule (not allowed as it stands)"
+    builder.count_spin.setValue(6)
+    assert builder.plan() is not None and "exactly the agreed total" in builder.sum_label.text()
+    assert builder.table.isEnabled() and builder.table_title.text() == "Payment schedule"
+
+
 def test_settlement_total_and_discount_limit(builder, qtbot):
     builder.kind_buttons[PlanKind.SETTLEMENT].setChecked(True)
     assert not builder.total_edit.isReadOnly()

@@ -250,7 +250,7 @@ class EvidenceScreen(QWidget):
         text = tr("Review: {state}", state=state_label(review.state, tr))
         if review.decided_by is not None and review.decided_at is not None:
             text += " · " + tr("by {who} at {when}", who=review.decided_by.display_name,
-                               when=time_text(review.decided_at))
+                               when=time_text(review.decided_at, self._ctx.zone()))
         if review.comment:
             text += "\n" + tr("Comment: {comment}", comment=review.comment)
         pending = pending_text(ev.pending_decision, ev.pending_state, ev.pending_reason, tr)
@@ -339,7 +339,7 @@ class EvidenceScreen(QWidget):
         tr = self._lang.tr
         self.history.setRowCount(len(events))
         for row, event in enumerate(events):
-            self.history.setItem(row, 0, QTableWidgetItem(time_text(event.at)))
+            self.history.setItem(row, 0, QTableWidgetItem(time_text(event.at, self._ctx.zone())))
             self.history.setItem(row, 1, QTableWidgetItem(tr(EVENTS[event.action], who=event.by or NONE)))
 
 

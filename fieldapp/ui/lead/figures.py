@@ -176,7 +176,8 @@ class FiguresScreen(QWidget):
         problem = describe(exc, self._lang)
         if self.figures is not None:
             self._set_status(N_("{problem} Showing the figures fetched at {when}."),
-                             {"problem": problem.message, "when": time_text(self.figures.server_time)}, BLOCK)
+                             {"problem": problem.message,
+                              "when": time_text(self.figures.server_time, self._ctx.zone())}, BLOCK)
         else:
             self._set_status("{problem}", {"problem": problem.message}, BLOCK)
 
@@ -185,7 +186,7 @@ class FiguresScreen(QWidget):
         self.export_button.setEnabled(True)
         if cached:
             self._set_status(N_("Figures fetched at {when}; press Show for the latest."),
-                             {"when": time_text(figures.server_time)}, MUTED)
+                             {"when": time_text(figures.server_time, self._ctx.zone())}, MUTED)
         else:
             self._set_status(N_("Team {team}, {start} to {end} ({zone})."),
                              {"team": figures.team or "—", "start": figures.date_from.isoformat(),

@@ -29,7 +29,7 @@ from fieldapp.ui.lead.labels import EXCEPTIONS, STATES, outcome_label
 from fieldapp.ui.lead.queue_model import VISIT_ID_ROLE, Column, ReviewQueueModel
 from fieldapp.ui.lead.service import LeadServiceLike
 from fieldapp.ui.qt_compat import emit
-from fieldapp.ui.widgets.tables import row_table
+from fieldapp.ui.widgets.tables import EmptyState, row_table
 
 ANY = N_("Any")
 ANY_EXCEPTION = N_("Any exception")
@@ -90,6 +90,8 @@ class QueueScreen(QWidget):
         self._labels = {name: QLabel(self) for name in ("agent", "outcome", "exception", "state", "from", "to")}
 
         self.table = row_table(self, self.model, "queueTable", stretch_column=Column.EXCEPTIONS)
+        self.empty_state = EmptyState(self.table, self._lang, lambda: self._lang.tr(
+            "No visit to show: press Sync for the team's latest visits, or clear the filters."))
         self.table.setAlternatingRowColors(True)
         self.table.doubleClicked.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(

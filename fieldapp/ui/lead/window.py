@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.errors import describe
 from fieldapp.ui.formatting import time_text
@@ -35,6 +34,8 @@ from fieldapp.ui.lead.practice import PracticeTable
 from fieldapp.ui.lead.queue import QueueScreen
 from fieldapp.ui.lead.service import LeadServiceLike
 from fieldapp.ui.qt_compat import emit
+from fieldapp.ui.sync_controller import PROBE_INTERVAL_MS, ConnectionMonitor, count_unsent
+from fieldapp.ui.widgets.connection import ConnectionStatus
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 
@@ -50,7 +51,7 @@ class LeadWindow(QMainWindow):
     synced = Signal(object)
 
     def __init__(self, ctx: AppContext, service: LeadServiceLike, parent: QWidget | None = None, *,
-                 save_path: SavePath = ask_save_path) -> None:
+                 save_path: SavePath = ask_save_path, probe_interval_ms: int = PROBE_INTERVAL_MS) -> None:
         super().__init__(parent)
         self.setObjectName("leadWindow")
         self._ctx, self._service, self._lang = ctx, service, ctx.language
@@ -110,6 +111,9 @@ class LeadWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         bar.addWidget(self.status_text, 1)
         bar.addWidget(self.progress)
+        monitor = ConnectionMonitor(ctx, self, interval_ms=probe_interval_ms, pending=lambda: count_unsent(service))
+        self.connection = ConnectionStatus(ctx, monitor, self)   # probed while signed in (the app starts it)
+        bar.addPermanentWidget(self.connection)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sign_out_button)
 
@@ -210,7 +214,8 @@ class LeadWindow(QMainWindow):
         self.offline = False
         refused = len(getattr(summary, "rejected", []) or [])
         queue = getattr(summary, "queue", None)
-        values = {"time": time_text(utcnow()), "items": getattr(queue, "items", 0)}
+        self.connection.monitor.contact()
+        values = {"time": time_text(self._ctx.clock(), self._ctx.zone()), "items": getattr(queue, "items", 0)}
         if refused:
             self._set_status(N_("Synced at {time}: {items} visits updated; {refused} decisions refused "
                                 "(see the visits)."), refused=refused, **values)
@@ -225,6 +230,7 @@ class LeadWindow(QMainWindow):
     def _on_sync_failed(self, exc: Exception) -> None:
         problem = describe(exc, self._lang)
         self.offline = problem.offline
+        self.connection.monitor.failed(exc)
         self._set_status("{problem}", problem=problem.message)
         self.refresh()  # a decision may have changed state before the failure
         if problem.needs_login:

@@ -14,6 +14,7 @@ relies on is `fieldapp.ui.service.CaseRow`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from fieldapp.core.money import Money
 from fieldapp.core.timeutil import zone
+from fieldapp.ui.formatting import offset_label
 from fieldapp.ui.i18n import N_, Language
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.service import CaseRow
@@ -60,7 +62,7 @@ HEADERS = {
 
 HEADER_TIPS = {
     Column.COMPLIANCE: N_("Whether the planned visit is allowed under the policy"),
-    Column.APPOINTMENT: N_("In the customer's time zone when known, otherwise in this computer's"),
+    Column.APPOINTMENT: N_("In the customer's time zone when known, otherwise in yours; each time says its zone"),
     Column.FLAGS: N_("Customer flags, and work of yours waiting on the case"),
 }
 
@@ -217,6 +219,27 @@ class CaseTableModel(QAbstractTableModel):
     def view(self) -> str:
         return self._view
 
+    @property
+    def searching(self) -> bool:
+        """Whether search words narrow the list."""
+        return bool(self._terms)
+
+    def mark_draft(self, case_id: str, present: bool = True) -> None:
+        """Say that `case_id` has (or no longer has) a saved visit, without reading the whole
+        list again: the "Drafts and unsent work" view and the flags follow at once."""
+        for index, row in enumerate(self._rows):
+            if row.id != case_id:
+                continue
+            if not dataclasses.is_dataclass(row) or bool(getattr(row, "has_draft", False)) == present:
+                return
+            saved = self._begin_layout()
+            self._rows[index] = dataclasses.replace(row, has_draft=present)
+            self._cache.pop(index, None)
+            self._visible = self._apply_filter(self._order)
+            self._end_layout(saved)
+            self._emit_counts()
+            return
+
     def row_at(self, row: int) -> CaseRow:
         return self._rows[self._visible[row]]
 
@@ -354,7 +377,7 @@ class CaseTableModel(QAbstractTableModel):
             if row.appointment_end is not None:
                 end = _local(row.appointment_end, timezone, self._zone)
                 text += "–" + end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
-            appointment = text
+            appointment = f"{text} ({offset_label(start)})"
         else:
             appointment = _NONE
         labels = [tr(FLAG_LABELS[f]) if f in FLAG_LABELS else str(f) for f in (row.flags or ())]

@@ -9,7 +9,7 @@ aside on this laptop because its data there is damaged; never sent, shown with w
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
@@ -86,9 +86,10 @@ def details(row: Any, tr: Any) -> str:
 
 
 class OutboxModel(QAbstractTableModel):
-    def __init__(self, language: Language, parent: Any = None) -> None:
+    def __init__(self, language: Language, parent: Any = None, *, zone: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
         self._lang = language
+        self._zone = zone  # the user's zone, for the times recorded (None: this computer's)
         self._rows: list[Any] = []
         language.changed.connect(self._on_language_changed)
 
@@ -128,7 +129,7 @@ class OutboxModel(QAbstractTableModel):
             if column is OutboxColumn.STATE:
                 return tr(STATE_LABELS.get(row.state, row.state))
             if column is OutboxColumn.CREATED:
-                return time_text(row.created_at)
+                return time_text(row.created_at, self._zone() if self._zone is not None else None)
             if column is OutboxColumn.CASE:
                 return row.case_reference or row.case_id or "—"
             if column is OutboxColumn.KIND:

@@ -193,6 +193,11 @@ class CaseDetailScreen(QWidget):
          .failure(self._on_failed)
          .start())
 
+    def clear(self) -> None:
+        """Show no case (signed out)."""
+        self.case_id, self.view, self.row, self.visit_in_progress = None, None, None, False
+        self.retranslate()
+
     @property
     def can_start(self) -> bool:
         return self.start_button.isEnabled()
@@ -275,8 +280,7 @@ class CaseDetailScreen(QWidget):
             self.appointment_values["status"].setText(NONE)
         else:
             self.appointment_values["window"].setText(
-                tr("{window} (customer's time, {zone})", window=window_text(appt.start, appt.end, cust.timezone),
-                   zone=cust.timezone))
+                tr("{window}, the customer's time", window=window_text(appt.start, appt.end, cust.timezone)))
             self.appointment_values["status"].setText(tr(APPOINTMENT_STATES.get(appt.status, appt.status)))
 
         self.notices.clear()
@@ -297,7 +301,8 @@ class CaseDetailScreen(QWidget):
                 outcome_label(v.outcome, tr) if v.outcome else NONE, v.agent or NONE]))
         if not rec.visits:
             self.visits.addTopLevelItem(QTreeWidgetItem([tr("No visit yet"), "", "", ""]))
-        local = [tr("Recorded {when}: {state}", when=time_text(o.created_at), state=tr(OUTBOX_STATES[o.state]))
+        local = [tr("Recorded {when}: {state}", when=time_text(o.created_at, self._ctx.zone()),
+                    state=tr(OUTBOX_STATES[o.state]))
                  + (f" ({o.reason})" if o.state == "rejected" and o.reason else "")
                  for o in view.outbox if o.kind == "visit" and o.state in OUTBOX_STATES]
         self.local_work.setText("\n".join(local))
@@ -314,7 +319,8 @@ class CaseDetailScreen(QWidget):
             task = sorted(view.tasks, key=lambda t: t.created_at)[-1]
             self.task_banner.setText(tr("{lead} returned your visit on {date}: “{comment}” "
                                         "Your next visit to this customer corrects it.",
-                                        lead=task.created_by or tr("The team lead"), date=time_text(task.created_at),
+                                        lead=task.created_by or tr("The team lead"),
+                                        date=time_text(task.created_at, self._ctx.zone()),
                                         comment=task.comment))
             self.task_banner.show()
         else:

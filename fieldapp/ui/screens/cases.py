@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from fieldapp.ui.i18n import Language
 from fieldapp.ui.models.case_table import ROW_ID_ROLE, VIEW_LABELS, CaseTableModel, Column
 from fieldapp.ui.qt_compat import emit
+from fieldapp.ui.widgets.tables import EmptyState
 
 SEARCH_DELAY_MS = 150  # wait for a pause in typing before searching
 
@@ -73,6 +74,7 @@ class CasesScreen(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
+        self.empty_state = EmptyState(self.table, language, self._empty_text)
         self.model.counts_changed.connect(self._update_count)
         language.changed.connect(self.retranslate)
         self.retranslate()
@@ -141,6 +143,15 @@ class CasesScreen(QWidget):
         self._update_count(self.model.rowCount(), self.model.total)
         if self._sized_columns:
             self._size_columns()
+
+    def _empty_text(self) -> str:
+        tr = self._lang.tr
+        if self.model.total == 0:
+            return tr("No cases on this laptop yet: press Sync.")
+        words = self.search.text().strip()
+        if self.model.searching and words:
+            return tr("No case matches “{words}”.", words=words)
+        return tr("No case in this view.")
 
     def _update_count(self, shown: int, total: int) -> None:
         tr = self._lang.tr

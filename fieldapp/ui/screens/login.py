@@ -3,6 +3,11 @@
 The login call goes to the network pool; the dialog stays responsive and says in plain
 words why a sign-in failed (offline, wrong password...). The server address and the user
 name are remembered in the settings; the password never is.
+
+Enter always means "Sign in" (it is the only default button, Cancel never takes that
+role, even after a failed try moved the focus). When closing the dialog would quit the
+app (nobody is signed in yet), Cancel, Esc and the window's close button ask first; the
+application quitting by itself (a timer, the session ending) is never held up.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -58,6 +66,10 @@ class LoginDialog(QDialog):
         self._service = service
         self._settings = settings
         self._error: Callable[[], str] | None = None
+        self.quits_app = False          # closing it quits the app: ask first
+        self.question: QMessageBox | None = None
+        self.quit_button: QAbstractButton | None = None
+        self.stay_button: QAbstractButton | None = None
         self.setMinimumWidth(420)
 
         self.heading = QLabel(self)
@@ -89,8 +101,10 @@ class LoginDialog(QDialog):
         self.sign_in.setObjectName("signInButton")
         self.sign_in.setDefault(True)
         self.cancel: QPushButton = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel.setObjectName("cancelSignIn")
+        self.cancel.setAutoDefault(False)  # a focused Cancel must never become what Enter presses
         self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons.rejected.connect(self.ask_to_close)
         self.language_combo = LanguageCombo(language, self)
 
         form = QFormLayout()
@@ -155,6 +169,7 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _on_failure(self, exc: Exception) -> None:
+        self._set_busy(False)  # first: a disabled field cannot take the focus back
         self.show_error(lambda: describe(exc, self._lang).message)
         self.password.selectAll()
         self.password.setFocus()
@@ -163,6 +178,53 @@ class LoginDialog(QDialog):
         for widget in (self.server, self.username, self.password, self.sign_in):
             widget.setEnabled(not busy)
         self.sign_in.setText(self._lang.tr("Signing in…") if busy else self._lang.tr("Sign in"))
+        if not busy:
+            self.sign_in.setDefault(True)
+
+    # ------------------------------------------------------------------ closing
+    def ask_to_close(self) -> None:
+        """Cancel, Esc or the close button: close, after asking when that quits the app."""
+        if not self.quits_app:
+            self.reject()
+            return
+        if self.question is not None:
+            self.question.raise_()
+            return
+        tr = self._lang.tr
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Quit the app?"),
+                          tr("Without signing in, the app closes. Your work stays on this laptop."),
+                          QMessageBox.StandardButton.NoButton, self)
+        self.quit_button = box.addButton(tr("Quit the app"), QMessageBox.ButtonRole.DestructiveRole)
+        self.stay_button = box.addButton(tr("Back to sign-in"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(self.stay_button)  # type: ignore[arg-type]
+        box.setEscapeButton(self.stay_button)
+        self.question = box
+
+        def answered(button: QAbstractButton) -> None:
+            self.question = None
+            box.deleteLater()
+            if button is self.quit_button:
+                self.reject()
+            else:
+                self.password.setFocus()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.ask_to_close()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        # Only the person's own close (the window's button) asks: the application quitting
+        # (it closes every window first, and a refused close would cancel the quit) does not.
+        if self.quits_app and self.isVisible() and event.spontaneous():
+            event.ignore()
+            self.ask_to_close()
+            return
+        super().closeEvent(event)
 
     def show_error(self, render: Callable[[], str] | None) -> None:
         self._error = render

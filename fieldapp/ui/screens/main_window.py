@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.timeutil import utcnow
 from fieldapp.ui.context import AppContext, SignedInUser
 from fieldapp.ui.i18n import N_
 from fieldapp.ui.models.case_table import CaseTableModel
@@ -33,6 +32,7 @@ from fieldapp.ui.models.outbox_table import OutboxModel
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.screens.today import TodayScreen
 from fieldapp.ui.sync_controller import PROBE_INTERVAL_MS, SyncController
+from fieldapp.ui.widgets.connection import ConnectionStatus
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 from fieldapp.ui.widgets.sync_status import SyncStatus
@@ -97,12 +97,20 @@ class MainWindow(QMainWindow):
         side_panel.setLayout(side)
         side_panel.setFixedWidth(200)
 
-        self.model = CaseTableModel(ctx.language, self)
-        self.outbox_model = OutboxModel(ctx.language, self)
+        self.model = CaseTableModel(ctx.language, self, display_zone=ctx.zone())
+        self.outbox_model = OutboxModel(ctx.language, self, zone=ctx.zone)
         self.today = TodayScreen(ctx, self, rows=self.model.rows)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, QWidget] = {"today": self.today}
         self.stack.addWidget(self.today)
+        # Shown instead of every screen while nobody is signed in (after a sign-out): the
+        # previous user's day, cases and counts must not stay behind the sign-in.
+        self.signed_out_page = QLabel(self)
+        self.signed_out_page.setObjectName("signedOutPage")
+        self.signed_out_page.setWordWrap(True)
+        self.signed_out_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.signed_out_page.setStyleSheet("QLabel { color: #5f6368; font-size: 15pt; }")
+        self.stack.addWidget(self.signed_out_page)
 
         self.offline_banner = QFrame(self)
         self.offline_banner.setObjectName("offlineBanner")
@@ -136,7 +144,8 @@ class MainWindow(QMainWindow):
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
 
-        self.sync_status = SyncStatus(ctx.language, self)
+        self.sync_status = SyncStatus(ctx.language, self, zone=ctx.zone)
+        self.connection = ConnectionStatus(ctx, self.sync.monitor, self)
         self.user_label = QLabel(self)
         self.user_label.setObjectName("userLabel")
         self.sign_out_button = QPushButton(self)
@@ -146,6 +155,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         bar.addWidget(self.sync_status, 1)
+        bar.addPermanentWidget(self.connection)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.sign_out_button)
 
@@ -214,6 +224,7 @@ class MainWindow(QMainWindow):
             screen = VisitScreen(ctx, self)
             screen.leave_requested.connect(self.open_case)
             screen.recorded.connect(self._on_visit_recorded)
+            screen.draft_saved.connect(self.model.mark_draft)
         else:
             raise KeyError(key)
         self.screens[key] = screen
@@ -257,6 +268,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ navigation
     def current_screen(self) -> str:
+        if self.stack.currentWidget() is self.signed_out_page:
+            return "signed_out"
         for key, screen in list(self.screens.items()):
             if screen is self.stack.currentWidget():
                 return key
@@ -277,7 +290,10 @@ class MainWindow(QMainWindow):
     def open_case(self, case_id: str) -> None:
         """The case detail of `case_id`; Back returns to the screen it was opened from."""
         visit = self.screens.get("visit")
-        self.detail.visit_in_progress = visit is not None and visit.active and visit.case_id == case_id
+        # "Resume" only for a visit that has started (and so is kept as a draft, which the case
+        # list's Drafts view shows too); one still at its first step simply opens again.
+        self.detail.visit_in_progress = (visit is not None and visit.active and visit.case_id == case_id
+                                         and visit.flow.state.started_at is not None)
         self.detail.open_case(case_id, self.model.find(case_id))
         self.show_screen("detail")
         if self.built("cases"):
@@ -295,6 +311,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ data
     def set_user(self, name: str) -> None:
         self._user = name
+        if name and self.stack.currentWidget() is self.signed_out_page:
+            self._set_signed_out(False)
+            self.show_screen("today")
         self.retranslate()
 
     def reload_cases(self) -> None:
@@ -324,14 +343,30 @@ class MainWindow(QMainWindow):
             self.detail.reload()
 
     def clear(self) -> None:
-        """Forget what is shown (signed out)."""
+        """Forget what is shown and show no screen (signed out): nothing of the previous
+        user stays on screen behind the sign-in."""
         self.model.set_rows([])
         self.outbox_model.set_rows([])
         self.today.clear()
         if self.built("visit"):
             self.visit.close_flow()
+        if self.built("detail"):
+            self.detail.clear()
+        if self.built("outbox"):
+            self.outbox.set_rows([])
+        self.sync.monitor.reset()
         self._update_badges()
         self.show_screen("today")
+        self._set_signed_out(True)
+        self.sync_status.show_message(lambda: self._lang.tr("Signed out."))
+
+    def _set_signed_out(self, signed_out: bool) -> None:
+        if signed_out:
+            self.stack.setCurrentWidget(self.signed_out_page)
+            self.sidebar.select(None)
+        for widget in (self.sidebar, self.sync_button):
+            widget.setEnabled(not signed_out)
+        self.retranslate()
 
     def _on_cases(self, rows: Any) -> None:
         if self.built("cases"):
@@ -348,6 +383,7 @@ class MainWindow(QMainWindow):
         self.sidebar.set_badge("outbox", rejected or unsent, "#c62828" if rejected else "#5f6368")
         self.sidebar.viewport().update()
         self._retranslate_sidebar()
+        self.sync.monitor.set_pending(unsent)
 
     def _on_visit_recorded(self, case_id: str, item_id: str) -> None:
         self.reload_cases()
@@ -371,7 +407,7 @@ class MainWindow(QMainWindow):
         self.sync_status.started()
 
     def _on_synced(self, summary: Any) -> None:
-        when = utcnow()
+        when = self._ctx.clock()
         self._ctx.settings.last_sync = when.isoformat()
         try:
             self._ctx.save_settings()
@@ -399,7 +435,6 @@ class MainWindow(QMainWindow):
 
     def _on_offline_changed(self, offline: bool) -> None:
         self.offline_banner.setVisible(offline)
-        self.sync_status.set_offline(offline)
 
     # ------------------------------------------------------------------ text
     def _retranslate_sidebar(self) -> None:
@@ -416,9 +451,11 @@ class MainWindow(QMainWindow):
         self.settings_button.setText(tr("Settings"))
         self.user_label.setText(tr("Signed in as {user}", user=self._user) if self._user else "")
         self.sign_out_button.setText(tr("Sign out"))
+        self.sign_out_button.setVisible(bool(self._user))
         self.offline_text.setText(tr("Offline: the server cannot be reached. Your work is kept on this laptop "
                                      "and sent by itself when the server is back."))
         self.retry_button.setText(tr("Try now"))
+        self.signed_out_page.setText(tr("Signed out. Sign in to see your visits."))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync.stop()

@@ -36,7 +36,7 @@ class OutboxScreen(QWidget):
         self.setObjectName("outboxScreen")
         self._ctx = ctx
         self._lang = ctx.language
-        self.model = model or OutboxModel(ctx.language, self)
+        self.model = model or OutboxModel(ctx.language, self, zone=ctx.zone)
 
         self.title = QLabel(self)
         self.title.setObjectName("outboxTitle")

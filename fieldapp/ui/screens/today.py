@@ -141,6 +141,10 @@ class TodayScreen(QWidget):
         layout.addWidget(self.route, 1)
         layout.addWidget(self.tasks_title)
         layout.addWidget(self.tasks)
+        # Takes the free space when there is no route to show, so the day's navigator stays
+        # at the top instead of floating in the middle of an empty screen.
+        layout.addStretch(0)
+        self._layout = layout
         self._lang.changed.connect(self.retranslate)
         self.retranslate()
 
@@ -240,9 +244,11 @@ class TodayScreen(QWidget):
             self.route.addTopLevelItem(item)
         self.route.setColumnWidth(3, 260)
         self.route.setVisible(bool(stops))
+        self._layout.setStretch(self._layout.count() - 1, 0 if stops else 1)
 
         if plan is None:
             self.summary.setText(tr("Loading the day…") if self._ctx.service is not None else "")
+            self.summary.setVisible(bool(self.summary.text()))
             self.empty.hide()
             self.jump_button.hide()
             return
@@ -268,6 +274,8 @@ class TodayScreen(QWidget):
                 self.jump_button.setText(tr("Next visits: {day} ({count})", day=day_text(plan.next_day, tr),
                                             count=plan.next_count))
 
+        self.summary.setVisible(bool(self.summary.text()))
+
     def _fill_tasks(self) -> None:
         tr, plan = self._lang.tr, self.plan
         self.tasks.clear()
@@ -276,7 +284,7 @@ class TodayScreen(QWidget):
             who = row.customer_name if row is not None else task.case_id
             reference = row.reference if row is not None else ""
             text = tr("Visit returned by {lead} on {date}: {reference} {customer}\n“{comment}”",
-                      lead=task.created_by or tr("the team lead"), date=time_text(task.created_at),
+                      lead=task.created_by or tr("the team lead"), date=time_text(task.created_at, self._ctx.zone()),
                       reference=reference, customer=who, comment=task.comment)
             item = QListWidgetItem(compliance_icon(ComplianceState.WARNING), text)
             item.setData(CASE_ROLE, task.case_id)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from fieldapp.core.errors import BadInput
 from fieldapp.ui.case_data import VisitStart
 from fieldapp.ui.context import AppContext
-from fieldapp.ui.formatting import time_text
+from fieldapp.ui.formatting import clock_text, in_zone, time_text
 from fieldapp.ui.i18n import N_
 from fieldapp.ui.qt_compat import emit
 
@@ -31,6 +31,7 @@ MUTED, BLOCK, PASS = "#5f6368", "#c62828", "#2e7d32"
 
 class VisitScreen(QWidget):
     recorded = Signal(str, str)      # case id, outbox item id
+    draft_saved = Signal(str)        # case id: the visit is kept as a draft
     leave_requested = Signal(str)    # case id
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -63,7 +64,10 @@ class VisitScreen(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.leave_button)
         head.addWidget(self.heading, 1)
-        head.addWidget(self.status, 1, Qt.AlignmentFlag.AlignRight)
+        # The whole stretch, text aligned right: a wrapped label given only its size hint
+        # would break even a short sentence over two clipped lines.
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.status, 1)
         head.addWidget(self.retry_button)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -96,7 +100,8 @@ class VisitScreen(QWidget):
         if start.draft is not None:
             try:
                 flow = VisitFlow.resume(start.setup, self._lang, start.draft, self, **kwargs)
-                self._status = (N_("Resumed the visit saved {when}."), {"when": time_text(start.draft_saved_at)}, MUTED)
+                self._status = (N_("Resumed the visit saved {when}."),
+                                {"when": time_text(start.draft_saved_at, self._visit_zone())}, MUTED)
             except BadInput as exc:
                 # A damaged draft must not lock the agent out: start afresh, say so (the new
                 # visit's first step overwrites it).
@@ -132,14 +137,16 @@ class VisitScreen(QWidget):
         case_id = self.case_id
         (self._ctx.tasks.db(self._ctx.service.save_draft, case_id, state, label="save_draft")
          .with_parent(self)
-         .success(lambda _r: self._saved())
+         .success(lambda _r: (self._saved(), emit(self.draft_saved, case_id)))
          .failure(lambda exc: self._show_failure(N_("Not saved: {reason}"), exc))
          .start())
 
     def _saved(self) -> None:
         if self.recorded_item is None and self._pending is None:
             self._saved_at = self._ctx.clock()
-            when = self._saved_at.astimezone(self._ctx.zone()).strftime("%H:%M")
+            tz = self._visit_zone()
+            today = in_zone(self._ctx.clock(), tz).date()
+            when = clock_text(self._saved_at, tz, today=today)
             self._status = (N_("Saved on this laptop at {time}."), {"time": when}, MUTED)
             self.retranslate()
 
@@ -194,6 +201,13 @@ class VisitScreen(QWidget):
             return
         self.flow._refresh()
         self._on_done(*state.result)
+
+    def _visit_zone(self) -> Any:
+        """The zone every time on this screen is shown in: the customer's, where the visit
+        happens (the signatures and the agreement use it too)."""
+        if self.start_info is not None:
+            return self.start_info.setup.case.customer.timezone
+        return self._ctx.zone()
 
     def _leave(self) -> None:
         case_id = self.case_id

@@ -2,7 +2,10 @@
 
 This widget only shows the current step's page, passes the agent's input to the state,
 and enables "Continue" when the state says the step is complete (its reason is shown
-next to the button otherwise). There is no other way between pages, so no step can be
+next to the button otherwise). The step counter gives the total only once it is known
+(after the conversation: an agreement adds its steps), so it never changes under the
+agent; while the visit waits at step 1 (too early) the page looks at the clock again by
+itself. There is no other way between pages, so no step can be
 skipped. After every step change (and every answer in the conversation) the serialised
 state is emitted as `draft_changed`, for the app to keep as the case's draft; at the end
 the `VisitRecord` and its attachments go to `on_done` (the app puts them in the outbox).
@@ -13,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -31,8 +34,9 @@ from fieldapp.ui.visit.precheck import PrecheckPage
 from fieldapp.ui.visit.script_player import ScriptPlayer, outcome_label
 from fieldapp.ui.visit.setup import VisitSetup
 from fieldapp.ui.visit.sign_step import SignPage
-from fieldapp.ui.visit.style import BLOCK, MUTED, PASS, banner, big_button, scaled_font, wrapped_label
+from fieldapp.ui.visit.style import BLOCK, MUTED, PASS, banner, big_button, outcome_colours, scaled_font, wrapped_label
 
+TIME_CHECK_MS = 15_000  # how often step 1 looks at the clock again (too early, then in time)
 OnDone = Callable[[VisitRecord, dict[str, bytes]], Any]
 
 
@@ -43,7 +47,7 @@ class VisitFlow(QWidget):
     def __init__(self, setup: VisitSetup, language: Language, parent: QWidget | None = None, *,
                  on_done: OnDone | None = None, state: FlowState | None = None,
                  source_factory: SourceFactory = default_position_source,
-                 position_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+                 position_timeout_ms: int = DEFAULT_TIMEOUT_MS, time_check_ms: int = TIME_CHECK_MS) -> None:
         super().__init__(parent)
         self.setObjectName("visitFlow")
         self._lang = language
@@ -108,6 +112,10 @@ class VisitFlow(QWidget):
         for step in (Step.SIGN_CUSTOMER, Step.SIGN_AGENT):
             self.pages[step].changed.connect(self._refresh)
         self.checkin.checked_in.connect(self._save)
+        self.player.set_identity_tail(setup.case.customer.id_tail)
+        self._time_check = QTimer(self)
+        self._time_check.setInterval(time_check_ms)
+        self._time_check.timeout.connect(self._check_time)
         self.setMinimumSize(900, 640)
         self._enter()
 
@@ -173,7 +181,7 @@ class VisitFlow(QWidget):
             if state.checkin is None and self.checkin.decision is None:
                 self.checkin.start()
             else:
-                self.checkin.show_decision(state.checkin)
+                self.checkin.show_decision(state.checkin, located=state.location is not None)
         elif step is Step.SCRIPT and self.player.runtime is not state.runtime:
             self.player.set_runtime(state.runtime)
         elif step is Step.SCRIPT:
@@ -193,6 +201,10 @@ class VisitFlow(QWidget):
             else:
                 self.preview.clear()
         self.stack.setCurrentWidget(self.pages[step])
+        if step is Step.PRECHECK:
+            self._time_check.start()
+        else:
+            self._time_check.stop()
         self._refresh()
 
     # ------------------------------------------------------------------ reactions
@@ -216,6 +228,12 @@ class VisitFlow(QWidget):
                 self.state.clear_plan()
         self._refresh()
 
+    def _check_time(self) -> None:
+        """Step 1 again, by the clock: a visit that was too early may start now."""
+        if self.state.step is Step.PRECHECK:
+            self.pages[Step.PRECHECK].retranslate()  # type: ignore[attr-defined]
+            self._refresh()
+
     def _save(self) -> None:
         emit(self.draft_changed, self.state.to_dict())
 
@@ -228,12 +246,17 @@ class VisitFlow(QWidget):
         steps = [s for s in state.steps if s is not Step.DONE]
         if step is Step.DONE:
             self.progress.setText(tr("All steps done"))
-        else:
+        elif state.steps_known:
             self.progress.setText(tr("Step {number} of {total}", number=steps.index(step) + 1, total=len(steps)))
+        else:  # an agreement may add steps: no total that would change later
+            self.progress.setText(tr("Step {number}", number=steps.index(step) + 1))
         self.step_title.setText(state.title())
         reason = state.blocker()
-        shown = tr("This visit cannot start; the reasons are shown above.") if reason and step is Step.PRECHECK \
-            else reason
+        shown = reason
+        if reason and step is Step.PRECHECK:
+            timing = state.time_problem()
+            shown = timing if timing and len(state.start_problems()) == 1 else \
+                tr("This visit cannot start; the reasons are shown above.")
         self.blocker.setText("" if step is Step.DONE else (shown or tr("Ready to continue.")))
         self.blocker.setStyleSheet(f"color: {MUTED if reason else PASS};")
         self.next_button.setEnabled(reason is None)
@@ -251,4 +274,4 @@ class VisitFlow(QWidget):
             record = state.result[0]
             done.setText(tr("The visit is complete. Outcome: {outcome}.", outcome=outcome_label(record.outcome, tr))
                          + "\n" + tr("It is kept on this laptop and sent at the next sync."))
-            banner(done, PASS)
+            banner(done, *outcome_colours(record.outcome))

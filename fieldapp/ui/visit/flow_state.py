@@ -4,12 +4,16 @@ Steps, in an order that cannot be skipped::
 
     precheck -> checkin -> script -> outcome [-> plan -> sign_customer -> sign_agent -> preview] -> done
 
-The bracketed steps appear only when the conversation ended with an agreement. Each step
+The bracketed steps appear only when the conversation ended with an agreement, so the
+number of steps is known (`steps_known`) only once the conversation has ended. Each step
 says what it still lacks (`blocker()`, a sentence in the agent's language); `advance()`
-refuses while it lacks something. The whole state round-trips through `to_json` /
-`from_json` (conversation, decisions, notes, plan and signatures included), so a visit
-interrupted by a crash or a flat battery resumes at the step it was at. The agreement PDF
-is not kept in the draft: it is rendered again from the same terms when needed.
+refuses while it lacks something. The visit cannot start outside the span the policy
+allows for the check-in (too early: the time to come back is said, in the customer's
+zone). Notes taken during the conversation are carried into the visit notes. The whole
+state round-trips through `to_json` / `from_json` (conversation, decisions, notes, plan
+and signatures included), so a visit interrupted by a crash or a flat battery resumes at
+the step it was at. The agreement PDF is not kept in the draft: it is rendered again from
+the same terms when needed.
 The widget (`flow.VisitFlow`) is a thin view over this class, after Electrum's wizard.
 """
 
@@ -37,6 +41,7 @@ from fieldapp.policy import Decision, context_from_case, evaluate
 from fieldapp.protocol.v1 import Location, PromiseToPay, VisitRecord
 from fieldapp.script import NoteWarning, Runtime, check_notes
 from fieldapp.script.notes import personal_numbers, prepare_note
+from fieldapp.ui.formatting import clock_text, in_zone
 from fieldapp.ui.visit.record import (ROLES, Agreement, SignatureCapture, make_agreement, make_draft,
                                       seal_handwriting)
 from fieldapp.ui.visit.setup import VisitSetup
@@ -133,6 +138,11 @@ class FlowState:
         return rt is not None and rt.finished and rt.outcome is Outcome.AGREEMENT_SIGNED
 
     @property
+    def steps_known(self) -> bool:
+        """Whether `steps` is final: the conversation has ended (it decides on an agreement)."""
+        return self.runtime is not None and self.runtime.finished
+
+    @property
     def steps(self) -> tuple[Step, ...]:
         middle = AGREEMENT_STEPS if self.needs_agreement else ()
         return (*BASE_STEPS, *middle, Step.DONE)
@@ -196,8 +206,10 @@ class FlowState:
         elif self.step is Step.CHECKIN and self.runtime is None:
             self.runtime = Runtime(self.setup.script, self.setup.case_facts(), self._script_lang(),
                                    clock=self.setup.clock, phrases=self.setup.phrases)
-        elif self.step is Step.SCRIPT and not self.needs_agreement:
-            self.plan, self.schedule, self.signatures, self.agreement = None, [], {}, None
+        elif self.step is Step.SCRIPT:
+            self._carry_conversation_notes()
+            if not self.needs_agreement:
+                self.plan, self.schedule, self.signatures, self.agreement = None, [], {}, None
         steps = self.steps
         target = steps[steps.index(self.step) + 1]
         if target is Step.PREVIEW:
@@ -252,9 +264,28 @@ class FlowState:
                                              {"reason": str(exc)}))
         return self.planning
 
+    def time_problem(self) -> str | None:
+        """Too early or too late to start the visit now, in the agent's language: the policy's
+        check-in span (from its minutes before the start to the end), judged now, so the agent
+        learns it at the door's step 1 rather than after waiting for a location. The time to
+        come back is in the customer's zone, with its date when that is not today."""
+        appt, rule = self.setup.case.appointment, self.setup.policy.appointment
+        if appt is None or appt.status == "cancelled" or rule.severity != "block":
+            return None
+        now, tz = self.setup.now(), self.setup.case.customer.timezone
+        today = in_zone(now, tz).date()
+        earliest = appt.start - rule.checkin_early
+        if now < earliest:
+            return self.tr("Too early: come back from {time}.", time=clock_text(earliest, tz, today=today))
+        if now > appt.end:
+            return self.tr("Too late: the appointment ended at {time}.", time=clock_text(appt.end, tz, today=today))
+        return None
+
     def case_problems(self) -> list[str]:
-        """Reasons outside the policy's rules (case, appointment, script), in the agent's language."""
-        return [self.tr(template, **params) for template, params in self._start_problems]
+        """Reasons outside the policy's rules (case, appointment, time, script), in the agent's language."""
+        out = [self.tr(template, **params) for template, params in self._start_problems]
+        timing = self.time_problem()
+        return out + [timing] if timing else out
 
     def start_problems(self) -> list[str]:
         """Every reason the visit cannot start, in the agent's language."""
@@ -295,6 +326,22 @@ class FlowState:
 
     def confirm_notes(self, keep: bool = True) -> None:
         self.notes_confirmed = bool(keep)
+
+    def _carry_conversation_notes(self) -> None:
+        """Add the notes taken during the conversation (each once) to the visit notes. Wording
+        the agent already chose to keep there needs no second confirmation."""
+        rt = self.runtime
+        if rt is None:
+            return
+        new = [text for n in rt.notes if (text := n.get("text", "").strip()) and text not in self.notes]
+        if not new:
+            return
+        kept = {w.to_record() for w in rt.note_warnings}
+        if self.notes_confirmed:
+            kept |= {w.to_record() for w in self.note_hits}
+        self.set_notes("\n".join(([self.notes.rstrip()] if self.notes.strip() else []) + new))
+        if self.note_hits and all(w.to_record() in kept for w in self.note_hits):
+            self.notes_confirmed = True
 
     # ------------------------------------------------------------------ agreement
     def set_plan(self, plan: Plan) -> list[Instalment]:

@@ -1,5 +1,9 @@
 """Outcome and notes: what the conversation ended with, and the agent's own notes.
 
+The outcome is said as it stands: an agreement is "to be signed" until its own steps are
+done, and a visit ended by a stop is not framed as a success. The notes start with what
+the agent noted during the conversation.
+
 Notes are checked against the conduct rules as they are typed. A hit is a warning, not a
 block: the agent changes the words or ticks "keep", and a kept warning goes into the visit
 record (`note_warnings`) for the team lead. Personal numbers in the notes (an ID, a mobile
@@ -19,7 +23,7 @@ from fieldapp.ui.i18n import Language
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.flow_state import FlowState
 from fieldapp.ui.visit.script_player import outcome_label
-from fieldapp.ui.visit.style import MUTED, PASS, WARN, WARN_FILL, banner, scaled_font, wrapped_label
+from fieldapp.ui.visit.style import MUTED, WARN, WARN_FILL, banner, outcome_colours, scaled_font, wrapped_label
 
 
 class OutcomePage(QWidget):
@@ -83,8 +87,8 @@ class OutcomePage(QWidget):
         self.notes.setPlaceholderText(tr("What happened, in plain and respectful words"))
         self.keep.setText(tr("Keep this wording (it is recorded and shown to the team lead)"))
         outcome = rt.outcome.value if rt is not None and rt.outcome else None
-        self.outcome.setText(outcome_label(outcome, tr) if outcome else tr("Not finished"))
-        banner(self.outcome, PASS if outcome else None)
+        self.outcome.setText(outcome_label(outcome, tr, pending=True) if outcome else tr("Not finished"))
+        banner(self.outcome, *outcome_colours(outcome))
         lines = []
         if rt is not None and rt.finished:
             part = rt.record()

@@ -3,7 +3,8 @@ a live schedule that is exactly what the agreement will say.
 
 The arithmetic and the limits are `fieldapp.core.plans` (the schedule always sums to the
 total to the cent); a broken limit is said inline in plain words (`plan_words`) while
-the schedule stays visible, so the agent sees what to change. `plan()` is the plan when
+the schedule stays visible, greyed and titled as not allowed, so the agent sees what to
+change and never reads a refused plan as a good one. `plan()` is the plan when
 it is allowed, else None; `changed` fires on every edit.
 """
 
@@ -245,7 +246,13 @@ class PlanBuilder(QWidget):
                 item.setTextAlignment(align | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
         total = sum((r.amount for r in rows), Decimal(0))
-        if rows and self._plan is not None and total == self._plan.total:
+        self.table.setEnabled(not self._problem)
+        self.table_title.setText(tr("Payment schedule (not allowed as it stands)") if self._problem
+                                 else tr("Payment schedule"))
+        if self._problem:
+            self.sum_label.setText(tr("This schedule cannot be agreed as it stands: see the problem on the left."))
+            self.sum_label.setStyleSheet(f"color: {BLOCK};")
+        elif rows and self._plan is not None and total == self._plan.total:
             self.sum_label.setText(tr("{count} payments, total {total}: exactly the agreed total.",
                                       count=len(rows), total=money(total, cur)))
             self.sum_label.setStyleSheet(f"color: {PASS};")
@@ -265,7 +272,6 @@ class PlanBuilder(QWidget):
         self.count_label.setText(tr("Number of payments"))
         self.frequency_label.setText(tr("How often"))
         self.first_label.setText(tr("First payment due"))
-        self.table_title.setText(tr("Payment schedule"))
         self.table.setHorizontalHeaderLabels([tr("No."), tr("Due date"), tr("Amount"), tr("Balance after")])
         if self._plan is not None:  # the inline problem is worded in the new language too
             self._problem, _ = plan_problem(self._plan, self._agreed_on, self._limits, self._lang)

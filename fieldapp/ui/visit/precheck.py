@@ -11,7 +11,7 @@ from decimal import Decimal
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from fieldapp.core.money import Money
-from fieldapp.core.timeutil import zone
+from fieldapp.ui.formatting import window_text
 from fieldapp.ui.i18n import Language
 from fieldapp.ui.visit.decision_view import DecisionView
 from fieldapp.ui.visit.flow_state import FlowState
@@ -61,11 +61,8 @@ class PrecheckPage(QWidget):
         if appt is None:
             self.values["appointment"].setText(tr("No appointment"))
         else:
-            tz = zone(case.customer.timezone)
-            start, end = appt.start.astimezone(tz), appt.end.astimezone(tz)
-            self.values["appointment"].setText(tr("{date} {start}–{end}, customer's time ({zone})",
-                                                  date=start.date().isoformat(), start=start.strftime("%H:%M"),
-                                                  end=end.strftime("%H:%M"), zone=case.customer.timezone))
+            self.values["appointment"].setText(tr("{window}, the customer's time", window=window_text(
+                appt.start, appt.end, case.customer.timezone)))
         policy = state.setup.policy
         self.values["policy"].setText(f"{policy.id} {policy.version}")
         self.rules_title.setText(tr("Checks before the visit"))

@@ -4,9 +4,11 @@ The runtime decides everything (text, options, bounds, whether back is possible,
 stop leads); this widget only maps the current node's type to controls: text to read out
 with a "said it" button, one big button per option, an entry for an amount, a date, a
 whole number or yes/no. Required disclosures and the identity check are marked above the
-text. Notes, where the script allows them, are checked for threatening or abusive
-wording before they are saved: the agent sees the warning and must tick "keep" to save
-such words (the runtime records the warning for the team lead). The three stops
+text; at the identity check the last characters of the ID number on file are shown, so
+the agent has something to compare the card with. Notes, where the script allows them,
+are checked for threatening or abusive wording before they are saved: the agent sees the
+warning and must tick "keep" to save such words (the runtime records the warning for the
+team lead). The three stops
 (distressed, asked to leave, not the customer) stay visible until the end; taking one
 is final, so it asks once to be sure.
 """
@@ -27,16 +29,23 @@ from fieldapp.core.money import Money, minor_units
 from fieldapp.core.outcomes import Outcome
 from fieldapp.documents.visit_report import OUTCOME_LABELS
 from fieldapp.script import Runtime, View
-from fieldapp.ui.i18n import Language
+from fieldapp.ui.i18n import N_, Language
 from fieldapp.ui.qt_compat import emit
-from fieldapp.ui.visit.style import BLOCK, MUTED, PASS, WARN, WARN_FILL, banner, big_button, wrapped_label
+from fieldapp.ui.visit.style import BLOCK, MUTED, WARN, WARN_FILL, banner, big_button, outcome_colours, wrapped_label
+
+# What an outcome is called while it is not yet true (the agreement is signed later, on its own steps).
+PENDING_LABELS = {Outcome.AGREEMENT_SIGNED: N_("Repayment agreement (to be signed)")}
 
 
-def outcome_label(code: str | None, tr) -> str:  # noqa: ANN001 - Language.tr or Translator
+def outcome_label(code: str | None, tr, *, pending: bool = False) -> str:  # noqa: ANN001 - Language.tr or Translator
+    """The outcome in words; `pending`: as it stands before its own steps are done."""
     try:
-        return tr(OUTCOME_LABELS[Outcome(code)])
-    except (ValueError, KeyError):
+        outcome = Outcome(code)
+    except ValueError:
         return code or ""
+    if pending and outcome in PENDING_LABELS:
+        return tr(PENDING_LABELS[outcome])
+    return tr(OUTCOME_LABELS[outcome]) if outcome in OUTCOME_LABELS else outcome.value
 
 
 class ScriptPlayer(QWidget):
@@ -52,8 +61,10 @@ class ScriptPlayer(QWidget):
         self._pending_stop: str | None = None
         self._option_buttons: list[QPushButton] = []
         self._hits: list = []  # note warnings awaiting the agent's "keep"
+        self._id_tail: str | None = None
 
         self.badge = wrapped_label(self, "badge", bold=True)
+        self.identity_hint = wrapped_label(self, "identityHint", factor=1.3, bold=True)
         self.text = wrapped_label(self, "nodeText", factor=1.55)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error = wrapped_label(self, "answerError", colour=BLOCK)
@@ -70,7 +81,7 @@ class ScriptPlayer(QWidget):
         body = QVBoxLayout(content)
         body.setContentsMargins(4, 4, 4, 4)
         body.setSpacing(10)
-        for widget in (self.badge, self.text, self.error, self.options_box, self.input_box,
+        for widget in (self.badge, self.identity_hint, self.text, self.error, self.options_box, self.input_box,
                        self.say_button, self.notes_box, self.end_label):
             body.addWidget(widget)
         body.addStretch(1)
@@ -191,6 +202,11 @@ class ScriptPlayer(QWidget):
     def view(self) -> View | None:
         return None if self._rt is None else self._rt.current
 
+    def set_identity_tail(self, tail: str | None) -> None:
+        """The last characters of the customer's ID number on file (shown at the identity check)."""
+        self._id_tail = (tail or "").strip() or None
+        self.refresh()
+
     def retranslate(self, *_: object) -> None:
         tr = self._lang.tr
         if self._rt is not None and self._lang.code in self._rt.script.languages:
@@ -232,8 +248,8 @@ class ScriptPlayer(QWidget):
         self.end_label.setVisible(bool(view) and finished)
         if view is not None and finished:
             self.end_label.setText(tr("The conversation has ended. Outcome: {outcome}",
-                                      outcome=outcome_label(view.outcome, tr)))
-            banner(self.end_label, PASS)
+                                      outcome=outcome_label(view.outcome, tr, pending=True)))
+            banner(self.end_label, *outcome_colours(view.outcome))
         self.back_button.setEnabled(bool(view) and view.can_go_back)
         stops = dict(view.stops) if view else {}
         self.stop_bar.setVisible(bool(view) and not finished)
@@ -251,6 +267,11 @@ class ScriptPlayer(QWidget):
 
     def _set_badge(self, view: View | None) -> None:
         tr = self._lang.tr
+        checking = view is not None and not view.finished and view.identity_check
+        if checking:
+            self.identity_hint.setText(tr("ID on file ends in: {tail}", tail=self._id_tail) if self._id_tail
+                                       else tr("No ID number on file: compare the name on the card."))
+        self.identity_hint.setVisible(checking)
         if view is None or view.finished:
             self.badge.hide()
             return

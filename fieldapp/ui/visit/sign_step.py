@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp.core.errors import BadInput
 from fieldapp.core.money import Money
-from fieldapp.core.timeutil import zone
+from fieldapp.ui.formatting import time_text
 from fieldapp.ui.i18n import Language
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.flow_state import FlowState
@@ -103,8 +103,8 @@ class SignPage(QWidget):
             self.status.setText(self._error)
             self.status.setStyleSheet(f"color: {BLOCK};")
         elif sig is not None:
-            local = sig.captured_at.astimezone(zone(case.customer.timezone))
-            self.status.setText(tr("Signed at {time}", time=local.strftime("%Y-%m-%d %H:%M:%S")))
+            self.status.setText(tr("Signed at {time}", time=time_text(sig.captured_at, case.customer.timezone,
+                                                                       seconds=True)))
             self.status.setStyleSheet(f"color: {PASS};")
         else:
             self.status.setText(tr("Not signed yet"))

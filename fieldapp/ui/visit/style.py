@@ -46,6 +46,22 @@ def wrapped_label(parent: QWidget, name: str, *, factor: float = 1.0, bold: bool
     return label
 
 
+# How an outcome looks: green where something was agreed or paid, amber where the visit
+# ended on a stop or a refusal (the lead will read why), grey where nobody was reached.
+GOOD_OUTCOMES = frozenset({"paid", "promise_to_pay", "agreement_signed", "partial_payment"})
+ENDED_OUTCOMES = frozenset({"visit_aborted_distress", "asked_to_leave", "refused", "dispute_raised"})
+
+
+def outcome_colours(code: str | None) -> tuple[str | None, str | None]:
+    """(frame, text) colours of an outcome banner: see `banner`."""
+    value = getattr(code, "value", code)
+    if value in GOOD_OUTCOMES:
+        return PASS, None
+    if value in ENDED_OUTCOMES:
+        return WARN_FILL, WARN
+    return (MUTED, None) if value else (None, None)
+
+
 def banner(label: QLabel, colour: str | None, text_colour: str | None = None) -> None:
     """Frame `label` as a coloured notice (None: plain)."""
     if colour is None:

@@ -1,5 +1,6 @@
-"""The status bar's sync part: a progress bar while syncing, a status line saying what the
-last sync did (or what went wrong, in plain words), and an online/offline light.
+"""The status bar's sync part: a progress bar while syncing and a status line saying what
+the last sync did (or what went wrong, in plain words). Whether the server can be reached
+now is the connection badge's business (`fieldapp.ui.widgets.connection`).
 
 Every text is kept as "how to say it" rather than as a finished string, so a language
 switch re-says the current status in the new language.
@@ -13,6 +14,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from fieldapp.ui.errors import Problem, describe
+from fieldapp.ui.formatting import time_text
 from fieldapp.ui.i18n import N_, Language
 
 PHASES = {
@@ -39,16 +41,13 @@ def summary_counts(summary: Any) -> dict[str, int]:
     }
 
 
-def local_time_text(moment: dt.datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 class SyncStatus(QWidget):
-    def __init__(self, language: Language, parent: QWidget | None = None) -> None:
+    def __init__(self, language: Language, parent: QWidget | None = None, *,
+                 zone: Callable[[], dt.tzinfo] | None = None) -> None:
         super().__init__(parent)
         self._lang = language
+        self._zone = zone  # the user's zone for the times said (None: this computer's)
         self._render: Callable[[], str] = lambda: self._lang.tr("Not synced yet.")
-        self._offline: bool | None = None
         self._problem: tuple[BaseException, Problem] | None = None
 
         self.progress = QProgressBar(self)
@@ -59,14 +58,11 @@ class SyncStatus(QWidget):
         self.message = QLabel(self)
         self.message.setObjectName("syncMessage")
         self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.indicator = QLabel(self)
-        self.indicator.setObjectName("onlineIndicator")
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.progress)
         layout.addWidget(self.message, 1)
-        layout.addWidget(self.indicator)
         language.changed.connect(self.retranslate)
         self.retranslate()
 
@@ -94,7 +90,6 @@ class SyncStatus(QWidget):
     def finished(self, summary: Any, when: dt.datetime) -> None:
         self.progress.hide()
         self._problem = None
-        self.set_offline(False)
         counts = summary_counts(summary)
         self._show(lambda: self.summary_text(counts, when))
 
@@ -102,10 +97,6 @@ class SyncStatus(QWidget):
         self.progress.hide()
         problem = describe(exc, self._lang)
         self._problem = (exc, problem)
-        if problem.offline:
-            self.set_offline(True)
-        elif problem.kind not in ("input", "other"):
-            self.set_offline(False)  # the server answered, even if with a refusal
         self._show(lambda: describe(exc, self._lang).message)
         return problem
 
@@ -113,25 +104,20 @@ class SyncStatus(QWidget):
         if when is None:
             self._show(lambda: self._lang.tr("Not synced yet."))
         else:
-            self._show(lambda: self._lang.tr("Last sync {time}.", time=local_time_text(when)))
+            self._show(lambda: self._lang.tr("Last sync {time}.", time=self.time_text(when)))
 
     def show_message(self, render: Callable[[], str]) -> None:
         """Any status sentence, re-said on a language switch (`render` translates)."""
         self._show(render)
 
-    def set_offline(self, offline: bool | None) -> None:
-        self._offline = offline
-        self._render_indicator()
-
-    @property
-    def offline(self) -> bool | None:
-        return self._offline
-
     # ------------------------------------------------------------------ text
+    def time_text(self, when: dt.datetime) -> str:
+        return time_text(when, self._zone() if self._zone is not None else None)
+
     def summary_text(self, counts: dict[str, int], when: dt.datetime) -> str:
         tr = self._lang.tr
         parts = [tr("Last sync {time}: {received} cases updated, {sent} items sent.",
-                    time=local_time_text(when), received=counts["received"], sent=counts["sent"])]
+                    time=self.time_text(when), received=counts["received"], sent=counts["sent"])]
         if counts["removed"]:
             parts.append(tr("{count} cases removed.", count=counts["removed"]))
         if counts["rejected"]:
@@ -149,23 +135,8 @@ class SyncStatus(QWidget):
 
     def retranslate(self, *_: object) -> None:
         self._show(self._render)
-        self._render_indicator()
 
     def _show(self, render: Callable[[], str]) -> None:
         self._render = render
         self.message.setText(render())
         self.message.setToolTip(self.message.text())
-
-    def _render_indicator(self) -> None:
-        tr = self._lang.tr
-        if self._offline is None:
-            text, colour, tip = tr("Not connected"), "#757575", tr("No sync has been tried yet.")
-        elif self._offline:
-            text, colour, tip = tr("Offline"), "#c62828", tr("The server could not be reached at the last try.")
-        else:
-            text, colour, tip = tr("Online"), "#2e7d32", tr("The last sync reached the server.")
-        # A pill in the state's colour: seen at a glance, and the word says it without colour.
-        self.indicator.setText(text)
-        self.indicator.setStyleSheet(f"QLabel {{ color: white; background: {colour}; border-radius: 8px;"
-                                     f" padding: 1px 8px; font-weight: bold; }}")
-        self.indicator.setToolTip(tip)
