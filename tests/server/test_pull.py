@@ -141,7 +141,8 @@ def test_sequence_numbers_follow_commit_order(live):
         make_people(s)
         a = add_case(s, "W-A", "agent1")
         b = add_case(s, "W-B", "agent1")
-    events: list[tuple[str, int, float]] = []
+    events: dict[str, tuple[int, bool]] = {}
+    committing: set[str] = set()
     started = threading.Event()
 
     def writer(case_id: str, name: str, hold: float) -> None:
@@ -149,11 +150,14 @@ def test_sequence_numbers_follow_commit_order(live):
             case = s.get(Case, case_id)
             case.amount_due = case.amount_due + 1
             case_changed(s, case)
+            # Past its number: the first writer must have reached its commit already.
+            first_done = "first" in committing
             started.set()
             time.sleep(hold)
             from fieldapp.server.models import ChangeRow
             seq = s.scalar(select(ChangeRow.seq).where(ChangeRow.case_id == case_id))
-        events.append((name, seq, time.monotonic()))
+            committing.add(name)  # the with-block commits right after this
+        events[name] = (seq, first_done)
 
     t1 = threading.Thread(target=writer, args=(a, "first", 0.6))
     t1.start()
@@ -162,5 +166,7 @@ def test_sequence_numbers_follow_commit_order(live):
     t2.start()
     t1.join(10)
     t2.join(10)
-    (n1, s1, _), (n2, s2, _) = sorted(events, key=lambda e: e[2])
-    assert (n1, n2) == ("first", "second") and s1 < s2
+    (s1, _), (s2, first_done) = events["first"], events["second"]
+    # The later writer got the higher number, and only once the first was committing: it was
+    # held back for the whole of the first one's transaction, however the threads are scheduled.
+    assert s1 < s2 and first_done
