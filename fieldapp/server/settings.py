@@ -60,6 +60,12 @@ class ServerSettings(BaseSettings):
     geocoder_user_agent: str = "fieldapp-server"
     geocoder_min_delay_seconds: float = Field(default=1.0, ge=0)
     trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for" behind a reverse proxy
+    # Operations (README "Operations"): logs, metrics, readiness.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # unset: no metrics listener
+    metrics_host: str = "127.0.0.1"
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "ServerSettings":
