@@ -45,6 +45,7 @@ class LiveServer:
         self.seed_demo = seed_demo
         self.startup_timeout = startup_timeout
         self.engine: Engine | None = None
+        self.app: Any = None  # the FastAPI app, once started
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -73,7 +74,7 @@ class LiveServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._socket = sock
-        app = create_app(self.settings, engine=self.engine)
+        app = self.app = create_app(self.settings, engine=self.engine)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=5)
         self._server = uvicorn.Server(config)

@@ -51,25 +51,18 @@ class RequestObserver:
         token = context.activate(ctx)
         started = time.monotonic()
         status = 500
+        finished = False
 
-        async def send_with_id(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                MutableHeaders(scope=message)[context.REQUEST_ID_HEADER] = ctx.request_id
-            await send(message)
-
-        metrics.IN_PROGRESS.inc()
-        try:
-            await self.app(scope, receive, send_with_id)
-        except BaseException:
-            status = 500  # the error handler outside answers 500 (with this request's id)
-            raise
-        finally:
+        def finish() -> None:
+            """Count and log the request once: before its last bytes leave (so whoever
+            received the answer can already see it counted), or when it failed."""
+            nonlocal finished
+            if finished:
+                return
+            finished = True
             metrics.IN_PROGRESS.dec()
             seconds = time.monotonic() - started
-            route = route_template(scope)
-            ctx.route = route
+            route = ctx.route = route_template(scope)
             method = scope.get("method", "?")
             metrics.request_done(method, route, status, seconds)
             if route == LOGIN_ROUTE and status == 429:
@@ -79,4 +72,23 @@ class RequestObserver:
             log.log(level, "%s %s %d", method, route, status,
                     extra={"method": method, "route": route, "status": status,
                            "duration_ms": round(seconds * 1000, 1)})
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                MutableHeaders(scope=message)[context.REQUEST_ID_HEADER] = ctx.request_id
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finish()
+            await send(message)
+
+        metrics.IN_PROGRESS.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except BaseException:
+            if not finished:
+                status = 500  # the error handler outside answers 500 (with this request's id)
+            raise
+        finally:
+            finish()
             context.end(token)
