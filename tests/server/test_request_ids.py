@@ -89,3 +89,26 @@ def test_access_lines_name_the_route_template_and_the_user(live, json_log):
     assert "some-case-id-123" not in json.dumps(records)
     login = next(rec for rec in records if rec["route"] == "/api/v1/auth/login")
     assert login["user_id"] == api.user["id"] and login["status"] == 200
+
+
+def test_the_laptops_error_names_the_request_id(tmp_path, json_log):
+    """A server failure reaches the agent as ServerError naming the request id of the last
+    attempt; the server's log has lines with that id."""
+    from fieldapp.protocol.v1 import LoginRequest
+    from fieldapp.sync.errors import ServerError
+    from fieldapp.sync.transport import RetryPolicy, Transport
+
+    with LiveServer(f"sqlite:///{tmp_path / 's.db'}") as server:
+        with server.session() as s, s.begin():
+            make_people(s)
+            s.execute(text("DROP TABLE login_failures"))
+        transport = Transport(server.url, retry=RetryPolicy(attempts=2, backoff_s=0.01, backoff_max_s=0.02))
+        with pytest.raises(ServerError) as failed:
+            transport.login(LoginRequest(username="agent1", password="pw-agent1-2026", device_id="dev-000002"))
+        transport.close()
+    exc = failed.value
+    assert exc.status == 500 and HEX32.fullmatch(exc.request_id)
+    assert str(exc).endswith(f"(request id {exc.request_id})")
+    logged = [json.loads(line) for line in json_log]
+    assert {r["logger"] for r in logged if r.get("request_id") == exc.request_id} >= {
+        "fieldapp.server.errors", "fieldapp.access"}
