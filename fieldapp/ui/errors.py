@@ -97,7 +97,8 @@ def describe(exc: BaseException, language: Language) -> Problem:
         message = language.tr(_MESSAGES[kind])
     request_id = getattr(exc, "request_id", None)
     if request_id and request_id not in message:  # a refusal's own sentence may name it already
-        message = f"{message} {language.tr(_REFERENCE, request_id=request_id)}"
+        gap = "" if message.endswith(("。", "！", "）")) else " "  # no space after a Chinese full stop
+        message = f"{message}{gap}{language.tr(_REFERENCE, request_id=request_id)}"
     return Problem(kind, message, offline=kind == "offline",
                    needs_login=kind in ("credentials", "session", "revoked"),
                    request_id=request_id if isinstance(request_id, str) else None)

@@ -29,3 +29,25 @@ def test_a_refusal_names_it_once(qapp):
 def test_no_reference_without_an_answer(qapp):
     problem = describe(ServerError("x", 503), Language("en"))
     assert problem.request_id is None and "Reference" not in problem.message
+
+
+def test_the_status_line_shows_the_reference(qtbot, ctx, service, tmp_path):
+    import os
+
+    from fieldapp.ui.app import Credentials, FieldApp
+
+    app = FieldApp(ctx)
+    qtbot.addWidget(app.window)
+    app.start(credentials=Credentials("http://127.0.0.1:9", "agent1", "demo-agent1"))
+    failure = ServerError("The server failed (503 server_error) on GET /sync/pull: busy", 503, "server_error")
+    failure.request_id = "5d41402abc4b2a76b9719d911017c592"
+    service.fail_sync_with = failure
+    shots = os.environ.get("FIELDAPP_SHOTS")
+    for language in ("en", "zh_CN"):
+        ctx.language.set_language(language)
+        app.window.start_sync()
+        text = app.window.sync_status.message.text()
+        assert failure.request_id in text
+        if shots:
+            app.window.resize(1100, 700)
+            app.window.grab().save(os.path.join(shots, f"sync-error-reference-{language}.png"))
