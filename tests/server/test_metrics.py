@@ -159,3 +159,14 @@ def test_two_workers_add_up_on_the_metrics_port(db_url, tmp_path):
     assert value(samples, "fieldapp_http_request_duration_seconds_count", method="POST",
                  route="/api/v1/sync/push") == 6
     assert processes  # which worker took which connection is the kernel's choice; the sums hold either way
+
+
+def test_a_named_metrics_folder_is_made_even_with_metrics_off(tmp_path):
+    """The service unit always names PROMETHEUS_MULTIPROC_DIR; with metrics off the server
+    must still start (the workers write there) and serve no metrics port."""
+    folder = tmp_path / "run" / "metrics"
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    engine.dispose()
+    with ServerProcess(f"sqlite:///{tmp_path / 's.db'}", tmp_path, env={"PROMETHEUS_MULTIPROC_DIR": str(folder)}) as server:
+        assert httpx.get(server.url + "/readyz", timeout=30).status_code == 200
+        assert folder.is_dir() and any(folder.glob("counter_*.db"))

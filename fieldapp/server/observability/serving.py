@@ -1,6 +1,7 @@
 """What `fieldapp server run` sets up before uvicorn starts: JSON logs for this process
-and (through uvicorn's `log_config`) every worker; with `metrics_port` set, the metrics
-folder shared by the workers (emptied first) and the /metrics listener on its own port."""
+and (through uvicorn's `log_config`) every worker; the metrics folder shared by the
+workers (emptied first) and, with `metrics_port` set, the /metrics listener on its own
+port."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ log = logging.getLogger("fieldapp.server")
 def prepare(settings: Any, api_port: int, data_dir: Path) -> dict[str, Any]:
     """Set up logging and metrics; returns the logging keyword arguments for `uvicorn.run`."""
     logs.configure(settings.log_format, settings.log_level)
-    if settings.metrics_port is not None:
-        if settings.metrics_port == api_port:
-            raise BadInput("metrics_port must differ from the API port", field="metrics_port")
+    if settings.metrics_port is not None and settings.metrics_port == api_port:
+        raise BadInput("metrics_port must differ from the API port", field="metrics_port")
+    if settings.metrics_port is not None or multiproc.current() is not None:
+        # (a folder named in the environment is made ready even with metrics off: the
+        # workers write into it as soon as it is named)
         folder = multiproc.prepare(data_dir / "metrics" / str(api_port))
+    if settings.metrics_port is not None:
         from fieldapp.server.observability import metrics
 
         try:
