@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if action == "run":
         return _run(args, settings)
     from fieldapp.server.db import upgrade
+    from fieldapp.server.services.history import start_new_stretch
 
     with _database(settings.database_url):
         try:
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
                 return server_ca.run(args, settings)
             upgrade(settings.database_url)
+            start_new_stretch(settings.database_url)  # change numbers a restored backup cannot reuse
             if action == "init":
                 print(f"database ready: {_safe_url(settings.database_url)}")
                 return 0
@@ -251,24 +253,29 @@ def _run(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-
     if not 0 <= args.port <= 65535:
         raise BadInput("--port must be 0-65535", field="--port")
     _check_listen(args.host, args.port)
+    # Before anything imports prometheus-client: logs, the metrics folder and listener.
+    from fieldapp.server.observability import serving
+    from fieldapp.server.services.history import start_new_stretch
+    from fieldapp.server.settings import data_dir
+
+    observed = serving.prepare(settings, args.port, data_dir())
     if not args.no_upgrade:
         with _database(settings.database_url):
             upgrade(settings.database_url)
-    print(f"fieldapp server on http://{args.host}:{args.port} ({args.workers} worker(s)), "
-          f"database {_safe_url(settings.database_url)}", flush=True)
+            start_new_stretch(settings.database_url)
+    serving.announce(args.host, args.port, args.workers, _safe_url(settings.database_url), settings)
     if args.workers == 1:
         from fieldapp.server.app import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
-                    proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
+                    forwarded_allow_ips="127.0.0.1", **observed)
         return 0
     # Workers are separate processes: they read the same settings from the environment.
     os.environ[ENV_PREFIX + "DATABASE_URL"] = settings.database_url
     if args.config:
         os.environ[ENV_PREFIX + "CONFIG"] = os.path.abspath(args.config)
     uvicorn.run("fieldapp.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1")
+                workers=args.workers, proxy_headers=True, forwarded_allow_ips="127.0.0.1", **observed)
     return 0
 
 

@@ -113,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         service.close()
 
+    if summary.resynced:
+        print(tr("the server's history was behind this laptop's (restored from a backup?): everything "
+                 "pulled again, {resent} sent items sent again", resent=summary.resent))
     print(tr("pulled: {upserts} cases updated, {tombstones} removed ({kept} kept for unsent work)",
              upserts=summary.pulled_upserts, tombstones=summary.pulled_tombstones,
              kept=len(summary.kept_for_outbox)))

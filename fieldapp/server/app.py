@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from fieldapp import __version__
-from fieldapp.server import errors
+from fieldapp.server import errors, observability
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.deps import check_api_version
 from fieldapp.server.limits import BodyLimit
@@ -47,6 +47,7 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
         app.include_router(module.router, dependencies=versioned)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
                        per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes})
+    observability.install(app, settings, engine)  # last: its middleware is the outermost
     return app
 
 

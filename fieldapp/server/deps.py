@@ -14,6 +14,7 @@ from fieldapp.core.i18n import Translator
 from fieldapp.protocol.v1 import API_VERSION
 from fieldapp.server.auth import Principal, authenticate
 from fieldapp.server.errors import ApiError
+from fieldapp.server.observability.context import note_user
 from fieldapp.server.settings import ServerSettings
 
 SUPPORTED_VERSIONS = (API_VERSION,)
@@ -41,7 +42,9 @@ SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 
 def current_principal(session: SessionDep,
                       authorization: Annotated[str | None, Header()] = None) -> Principal:
-    return authenticate(session, authorization)
+    principal = authenticate(session, authorization)
+    note_user(principal.user.id)  # the request's log lines carry the user's id
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -50,6 +50,7 @@ from fieldapp.core.timeutil import parse_aware, zone
 from fieldapp.geo.geocode import Geocoder, GeocodingUnavailable
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.models import Case, User
+from fieldapp.server.observability import metrics
 from fieldapp.server.services.caseupsert import CaseRow, upsert_case
 from fieldapp.server.services.records import case_record, load_cases
 
@@ -391,6 +392,7 @@ def import_cases(session: Session, path: str | Path, *, skip_invalid: bool = Fal
     report.flagged = _flag(session, written)
     report.skipped = count - len(located) - report.unchanged
     report.applied = True
+    metrics.count_import(session, report)
     log.info("import: %d rows, %d created, %d updated, %d skipped", count, report.created,
              report.updated, report.skipped)
     return report

@@ -66,6 +66,12 @@ class ServerSettings(BaseSettings):
     ca_passphrase_file: Path | None = None
     institution: str = Field(default="fieldapp", min_length=1, max_length=64)
     public_url: str | None = None  # e.g. https://sync.example.org: the CRL and /verify links
+    # Operations (README "Operations"): logs, metrics, readiness.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # unset: no metrics listener
+    metrics_host: str = "127.0.0.1"
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "ServerSettings":

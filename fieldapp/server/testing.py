@@ -54,6 +54,7 @@ class LiveServer:
             self.settings = settings.model_copy(update={"ca_passphrase": SecretStr(secrets.token_urlsafe(24))})
         self.startup_timeout = startup_timeout
         self.engine: Engine | None = None
+        self.app: Any = None  # the FastAPI app, once started
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -88,7 +89,7 @@ class LiveServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._socket = sock
-        app = create_app(self.settings, engine=self.engine)
+        app = self.app = create_app(self.settings, engine=self.engine)
         # log_config=None: uvicorn installs no terminal handlers of its own; its records
         # go where the process routes library logs (fieldapp/logsetup.py: the log file).
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",

@@ -181,6 +181,19 @@ def requeue(session: Session, item_id: str) -> bool:
     return True
 
 
+def resend_accepted(session: Session) -> int:
+    """Queue every accepted item to be sent again, attachments too: the server lost its
+    history (it was restored from a backup) and may lack some of them. It answers
+    `duplicate` for what it still has, so nothing is recorded twice. Returns how many."""
+    accepted = select(OutboxEntry.id).where(OutboxEntry.state == "accepted", OutboxEntry.payload.is_not(None))
+    linked = select(OutboxAttachment.sha256).where(OutboxAttachment.outbox_id.in_(accepted))
+    session.execute(update(Attachment).where(Attachment.sha256.in_(linked)).values(uploaded_at=None))
+    res = session.execute(update(OutboxEntry).where(OutboxEntry.state == "accepted",
+                                                    OutboxEntry.payload.is_not(None))
+                          .values(state="waiting", server_status=None, resolved_at=None, last_error=None))
+    return int(res.rowcount or 0)
+
+
 def mark_uploaded(session: Session, sha256: str, now: dt.datetime) -> None:
     session.execute(update(Attachment).where(Attachment.sha256 == sha256).values(uploaded_at=now))
 

@@ -74,6 +74,8 @@ class SyncSummary:
     clock_offset_s: float | None = None
     clock_skew: bool = False
     seconds: float = 0.0
+    resynced: bool = False   # the server's history was behind this laptop's: everything pulled again
+    resent: int = 0          # accepted items sent again then (the server kept them: `duplicate`)
 
     @property
     def pushed_rejected(self) -> int:
@@ -134,7 +136,11 @@ class SyncEngine:
         started = time.perf_counter()
         try:
             self.push(summary, progress)
-            self.pull(summary, progress)
+            if not self.pull(summary, progress):
+                # The server's history is behind ours (restored from a backup): what it
+                # had accepted goes again (kept items come back `duplicate`), then all of it.
+                self.push(summary, progress)
+                self.pull(summary, progress)
         except DeviceRevoked as exc:
             lost = self.store.wipe()
             log.warning("device revoked: store wiped, %d unsent items lost", lost)
@@ -243,38 +249,43 @@ class SyncEngine:
             progress("attachments", i, len(missing))
 
     # ------------------------------------------------------------------ pull
-    def pull(self, summary: SyncSummary, progress: Progress) -> None:
+    def pull(self, summary: SyncSummary, progress: Progress) -> bool:
         """Pull pages until the server has no more. The next page is fetched and parsed on
         a worker thread while the current one is checked and written (SQLite and the socket
         release the GIL), so the server's work, the wire and the local work overlap; each
-        page and its cursor still commit together, in order."""
+        page and its cursor still commit together, in order.
+
+        False when the server refused our cursor as one it never handed out (409): its
+        history is behind ours (reset, or restored from a backup). The store is then set
+        for a full pull (every case withdrawn until sent again, cursor 0) and every item
+        the server had accepted is queued to be sent again, all in one transaction."""
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-pull")
         try:
-            self._pull_pages(summary, progress, pool)
+            return self._pull_pages(summary, progress, pool)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _pull_pages(self, summary: SyncSummary, progress: Progress, pool: ThreadPoolExecutor) -> None:
+    def _pull_pages(self, summary: SyncSummary, progress: Progress, pool: ThreadPoolExecutor) -> bool:
         def fetch(at: int) -> Future:
             return pool.submit(self._fetch_page, at)
 
         cursor = self.store.meta().cursor
         pending: Future | None = fetch(cursor)
-        applied, restarted = 0, False
+        applied = 0
         while pending is not None:
             try:
                 page = pending.result()
             except RequestRefused as exc:
-                if exc.status != 409 or cursor == 0 or restarted:
+                if exc.status != 409 or cursor == 0:
                     raise
-                # The server's change log is behind our cursor: it was reset or restored.
-                # Pull everything again; cases it no longer sends are purged when settled.
-                log.warning("server change log is behind cursor %d; pulling everything again", cursor)
+                log.warning("the server's change history is behind cursor %d; sending the accepted "
+                            "items again and pulling everything", cursor)
                 with self.store.write() as s:
                     case_repo.mark_all_withdrawn(s, "resync")
+                    summary.resent += outbox_repo.resend_accepted(s)
                     self.store.update_meta(s, cursor=0)
-                cursor, restarted, pending = 0, True, fetch(0)
-                continue
+                summary.resynced = True
+                return False
             with _GcPause():
                 self._check_page(page, cursor)
                 pending = fetch(page.next_cursor) if page.has_more else None
@@ -300,6 +311,7 @@ class SyncEngine:
             applied += len(page.changes)
             progress("pull", applied, None)
             cursor = page.next_cursor
+        return True
 
     def _fetch_page(self, cursor: int) -> PullResponse:
         answer = self.transport.fetch_pull(self.token, cursor, self.page_size)

@@ -10,7 +10,11 @@ from fieldapp.core.errors import FieldappError
 
 
 class SyncError(FieldappError):
-    """Base of every sync failure."""
+    """Base of every sync failure. `request_id` is the server's `X-Request-Id` of the answer
+    that caused it (None without an answer): the message ends with it, so a support call
+    can find the server's log line."""
+
+    request_id: str | None = None
 
 
 class Offline(SyncError):

@@ -19,6 +19,7 @@ from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.lead import FiguresResponse, LeadPullResponse, LeadVisitResponse, PracticeStatusResponse
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT
+from fieldapp.store import outbox as outbox_repo
 from fieldapp.store import reviews as review_repo
 from fieldapp.store.store import Store
 from fieldapp.sync.engine import check_cursor
@@ -87,9 +88,11 @@ class LeadPuller:
             except RequestRefused as exc:
                 if exc.status != 409 or cursor == 0 or restarted:
                     raise
-                log.warning("server change log is behind lead cursor %d; pulling the queue again", cursor)
+                log.warning("server change log is behind lead cursor %d; pulling the queue again and "
+                            "sending the accepted decisions again at the next sync", cursor)
                 with self.store.write() as s:
                     review_repo.wipe(s)
+                    outbox_repo.resend_accepted(s)  # a restored server may have lost them
                 cursor, restarted = 0, True
                 continue
             self._check(page, cursor)

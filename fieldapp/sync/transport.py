@@ -32,13 +32,14 @@ from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, AttachmentResponse, E
 from typing import TYPE_CHECKING
 
 from fieldapp.sync.errors import (BadCredentials, DeviceRevoked, IncompatibleServer, Offline,
-                                  ProtocolError, RequestRefused, ServerError, TokenExpired)
+                                  ProtocolError, RequestRefused, ServerError, SyncError, TokenExpired)
 
 if TYPE_CHECKING:
     from fieldapp.protocol.signing import EnrolRequest, EnrolResponse
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
+SyncErrorT = TypeVar("SyncErrorT", bound=SyncError)
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
@@ -199,9 +200,9 @@ class Transport:
                 if resp.status_code not in RETRY_STATUS or (wait or 0) > self.retry.backoff_max_s:
                     raise self._refusal(resp, what)  # e.g. throttled for minutes: say so now
                 code, detail = _error_body(resp)
-                last = ServerError(self.tr("The server failed ({status} {code}) on {what}: {detail}",
-                                           status=resp.status_code, code=code, what=what, detail=detail),
-                                   resp.status_code, code)
+                last = self._tag(ServerError(self.tr("The server failed ({status} {code}) on {what}: {detail}",
+                                                     status=resp.status_code, code=code, what=what,
+                                                     detail=detail), resp.status_code, code), resp)
                 log.info("%s: HTTP %d on attempt %d", what, resp.status_code, attempt)
             if attempt < self.retry.attempts:
                 delay = self.retry.delay(attempt, self._rand)
@@ -223,8 +224,18 @@ class Transport:
         if status == 426:
             return IncompatibleServer(self.tr("The server no longer accepts this app version ({detail}); "
                                               "update the app", detail=detail))
-        return RequestRefused(self.tr("The server refused {what} ({status} {code}): {detail}",
-                                      what=what, status=status, code=code, detail=detail), status, code)
+        return self._tag(RequestRefused(self.tr("The server refused {what} ({status} {code}): {detail}",
+                                                what=what, status=status, code=code, detail=detail),
+                                        status, code), resp)
+
+    def _tag(self, exc: SyncErrorT, resp: httpx.Response) -> SyncErrorT:
+        """Name the server's request id (X-Request-Id) in the error and its message."""
+        request_id = _request_id(resp)
+        if request_id:
+            exc.request_id = request_id
+            exc.args = (f"{exc.args[0]} {self.tr('(request id {request_id})', request_id=request_id)}",
+                        *exc.args[1:])
+        return exc
 
     def _parse(self, resp: httpx.Response, model: type[M], what: str) -> M:
         try:
@@ -233,12 +244,20 @@ class Transport:
             errors = exc.errors(include_url=False, include_input=False)
             if errors and errors[0]["type"] == "json_invalid":
                 ctype = resp.headers.get("content-type", "?")
-                raise ProtocolError(self.tr("{what}: the server answered invalid JSON ({ctype}, {size} bytes)",
-                                            what=what, ctype=ctype, size=len(resp.content))) from None
+                raise self._tag(ProtocolError(self.tr(
+                    "{what}: the server answered invalid JSON ({ctype}, {size} bytes)",
+                    what=what, ctype=ctype, size=len(resp.content))), resp) from None
             fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in errors[:3])
             more = len(errors) - 3
-            raise ProtocolError(self.tr("{what}: the answer does not match protocol v1: {fields}",
-                                        what=what, fields=fields + (f" (+{more} more)" if more > 0 else ""))) from None
+            raise self._tag(ProtocolError(self.tr(
+                "{what}: the answer does not match protocol v1: {fields}",
+                what=what, fields=fields + (f" (+{more} more)" if more > 0 else ""))), resp) from None
+
+
+def _request_id(resp: httpx.Response) -> str | None:
+    """The answer's X-Request-Id, when it is a short token (it is shown to people)."""
+    value = resp.headers.get("x-request-id", "").strip()
+    return value if 0 < len(value) <= 100 and value.isprintable() and " " not in value else None
 
 
 def _retry_after(resp: httpx.Response) -> float | None:

@@ -22,6 +22,7 @@ class Problem:
     message: str       # translated sentence for the agent
     offline: bool = False
     needs_login: bool = False
+    request_id: str | None = None  # the server's X-Request-Id, for a support call
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +57,7 @@ _MESSAGES = {
     "server": N_("The server had a problem ({detail}). Please try again later."),
     "other": N_("Something went wrong ({detail})."),
 }
+_REFERENCE = N_("Reference for support: {request_id}")
 
 # Exception class names (anywhere in the MRO) that mean the network is down, for errors
 # raised below the service (the HTTP library's, the socket's).
@@ -93,5 +95,10 @@ def describe(exc: BaseException, language: Language) -> Problem:
         message = language.tr(_MESSAGES[kind], detail=detail)
     else:
         message = language.tr(_MESSAGES[kind])
+    request_id = getattr(exc, "request_id", None)
+    if request_id and request_id not in message:  # a refusal's own sentence may name it already
+        gap = "" if message.endswith(("。", "！", "）")) else " "  # no space after a Chinese full stop
+        message = f"{message}{gap}{language.tr(_REFERENCE, request_id=request_id)}"
     return Problem(kind, message, offline=kind == "offline",
-                   needs_login=kind in ("credentials", "session", "revoked"))
+                   needs_login=kind in ("credentials", "session", "revoked"),
+                   request_id=request_id if isinstance(request_id, str) else None)

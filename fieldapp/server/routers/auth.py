@@ -11,6 +11,7 @@ from fieldapp.protocol.v1 import LoginRequest, LoginResponse, OkResponse
 from fieldapp.server import auth
 from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, client_ip
 from fieldapp.server.errors import ApiError
+from fieldapp.server.observability.context import note_user
 from fieldapp.server.services.users import user_info
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -27,6 +28,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
     except ApiError:
         session.commit()  # the failure counts towards throttling even though the request fails
         raise
+    note_user(result.user.id)
     return LoginResponse(token=result.token, expires_at=result.expires_at, user=user_info(result.user),
                          server_time=utcnow())
 

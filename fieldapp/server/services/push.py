@@ -33,6 +33,7 @@ from fieldapp.protocol.v1 import (
 )
 from fieldapp.server import audit
 from fieldapp.server.errors import describe_validation
+from fieldapp.server.observability import metrics
 from fieldapp.server.models import (
     Agreement,
     Attachment,
@@ -87,6 +88,7 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
         case_changed(session, touched[case_id])
     rejected = sum(r.status == "rejected" for r in results)
     audit.record(session, "push", "device", device_id, user.id, items=len(items), rejected=rejected)
+    metrics.count_push(session, items, results)
     return PushResponse(results=results, server_time=utcnow())
 
 

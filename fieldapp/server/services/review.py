@@ -33,6 +33,7 @@ from fieldapp.protocol.lead import (
 from fieldapp.protocol.v1 import VisitRecord
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import AuditEntry, Case, ChangeRow, Review, User, Visit
+from fieldapp.server.services import history
 from fieldapp.server.services.access import leads_team_of, team_member_ids
 from fieldapp.server.services.changes import last_seq
 
@@ -69,6 +70,7 @@ def pull(session: Session, user: User, cursor: int, limit: int) -> LeadPullRespo
     if cursor > newest:
         raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log ({newest}); "
                                    "the server was reset: pull again from 0")
+    history.check_cursor(session, cursor)
     stmt = select(ChangeRow.seq, ChangeRow.case_id).where(ChangeRow.seq > cursor)
     if user.role == "lead":
         if user.team_id is None:

@@ -21,6 +21,7 @@ from fieldapp.protocol.v1 import PullResponse
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import Case, ChangeRow, User
+from fieldapp.server.services import history
 from fieldapp.server.services.changes import last_seq
 from fieldapp.server.services.records import case_record, document_stamp, load_cases
 
@@ -33,6 +34,7 @@ def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
     if cursor > last:
         raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log "
                                    f"({last}); the server was reset: pull again from 0")
+    history.check_cursor(session, cursor)
     rows = session.execute(
         select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason, Case.status,
                Case.assigned_agent_id, Case.policy_id, Case.document_stamp, Case.document)
