@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
 from fieldapp.server.db import run_with_retry
-from fieldapp.server.deps import PrincipalDep, SessionDep, TranslatorDep
+from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, TranslatorDep
 from fieldapp.server.errors import ApiError
 from fieldapp.server.services import push as push_service
 from fieldapp.server.services import sync as sync_service
@@ -28,9 +28,11 @@ def pull(session: SessionDep, principal: PrincipalDep,
 
 
 @router.post("/push", response_model=PushResponse)
-def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: TranslatorDep) -> PushResponse:
+def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: TranslatorDep,
+         settings: SettingsDep) -> PushResponse:
     """Per item: accepted | duplicate | rejected (reasons in the Accept-Language, en or zh_CN)."""
     if body.device_id != principal.token.device.device_id:
         raise ApiError("invalid", "device_id does not match the device this token was issued to")
     user = principal.user
-    return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr))
+    return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
+                                                             settings))

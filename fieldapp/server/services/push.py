@@ -18,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldapp.core.canonical import content_hash
+from fieldapp.core.errors import BadInput, Conflict
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.v1 import (
+    AppointmentProposal,
     OutboxItem,
     PushResponse,
     PushResult,
@@ -30,6 +32,7 @@ from fieldapp.protocol.v1 import (
 )
 from fieldapp.server import audit
 from fieldapp.server.errors import describe_validation
+from fieldapp.server.settings import ServerSettings
 from fieldapp.server.models import (
     Agreement,
     Attachment,
@@ -40,6 +43,7 @@ from fieldapp.server.models import (
     Visit,
     VisitAttachment,
 )
+from fieldapp.server.services import appointments
 from fieldapp.server.services.access import leads_team_of
 from fieldapp.server.services.changes import case_changed
 from fieldapp.server.services.review import conflict_values
@@ -62,14 +66,15 @@ class _Rejected(Exception):
 
 
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
-         tr: Translator | None = None) -> PushResponse:
+         tr: Translator | None = None, settings: ServerSettings | None = None) -> PushResponse:
     tr = tr or Translator()
+    settings = settings or ServerSettings.load()
     # Items are handled in id order (results keep the request's order): two pushes of the
     # same items then take their row locks in the same order and cannot deadlock.
     by_index: dict[int, PushResult] = {}
     touched: dict[str, Case] = {}
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
-        by_index[index] = _one(session, user, items[index], tr, touched)
+        by_index[index] = _one(session, user, items[index], tr, touched, settings)
     results = [by_index[i] for i in range(len(items))]
     # Changes are numbered last, in a fixed order: the change counter's lock is then the
     # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
@@ -81,10 +86,10 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
 
 
 def _one(session: Session, user: User, item: OutboxItem, tr: Translator,
-         touched: dict[str, Case]) -> PushResult:
+         touched: dict[str, Case], settings: ServerSettings) -> PushResult:
     try:
         with session.begin_nested():
-            status = _apply(session, user, item, touched)
+            status = _apply(session, user, item, touched, settings, tr)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
@@ -107,7 +112,8 @@ def _receipt_result(item: OutboxItem, receipt: PushedItem) -> PushResult:
     raise _Rejected("conflict", "Item {item} was already accepted with other content.", item=item.id)
 
 
-def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case]) -> str:
+def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case],
+           settings: ServerSettings, tr: Translator) -> str:
     expected = item_content_hash(item.kind, item.case_id, item.payload, item.attachments)
     if expected != item.content_hash:
         raise _Rejected("hash_mismatch", "content_hash does not match the item's content "
@@ -118,6 +124,8 @@ def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Ca
     case = session.get(Case, item.case_id)
     if item.kind == "visit":
         _visit(session, user, item, case)
+    elif item.kind == "appointment_proposal":
+        _appointment_proposal(session, user, item, case, settings, tr)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
@@ -192,6 +200,29 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
     session.expire(case, ["visits"])
     audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
                  item_id=item.id, outcome=visit.outcome)
+    appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
+
+
+def _appointment_proposal(session: Session, user: User, item: OutboxItem, case: Case | None,
+                          settings: ServerSettings, tr: Translator) -> None:
+    """The agent's proposal from the laptop, judged again here and now (it may have waited
+    offline until the slot became too soon, or another appointment took the time)."""
+    if case is None or case.assigned_agent_id != user.id:
+        raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
+    if case.status != "open":
+        raise _Rejected("not_yours", "This case is closed.")
+    rec: AppointmentProposal = _validate(AppointmentProposal, item.payload, "appointment_proposal")
+    if rec.case_id != item.case_id:
+        raise _Rejected("invalid", "payload.case_id does not match the item's case_id.")
+    try:
+        appointments.propose(session, case, rec.start, rec.end, settings=settings, actor=user, via="agent",
+                             lang=tr.language, appointment_id=rec.appointment_id, outbox_item_id=item.id,
+                             replaces_id=rec.replaces_id)
+    except appointments.SlotRefused as refused:
+        raise _Rejected("not_allowed", "This time cannot be proposed: {reasons}",
+                        reasons=" ".join(refused.reasons)) from None
+    except (BadInput, Conflict) as exc:
+        raise _Rejected("invalid", "The appointment cannot be proposed: {reason}", reason=str(exc)) from None
 
 
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
