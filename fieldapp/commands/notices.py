@@ -70,6 +70,23 @@ def _notices(session, appointment_id: str):  # type: ignore[no-untyped-def]
     return session.scalars(select(Notice.id).where(Notice.appointment_id == appointment_id))
 
 
+def validate_templates(files: list[str]) -> int:
+    """0 every template valid, 1 one is invalid (problems one per line), 2 unreadable."""
+    from fieldapp.server.notify.templates import check_file
+
+    worst = 0
+    for name in files:
+        template, problems = check_file(name)  # BadInput (unreadable) ends with exit 2
+        for problem in problems:
+            print(problem)
+        if template is None:
+            worst = 1
+            print(f"{name}: {len(problems)} problem(s)")
+        else:
+            print(f"{name}: valid ({', '.join(template.texts)})")
+    return worst
+
+
 def send_notices(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
     from fieldapp.server.notify.worker import NoticeWorker
 

@@ -75,6 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--count", type=int, default=5)
     p.add_argument("--lang", default="en", choices=("en", "zh_CN"))
 
+    p = add("validate-template", "check notice templates: every language, the agent named, never the debt")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
     p = add("send-notices", "send the queued notices (the worker `server run` also runs)")
     p.add_argument("--once", action="store_true", help="send what is due now, then stop")
 
@@ -87,8 +90,12 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
     action = args.action
+    if action == "validate-template":
+        from fieldapp.commands.notices import validate_templates
+
+        return validate_templates(args.files)
+    settings = _settings(args)
     if action == "run":
         return _run(args, settings)
     from fieldapp.server.db import upgrade

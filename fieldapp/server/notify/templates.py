@@ -153,26 +153,33 @@ def validate(data: Any, where: str) -> tuple[NoticeTemplate | None, list[str]]:
     return NoticeTemplate(str(tid), str(version), texts, where), []
 
 
+def check_file(path: Path | str) -> tuple[NoticeTemplate | None, list[str]]:
+    """Read and validate a template file; a file that cannot be read raises BadInput."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, IsADirectoryError):
+        raise BadInput("notice template not found", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise BadInput("not UTF-8 text", where=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise BadInput(f"not valid YAML ({str(exc).splitlines()[0]})", where=str(path)) from None
+    return validate(data, str(path))
+
+
 def load_template(name: str = "appointment", path: Path | str | None = None) -> NoticeTemplate:
     """The template `name` from resources/notices (or the file `path`); a template that does
     not validate raises BadInput listing its first problems."""
-    import yaml
-
     if path is None:
         from fieldapp.core.resources import resource_path
 
         path = resource_path("notices", f"{name}.yaml")
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput("notice template not found", where=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise BadInput(f"not valid YAML ({exc})", where=str(path)) from None
-    template, problems = validate(data, str(path))
+    template, problems = check_file(path)
     if template is None:
         raise BadInput("; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
     return template
 
 
-__all__ = ["NoticeTemplate", "TEXT_CHECKS", "load_template", "no_money_or_debt", "validate"]
+__all__ = ["NoticeTemplate", "TEXT_CHECKS", "check_file", "load_template", "no_money_or_debt", "validate"]
