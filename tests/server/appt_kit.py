@@ -56,3 +56,78 @@ def appointment_of(session, ext: str) -> Appointment:  # type: ignore[no-untyped
     case = session.scalar(select(Case).where(Case.external_id == ext))
     return session.scalars(select(Appointment).where(Appointment.case_id == case.id)
                            .order_by(Appointment.created_at.desc())).first()
+
+
+def link_from(message) -> str:  # type: ignore[no-untyped-def]
+    """The customer's link in a sent email."""
+    import re
+
+    found = re.search(r"(https?://\S+/c/[A-Za-z0-9_-]+)", message.get_content())
+    assert found, "no link in the message"
+    return found.group(1)
+
+
+class CustomerWorld:
+    """A live server with loopback SMTP and SMS, a team, and helpers to send a case's notice."""
+
+    def __init__(self, live, smtp, gateway):  # type: ignore[no-untyped-def]
+        self.live, self.smtp, self.gateway = live, smtp, gateway
+
+    @property
+    def url(self) -> str:
+        return self.live.url
+
+    def propose(self, ext: str, day: int = 4, hour: int = 10, agent: str = "agent1", **case_kw: Any) -> str:
+        from fieldapp.server.services import appointments
+
+        with self.live.session() as s, s.begin():
+            if s.scalar(select(Case.id).where(Case.external_id == ext)) is None:
+                add_customer_case(s, ext, agent, **case_kw)
+            case = appointments.find_case(s, ext)
+            return appointments.propose(s, case, local(2026, 3, day, hour, 0), local(2026, 3, day, hour + 1, 0),
+                                        settings=self.live.settings, actor=None, via="back_office").id
+
+    def send(self) -> None:
+        from fieldapp.server.notify.worker import NoticeWorker
+
+        NoticeWorker(self.live.settings, self.live.engine).run_once()
+
+    def link(self, appointment_id: str) -> str:
+        """Send what is due and return the link of this appointment's email."""
+        self.send()
+        with self.live.session() as s:
+            email = next(n for n in notices_of(s, appointment_id) if n.channel == "email")
+        [message] = self.smtp.by_message_id(email.id)
+        return link_from(message)
+
+    def visited(self, appointment_id: str) -> None:
+        from fieldapp.server.models import Appointment
+        from fieldapp.server.services import appointments
+
+        with self.live.session() as s, s.begin():
+            appt = s.get(Appointment, appointment_id)
+            appointments._set(s, appt, "visited", None, appt.end)
+            appointments._changed(s, appt)
+
+
+def customer_world(db_url: str, app_clock, **overrides: Any):  # type: ignore[no-untyped-def]
+    """Context manager: a CustomerWorld on Monday morning (the clock stands still)."""
+    import contextlib
+
+    from fieldapp.server.notify.loopback import LoopbackSmsGateway, LoopbackSmtp, free_port
+    from fieldapp.server.testing import LiveServer
+
+    @contextlib.contextmanager
+    def run():  # type: ignore[no-untyped-def]
+        app_clock.tick = False
+        app_clock.set(MONDAY)
+        with LoopbackSmtp() as smtp, LoopbackSmsGateway(secret=SECRET) as gateway:
+            port = free_port()
+            values = settings_for(smtp.url, gateway.url, page_max_requests=10_000,
+                                  public_base_url=f"http://127.0.0.1:{port}", **overrides)
+            with LiveServer(db_url, upgrade_db=False, port=port, **values) as live:
+                with live.session() as s, s.begin():
+                    make_team(s)
+                yield CustomerWorld(live, smtp, gateway)
+
+    return run()

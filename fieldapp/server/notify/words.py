@@ -38,6 +38,13 @@ def date_text(day: dt.date, lang: str) -> str:
     return f"{tr(WEEKDAYS[day.weekday()])} {day.day} {MONTHS[day.month - 1]}"
 
 
+def full_date_text(day: dt.date, lang: str) -> str:
+    """'2026年3月19日' / '19 March 2026'."""
+    if Translator.for_language(lang).language == "zh_CN":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 def window_text(start: dt.datetime, end: dt.datetime, timezone: str, lang: str) -> str:
     """'2026年3月4日（星期三）10:00–11:00' / 'Wednesday 4 March 2026, 10:00–11:00 (Asia/Shanghai time)'."""
     tz = zone(timezone)

@@ -1,0 +1,66 @@
+"""Every sentence of the customer's page, of the notices' words and of the slot finder has a
+Chinese translation with the same placeholders; the catalogs hold nothing unused; where
+another catalog translates the same English (catalogs are merged), both agree."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import fieldapp
+from fieldapp.core.i18n import parse_po
+from fieldapp.core.resources import resources_root
+from fieldapp.policy import slots
+from fieldapp.server.customer import pages
+from fieldapp.server.notify import words
+
+PACKAGE = Path(fieldapp.__file__).parent
+CUSTOMER = PACKAGE / "server" / "customer"
+
+
+def customer_strings() -> set[str]:
+    found: set[str] = set()
+    for path in sorted((CUSTOMER / "templates").glob("*.html")):
+        found.update(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
+    found.update(re.findall(r'tr\("((?:[^"\\]|\\.)*)"', (CUSTOMER / "pages.py").read_text(encoding="utf-8")))
+    found.update(text for _, text in pages.RATINGS)
+    return found
+
+
+def planning_strings() -> set[str]:
+    return {slots.CONFLICT, slots.TOO_SOON, slots.NO_CHANNEL, slots.NO_SLOT, words.OFFICIAL_NUMBER}
+
+
+def catalog(name: str) -> dict[str, str]:
+    path = resources_root() / "translations" / "zh_CN" / name
+    return parse_po(path.read_text(encoding="utf-8"), where=str(path))
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_the_extractor_finds_the_strings():
+    assert {"Confirm this time", "Staff number", "Very poor"} <= customer_strings()
+
+
+def test_every_string_is_translated_with_its_placeholders_and_nothing_is_stale():
+    for name, used in (("customer.po", customer_strings()), ("appointments.po", planning_strings())):
+        zh = catalog(name)
+        assert sorted(used - set(zh)) == [], name
+        assert sorted(set(zh) - used) == [], name
+        assert [m for m, text in zh.items() if _fields(m) != _fields(text)] == [], name
+
+
+def test_merged_catalogs_agree():
+    clashes = []
+    for name in ("customer.po", "appointments.po"):
+        ours = catalog(name)
+        for other in sorted((resources_root() / "translations" / "zh_CN").glob("*.po")):
+            if other.name == name:
+                continue
+            for msgid, text in catalog(other.name).items():
+                if msgid in ours and ours[msgid] != text:
+                    clashes.append(f"{other.name} vs {name}: {msgid!r}")
+    assert clashes == []
