@@ -110,7 +110,7 @@ class CustomerWorld:
             appointments._changed(s, appt)
 
 
-def customer_world(db_url: str, app_clock, **overrides: Any):  # type: ignore[no-untyped-def]
+def customer_world(db_url: str, app_clock, *, upgrade: bool = False, **overrides: Any):  # type: ignore[no-untyped-def]
     """Context manager: a CustomerWorld on Monday morning (the clock stands still)."""
     import contextlib
 
@@ -125,7 +125,7 @@ def customer_world(db_url: str, app_clock, **overrides: Any):  # type: ignore[no
             port = free_port()
             values = settings_for(smtp.url, gateway.url, page_max_requests=10_000,
                                   public_base_url=f"http://127.0.0.1:{port}", **overrides)
-            with LiveServer(db_url, upgrade_db=False, port=port, **values) as live:
+            with LiveServer(db_url, upgrade_db=upgrade, port=port, **values) as live:
                 with live.session() as s, s.begin():
                     make_team(s)
                 yield CustomerWorld(live, smtp, gateway)

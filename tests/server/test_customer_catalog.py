@@ -29,7 +29,9 @@ def customer_strings() -> set[str]:
 
 
 def planning_strings() -> set[str]:
-    return {slots.CONFLICT, slots.TOO_SOON, slots.NO_CHANNEL, slots.NO_SLOT, words.OFFICIAL_NUMBER}
+    source = (PACKAGE / "sync" / "lead_customers.py").read_text(encoding="utf-8")
+    return {slots.CONFLICT, slots.TOO_SOON, slots.NO_CHANNEL, slots.NO_SLOT, words.OFFICIAL_NUMBER,
+            *re.findall(r'tr\("((?:[^"\\]|\\.)*)"', source)}
 
 
 def catalog(name: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ from fieldapp.ui.context import AppContext
 from fieldapp.ui.errors import describe
 from fieldapp.ui.formatting import time_text
 from fieldapp.ui.i18n import N_
+from fieldapp.ui.lead.complaints import ComplaintsScreen
 from fieldapp.ui.lead.decision_dialog import DecisionDialog
 from fieldapp.ui.lead.evidence import EvidenceScreen
 from fieldapp.ui.lead.figures import FiguresScreen, SavePath, ask_save_path
@@ -37,8 +38,9 @@ from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 
-SCREENS = {"queue": N_("Review queue"), "figures": N_("Team figures")}
+SCREENS = {"queue": N_("Review queue"), "complaints": N_("Complaints"), "figures": N_("Team figures")}
 TIPS = {"queue": N_("The team's visits, to approve, return or escalate"),
+        "complaints": N_("Customers' complaints to answer, and notices that need a person"),
         "figures": N_("Visits, contacts, promises and agreements per agent")}
 
 
@@ -80,9 +82,10 @@ class LeadWindow(QMainWindow):
         self.queue = QueueScreen(ctx, service, self)
         self.evidence = EvidenceScreen(ctx, service, self)
         self.figures = FiguresScreen(ctx, service, self, save_path=save_path)
+        self.complaints = ComplaintsScreen(ctx, service, self)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, QWidget] = {"queue": self.queue, "evidence": self.evidence,
-                                            "figures": self.figures}
+                                            "figures": self.figures, "complaints": self.complaints}
         for screen in self.screens.values():
             self.stack.addWidget(screen)
         body = QHBoxLayout()
@@ -134,6 +137,8 @@ class LeadWindow(QMainWindow):
         self.sidebar.select(key if key in SCREENS else "queue")
         if key == "figures" and not self.figures.loaded_once:
             self.figures.show_cached()
+        if key == "complaints":
+            self.complaints.load()
 
     def open_visit(self, visit_id: str) -> None:
         self.evidence.open_visit(visit_id)
