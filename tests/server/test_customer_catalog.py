@@ -29,9 +29,11 @@ def customer_strings() -> set[str]:
 
 
 def planning_strings() -> set[str]:
-    source = (PACKAGE / "sync" / "lead_customers.py").read_text(encoding="utf-8")
-    return {slots.CONFLICT, slots.TOO_SOON, slots.NO_CHANNEL, slots.NO_SLOT, words.OFFICIAL_NUMBER,
-            *re.findall(r'tr\("((?:[^"\\]|\\.)*)"', source)}
+    found = {slots.CONFLICT, slots.TOO_SOON, slots.NO_CHANNEL, slots.NO_SLOT, words.OFFICIAL_NUMBER}
+    for name in ("lead_customers.py", "appointments.py"):
+        source = (PACKAGE / "sync" / name).read_text(encoding="utf-8")
+        found.update(re.findall(r'tr\("((?:[^"\\]|\\.)*)"', source))
+    return found
 
 
 def catalog(name: str) -> dict[str, str]:

@@ -49,7 +49,8 @@ STATE_TIPS = {
     "accepted": N_("The server has it"),
     "rejected": N_("The server refused it; the reason is shown"),
 }
-KIND_LABELS = {"visit": N_("Visit record"), "review_decision": N_("Review decision")}
+KIND_LABELS = {"visit": N_("Visit record"), "review_decision": N_("Review decision"),
+               "appointment_proposal": N_("Appointment proposal")}
 _LIGHTS = {"waiting": ComplianceState.UNKNOWN, "sending": ComplianceState.WARNING,
            "accepted": ComplianceState.ALLOWED, "rejected": ComplianceState.BLOCKED}
 _REJECTED_BRUSH = QBrush(QColor("#fdecea"))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.ui.appointment_words import CUSTOMER_TASKS, customer_task_text, state_text
 from fieldapp.ui.case_data import CaseView
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import NONE, money_text, time_text, window_text
@@ -277,7 +278,8 @@ class CaseDetailScreen(QWidget):
             self.appointment_values["window"].setText(
                 tr("{window} (customer's time, {zone})", window=window_text(appt.start, appt.end, cust.timezone),
                    zone=cust.timezone))
-            self.appointment_values["status"].setText(tr(APPOINTMENT_STATES.get(appt.status, appt.status)))
+            self.appointment_values["status"].setText(
+                state_text(appt, tr) or tr(APPOINTMENT_STATES.get(appt.status, appt.status)))
 
         self.notices.clear()
         for n in sorted(rec.notifications, key=lambda n: n.sent_at):
@@ -310,12 +312,18 @@ class CaseDetailScreen(QWidget):
             problems = [tr(template, **params)]
         decision_view.set_decision(view.verdict.decision, problems)
 
-        if view.tasks:
-            task = sorted(view.tasks, key=lambda t: t.created_at)[-1]
+        returned = [t for t in view.tasks if t.kind == "visit_returned"]
+        answers = [t for t in view.tasks if t.kind in CUSTOMER_TASKS]
+        if returned:
+            task = sorted(returned, key=lambda t: t.created_at)[-1]
             self.task_banner.setText(tr("{lead} returned your visit on {date}: “{comment}” "
                                         "Your next visit to this customer corrects it.",
                                         lead=task.created_by or tr("The team lead"), date=time_text(task.created_at),
                                         comment=task.comment))
+            self.task_banner.show()
+        elif answers:
+            task = sorted(answers, key=lambda t: t.created_at)[-1]
+            self.task_banner.setText(customer_task_text(task, cust.name, rec.reference, cust.timezone, tr))
             self.task_banner.show()
         else:
             self.task_banner.hide()
