@@ -23,7 +23,7 @@ import time
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -63,9 +63,11 @@ class _Hold:
 class LoopbackSmtp:
     """aiosmtpd on loopback; every message is kept in `messages` (and written to `mailbox`)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: Path | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: Path | None = None,
+                 on_message: Callable[[EmailMessage], None] | None = None):
         self.host, self.port = host, port or free_port(host)
         self.mailbox = mailbox
+        self.on_message = on_message
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
         self._hold = _Hold()
@@ -96,6 +98,8 @@ class LoopbackSmtp:
                 self.mailbox.mkdir(parents=True, exist_ok=True)
                 name = f"{len(self.messages):04d}.eml"
                 (self.mailbox / name).write_bytes(envelope.original_content or envelope.content)
+        if self.on_message is not None:
+            self.on_message(msg)  # type: ignore[arg-type]
         held = self._hold.take()
         if held is not None:
             while not held.is_set():
@@ -131,9 +135,10 @@ class LoopbackSmsGateway:
     message id seen before is answered `duplicate` and not sent again."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, secret: str | None = None,
-                 token: str | None = None):
+                 token: str | None = None, on_message: Callable[[dict[str, Any]], None] | None = None):
         self.host = host
         self.secret, self.token = secret, token
+        self.on_message = on_message
         self.messages: list[dict[str, Any]] = []     # what reached phones (one per client id)
         self.requests: list[dict[str, Any]] = []     # every request, duplicates included
         self._by_client: dict[str, dict[str, Any]] = {}
@@ -199,6 +204,8 @@ class LoopbackSmsGateway:
             record = {**body, "message_id": f"gw-{len(self.messages) + 1:06d}", "received_at": iso(utcnow())}
             self._by_client[client_id] = record
             self.messages.append(record)
+        if self.on_message is not None:
+            self.on_message(record)
         return 200, {"message_id": record["message_id"], "status": "accepted"}
 
     def deliver(self, client_message_id: str, status: str = "delivered", at: str | None = None,
