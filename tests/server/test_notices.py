@@ -257,3 +257,17 @@ def test_a_cancelled_appointment_sends_nothing(world):
         appointments.cancel(s, appointments.find(s, appt_id), None)
     assert _worker(live).run_once().claimed == 0
     assert smtp.messages == [] and gateway.messages == []
+
+
+def test_a_long_batch_renews_its_claims_and_loses_the_ones_recovered(world, app_clock):
+    live, _smtp, _gateway = world
+    _propose(live)
+    with live.session() as s, s.begin():
+        ids = notices.claim(s, "slow-worker")
+    with live.session() as s, s.begin():
+        assert notices.renew(s, "slow-worker", ids) == set(ids)
+        assert notices.renew(s, "another-worker", ids) == set()
+    app_clock.advance(seconds=200)
+    with live.session() as s, s.begin():
+        notices.recover(s, dt.timedelta(seconds=120))
+        assert notices.renew(s, "slow-worker", ids) == set()

@@ -97,38 +97,58 @@ class NoticeWorker:
             if not ids:
                 break
             total.claimed += len(ids)
-            for notice_id in ids:
-                total.add(self._one(notice_id))
+            claimed_at = utcnow()
+            ready = self._render_all(ids, total)
+            for index, (notice_id, channel, rendered) in enumerate(ready):
+                if utcnow() - claimed_at > lease / 3:  # slow sends: renew the claim on the rest
+                    claimed_at = utcnow()
+                    kept = self._renew([r[0] for r in ready[index:]])
+                    if notice_id not in kept:
+                        continue  # recovered by another worker meanwhile: it is theirs now
+                total.add(self._send(notice_id, channel, rendered))
         return total
+
+    def _renew(self, ids: list[str]) -> set[str]:
+        with self.sessions() as s, s.begin():
+            return notices.renew(s, self.worker_id, ids)
 
     def _dedup(self) -> frozenset[str]:
         return frozenset(name for name, ch in self.channels.items() if ch.dedups)
 
-    def _one(self, notice_id: str) -> Round:
-        done = Round()
+    def _render_all(self, ids: list[str], done: Round) -> list[tuple[str, str, Rendered]]:
+        """Render the claimed notices and make their links, in ONE committed transaction (the
+        links must exist before any message carrying them leaves); settle the ones that
+        cannot be sent."""
+        ready = []
         with self.sessions() as s, s.begin():
-            notice = s.get(Notice, notice_id)
-            if notice is None or notice.state != "sending" or notice.claimed_by != self.worker_id[:100]:
-                return done
-            rendered = self._render(s, notice)
-            if rendered.cancelled:
-                notice.state, notice.updated_at = "cancelled", utcnow()
-                done.cancelled += 1
-                return done
-            if rendered.problem is not None:
-                notices.mark_failed(s, notice, rendered.problem, permanent=True,
-                                    max_attempts=self.settings.notice_max_attempts)
-                done.failed += 1
-                return done
-        channel = self.channels.get(notice.channel)
+            for notice_id in ids:
+                notice = s.get(Notice, notice_id)
+                if notice is None or notice.state != "sending" or notice.claimed_by != self.worker_id[:100]:
+                    continue
+                rendered = self._render(s, notice)
+                if rendered.cancelled:
+                    notice.state, notice.updated_at = "cancelled", utcnow()
+                    done.cancelled += 1
+                elif rendered.problem is not None:
+                    notices.mark_failed(s, notice, rendered.problem, permanent=True,
+                                        max_attempts=self.settings.notice_max_attempts)
+                    done.failed += 1
+                else:
+                    ready.append((notice_id, notice.channel, rendered))
+        return ready
+
+    def _send(self, notice_id: str, channel_name: str, rendered: Rendered) -> Round:
+        """Send one message outside any transaction, then record the result in its own."""
+        done = Round()
+        channel = self.channels.get(channel_name)
         assert rendered.message is not None
         try:
             if channel is None:
-                raise TemporaryFailure(f"no {notice.channel} channel is configured on this server")
+                raise TemporaryFailure(f"no {channel_name} channel is configured on this server")
             provider_id = channel.send(rendered.message)
         except (TemporaryFailure, PermanentFailure) as exc:
             permanent = isinstance(exc, PermanentFailure)
-            log.warning("notice %s (%s) not sent: %s", notice_id, notice.channel, exc)
+            log.warning("notice %s (%s) not sent: %s", notice_id, channel_name, exc)
             with self.sessions() as s, s.begin():
                 fresh = s.get(Notice, notice_id)
                 if fresh is not None and fresh.state == "sending":
@@ -138,7 +158,7 @@ class NoticeWorker:
                         done.failed += 1
                     else:
                         done.retrying += 1
-            done.errors.append(f"{notice.channel}: {exc}")
+            done.errors.append(f"{channel_name}: {exc}")
             return done
         with self.sessions() as s, s.begin():
             fresh = s.get(Notice, notice_id)

@@ -84,6 +84,16 @@ def claim(session: Session, worker_id: str, now: dt.datetime | None = None, limi
     return ids
 
 
+def renew(session: Session, worker_id: str, ids: list[str], now: dt.datetime | None = None) -> set[str]:
+    """Renew this worker's claims (a long batch must not look cut off); returns the ids it
+    still holds."""
+    now = now or utcnow()
+    rows = session.execute(update(Notice).where(Notice.id.in_(ids), Notice.state == "sending",
+                                                Notice.claimed_by == worker_id[:100])
+                           .values(claimed_at=now).returning(Notice.id)).all()
+    return {r[0] for r in rows}
+
+
 def recover(session: Session, lease: dt.timedelta, now: dt.datetime | None = None,
             dedup: frozenset[str] = DEDUP_CHANNELS) -> tuple[int, int]:
     """Claims older than `lease` were cut off (the worker died while sending). On a channel
@@ -111,10 +121,11 @@ def recover(session: Session, lease: dt.timedelta, now: dt.datetime | None = Non
 
 
 def mark_sent(session: Session, notice: Notice, provider_id: str | None, now: dt.datetime | None = None,
-              actor_id: str | None = None) -> None:
-    """The channel took the message: record the notification the policy check counts."""
+              actor_id: str | None = None, sent_at: dt.datetime | None = None) -> None:
+    """The channel took the message: record the notification the policy check counts. Its
+    time is when the channel answered (never earlier: the lead time is not overstated)."""
     now = now or utcnow()
-    sent_at = notice.claimed_at or now
+    sent_at = sent_at or now
     notice.state = "delivered" if notice.delivered_at is not None else "sent"
     notice.sent_at, notice.provider_message_id = sent_at, (provider_id or None)
     notice.last_error, notice.updated_at = None, now
@@ -208,7 +219,8 @@ def decide(session: Session, notice_id: str, decision: str, user: User,
     elif decision == "drop":
         notice.state, notice.updated_at = "cancelled", now
     else:
-        mark_sent(session, notice, notice.provider_message_id, now, actor_id=user.id)
+        mark_sent(session, notice, notice.provider_message_id, now, actor_id=user.id,
+                  sent_at=notice.claimed_at)  # it went out, if at all, while it was being sent
     audit.record(session, f"notice.decided.{decision}", "notice", notice.id, user.id)
     return notice
 
