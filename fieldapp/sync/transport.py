@@ -23,6 +23,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from fieldapp import __version__
+from fieldapp.core import clock
 from fieldapp.core.errors import BadInput
 from fieldapp.core.i18n import Translator
 from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, AttachmentResponse, ErrorBody, LoginRequest,
@@ -139,9 +140,11 @@ class Transport:
         return self.parse(answer, model)
 
     def _fetch(self, method: str, path: str, **kw) -> "Answer":
-        t0 = time.time()
+        # The application's clock (not the OS's): the offset must compare the server with the
+        # same "now" everything else here reads, frozen or not.
+        t0 = clock.now().timestamp()
         resp = self._send(method, path, **kw)
-        return Answer(resp, f"{method} {path}", t0, time.time())
+        return Answer(resp, f"{method} {path}", t0, clock.now().timestamp())
 
     def parse(self, answer: "Answer", model: type[M]) -> M:
         """Validate an answer into its protocol type; its server_time updates the clock."""

@@ -108,6 +108,11 @@ class CaseDetailScreen(QWidget):
         bold.setPointSizeF(bold.pointSizeF() * 1.1)
         self.start_button.setFont(bold)
         self.start_button.clicked.connect(self._start)
+        self.propose_button = QPushButton(self)
+        self.propose_button.setObjectName("proposeTime")
+        self.propose_button.setMinimumHeight(44)
+        self.propose_button.clicked.connect(self.ask_time)
+        self.propose_dialog: Any = None
         self.start_reason = QLabel(self)
         self.start_reason.setObjectName("startReason")
         self.start_reason.setWordWrap(True)
@@ -161,6 +166,7 @@ class CaseDetailScreen(QWidget):
         names.addWidget(self.title)
         names.addWidget(self.subtitle)
         head.addLayout(names, 1)
+        head.addWidget(self.propose_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -193,6 +199,29 @@ class CaseDetailScreen(QWidget):
          .success(lambda view: self._on_loaded(case_id, view))
          .failure(self._on_failed)
          .start())
+
+    def ask_time(self) -> Any:
+        """Open the dialog proposing a visit time (the customer's requested time first)."""
+        from fieldapp.ui.screens.propose_dialog import ProposeDialog
+
+        if self.view is None:
+            return None
+        rec = self.view.record
+        asked = [t for t in self.view.tasks if t.kind == "reschedule_requested" and t.requested_start]
+        requested = (asked[-1].requested_start, asked[-1].requested_end) if asked else None
+        replaces = rec.appointment.id if rec.appointment is not None and asked else None
+        dialog = ProposeDialog(self._ctx, rec, self, requested=requested, replaces_id=replaces)
+        self.propose_dialog = dialog
+
+        def done(result: int) -> None:
+            self.propose_dialog = None
+            dialog.deleteLater()
+            if result == ProposeDialog.DialogCode.Accepted:
+                self.reload()
+
+        dialog.finished.connect(done)
+        dialog.open()
+        return dialog
 
     @property
     def can_start(self) -> bool:
@@ -228,6 +257,8 @@ class CaseDetailScreen(QWidget):
         tr = self._lang.tr
         self.back_button.setText(tr("← Back"))
         self.back_button.setToolTip(tr("Back to the list"))
+        self.propose_button.setText(tr("Propose a time…"))
+        self.propose_button.setToolTip(tr("Allowed times under the policy, clear of your other visits"))
         self.customer_box.setTitle(tr("Customer"))
         self.debt_box.setTitle(tr("Debt"))
         self.appointment_box.setTitle(tr("Appointment"))
@@ -246,6 +277,7 @@ class CaseDetailScreen(QWidget):
             self.subtitle.setText("")
             self.start_button.setText(tr("Start visit"))
             self.start_button.setEnabled(False)
+            self.propose_button.setEnabled(False)
             self.start_reason.hide()
             self.task_banner.hide()
             return
@@ -333,6 +365,8 @@ class CaseDetailScreen(QWidget):
         tr = self._lang.tr
         resume = view.has_draft or self.visit_in_progress
         self.start_button.setText(tr("Resume visit") if resume else tr("Start visit"))
+        self.propose_button.setEnabled(not getattr(self.row, "withdrawn", None)
+                                       and str(view.record.status) == "open")
         reason, colour = None, COLOURS[ComplianceState.BLOCKED]
         state = view.verdict.state
         if getattr(self.row, "withdrawn", None):

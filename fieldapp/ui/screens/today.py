@@ -225,10 +225,10 @@ class TodayScreen(QWidget):
                 reasons = [tr("Visit returned: see the lead's comment below.")] + reasons
             elif stop.visited:
                 reasons = [tr("Visit recorded.")] + reasons
-            state = state_text(record.appointment, tr)
+            answer = state_text(record.appointment, tr)
             item = QTreeWidgetItem([
                 f"{number} ✓" if stop.visited else str(number),
-                window_text(stop.start, stop.end, stop.timezone, with_date=False) + (f"\n{state}" if state else ""),
+                window_text(stop.start, stop.end, stop.timezone, with_date=False) + (f"\n{answer}" if answer else ""),
                 f"{record.customer.name}\n{record.reference} · {money_text(record.amount_due, record.currency)}",
                 record.customer.address,
                 distance_text(stop.distance_m) if number > 1 or stop.distance_m is not None else "",
