@@ -40,7 +40,7 @@ def chromium():
 @pytest.fixture
 def phone(chromium):
     """A fresh phone-sized browser context (its own cookies)."""
-    context = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+    context = chromium.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
                                    java_script_enabled=False)  # the page must work without it
     page = context.new_page()
     yield page
