@@ -9,7 +9,6 @@ import pytest
 from fieldapp.protocol.v1 import CaseRecord
 
 from .appt_kit import customer_world
-from .browser import chromium, phone, shots  # noqa: F401 - fixtures
 from .kit import Api
 
 LANGS = ["zh_CN", "en"]
@@ -31,7 +30,7 @@ def world(db_url, app_clock):
 
 
 @pytest.fixture
-def page(phone):  # noqa: F811
+def page(phone):
     phone.context.set_extra_http_headers({})
     return phone
 
@@ -46,7 +45,7 @@ def _case(world, ext: str, agent: str = "agent1") -> CaseRecord:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_confirm(world, page, shots, lang):  # noqa: F811
+def test_confirm(world, page, shots, lang):
     link = world.link(world.propose("B-1"))
     page.goto(f"{link}?lang={lang}")
     _no_js(page)
@@ -62,7 +61,7 @@ def test_confirm(world, page, shots, lang):  # noqa: F811
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_another_time(world, page, shots, lang):  # noqa: F811
+def test_another_time(world, page, shots, lang):
     link = world.link(world.propose("B-2"))
     page.goto(f"{link}?lang={lang}")
     page.click("#reschedule")
@@ -83,7 +82,7 @@ def test_another_time(world, page, shots, lang):  # noqa: F811
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_call_instead(world, page, shots, lang):  # noqa: F811
+def test_a_call_instead(world, page, shots, lang):
     link = world.link(world.propose("B-3"))
     page.goto(f"{link}?lang={lang}")
     page.click("#decline")
@@ -99,7 +98,7 @@ def test_a_call_instead(world, page, shots, lang):  # noqa: F811
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_rating_comment_and_complaint(world, page, shots, lang):  # noqa: F811
+def test_rating_comment_and_complaint(world, page, shots, lang):
     appt = world.propose("B-4")
     link = world.link(appt)
     world.visited(appt)
@@ -134,7 +133,7 @@ def test_rating_comment_and_complaint(world, page, shots, lang):  # noqa: F811
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_expired_and_forged_links(world, page, shots, app_clock, lang):  # noqa: F811
+def test_expired_and_forged_links(world, page, shots, app_clock, lang):
     import datetime as dt
 
     link = world.link(world.propose("B-5"))

@@ -138,3 +138,27 @@ def test_the_access_log_never_shows_a_link():
                                 "1.1", 200), None)
     HideLinkTokens().filter(record)
     assert "AbCdEf" not in record.getMessage() and "/c/…/confirm" in record.getMessage()
+
+
+def test_old_rate_limit_rows_are_forgotten_and_a_confirmation_drops_an_earlier_request(world, app_clock):
+    from sqlalchemy import func, select
+
+    from fieldapp.server.models import Appointment
+    from fieldapp.server.models_appointments import PageHit
+    from fieldapp.server.services import customer_page
+
+    from .appt_kit import local
+
+    appt_id = world.propose("P-1")
+    link = world.link(appt_id)
+    httpx.get(link)
+    with world.live.session() as s, s.begin():
+        appt = s.get(Appointment, appt_id)
+        appointments.answer(s, appt, "reschedule_requested", requested=(local(2026, 3, 5, 10, 0), local(2026, 3, 5, 11, 0)))
+        appointments.answer(s, appt, "confirmed")
+        assert appt.requested_start is None and appt.requested_end is None
+    app_clock.advance(dt.timedelta(days=2))
+    with world.live.session() as s, s.begin():
+        assert s.scalar(select(func.count(PageHit.id))) >= 1
+        customer_page.forget_old_hits(s)
+        assert s.scalar(select(func.count(PageHit.id))) == 0

@@ -21,7 +21,6 @@ from fieldapp.ui.appointment_words import state_text
 from fieldapp.ui.case_data import load_day, planning_verdict
 
 from .appt_kit import MONDAY, SECRET, add_customer_case, link_from, local, make_team, notices_of, settings_for
-from .browser import chromium, phone  # noqa: F401 - fixtures
 from .kit import Api, password
 from .procs import ServerProcess, _env, _wait
 
@@ -38,7 +37,7 @@ def seeded(db_url, app_clock):
         yield live
 
 
-def test_offline_proposal_to_confirmed_visit(seeded, tmp_path, phone, app_clock):  # noqa: F811
+def test_offline_proposal_to_confirmed_visit(seeded, tmp_path, phone, app_clock):
     live = seeded
     port = free_port()
     with LoopbackSmtp() as smtp, LoopbackSmsGateway(secret=SECRET) as gateway:

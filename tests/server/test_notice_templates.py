@@ -99,3 +99,10 @@ def test_words_masked_names_and_windows():
     end = start + dt.timedelta(hours=1)
     assert window_text(start, end, "Asia/Shanghai", "zh_CN") == "2026年3月4日（星期三）10:00–11:00"
     assert window_text(start, end, "Asia/Shanghai", "en") == "Wednesday 4 March 2026, 10:00–11:00 (Asia/Shanghai time)"
+
+
+def test_error_texts_lose_addresses_and_numbers():
+    from fieldapp.server.notify.channels import scrub
+
+    text = scrub("SMTP 550: b'5.1.1 <wang.fang@example.cn>: Recipient address rejected; 138 0013 8000'")
+    assert "wang.fang" not in text and "138" not in text and "Recipient address rejected" in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import smtplib
 import socket
 import ssl
@@ -34,6 +35,16 @@ SIGNATURE_HEADER = "X-Fieldapp-Signature"
 def sign(secret: str, body: bytes) -> str:
     """The signature of a delivery receipt: sha256=<hex HMAC-SHA256 of the raw body>."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+_EMAIL = re.compile(r"[^\s<>@\"']+@[^\s<>@\"']+")
+_NUMBER = re.compile(r"\+?\d[\d ()-]{6,}\d")
+
+
+def scrub(text: str) -> str:
+    """An error text without the addresses and numbers a mail server or gateway may echo:
+    it goes to logs and to the lead's list, which hold no personal data."""
+    return _NUMBER.sub("…", _EMAIL.sub("…@…", text))
 
 
 class TemporaryFailure(Exception):
@@ -127,14 +138,14 @@ class EmailChannel:
                     client.login(t.username, t.password or "")
                 refused = client.send_message(msg)
         except smtplib.SMTPResponseException as exc:
-            text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"[:400]
+            text = scrub(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")[:400]
             raise (PermanentFailure if 500 <= exc.smtp_code < 600 else TemporaryFailure)(text) from None
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise (PermanentFailure if all(500 <= c < 600 for c in codes) else TemporaryFailure)(
                 f"SMTP refused the recipient ({', '.join(map(str, codes))})") from None
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-            raise TemporaryFailure(f"SMTP server {t.host}:{t.port}: {exc or type(exc).__name__}"[:400]) from None
+            raise TemporaryFailure(scrub(f"SMTP server {t.host}:{t.port}: {exc or type(exc).__name__}")[:400]) from None
         if refused:
             raise PermanentFailure("SMTP refused the recipient")
         return msg["Message-ID"]
@@ -164,7 +175,7 @@ class SmsChannel:
         if r.status_code in (408, 425, 429) or r.status_code >= 500:
             raise TemporaryFailure(f"SMS gateway answered {r.status_code}")
         if r.status_code >= 400:
-            raise PermanentFailure(f"SMS gateway refused the message ({r.status_code}): {r.text[:200]}")
+            raise PermanentFailure(scrub(f"SMS gateway refused the message ({r.status_code}): {r.text[:200]}"))
         try:
             answer = r.json()
         except ValueError:

@@ -61,3 +61,10 @@ def institution_phone(phone: str | None, institution: str, lang: str) -> str:
     if phone:
         return phone
     return Translator.for_language(lang)(OFFICIAL_NUMBER, institution=institution)
+
+
+def staff_number(agent: object | None) -> str:
+    """The number customers check the visitor against (the user name when none is set)."""
+    if agent is None:
+        return ""
+    return getattr(agent, "staff_number", None) or str(getattr(agent, "username", "")).upper()

@@ -31,8 +31,8 @@ from fieldapp.server.models import Appointment, Case, User
 from fieldapp.server.models_appointments import Notice
 from fieldapp.server.notify.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure, configured_channels
 from fieldapp.server.notify.templates import NoticeTemplate, load_template
-from fieldapp.server.notify.words import date_text, institution_phone, masked_name, window_text
-from fieldapp.server.services import appointments, customer_links, notices
+from fieldapp.server.notify.words import date_text, institution_phone, masked_name, staff_number, window_text
+from fieldapp.server.services import appointments, customer_links, customer_page, notices
 from fieldapp.server.services.appointment_records import MANAGED_ACTIVE
 from fieldapp.server.settings import ServerSettings
 
@@ -91,6 +91,7 @@ class NoticeWorker:
         with self.sessions() as s, s.begin():
             total.requeued, total.to_a_person = notices.recover(s, lease, dedup=self._dedup())
             total.missed = appointments.sweep_missed(s)
+            customer_page.forget_old_hits(s)
         while not self._stop.is_set():
             with self.sessions() as s, s.begin():
                 ids = notices.claim(s, self.worker_id, limit=self.batch)
@@ -218,12 +219,6 @@ class NoticeWorker:
                 close()
         if self._own_engine:
             self.engine.dispose()
-
-
-def staff_number(agent: User | None) -> str:
-    if agent is None:
-        return ""
-    return agent.staff_number or agent.username.upper()
 
 
 def _zone(name: str):  # type: ignore[no-untyped-def]

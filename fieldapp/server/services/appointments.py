@@ -235,6 +235,8 @@ def answer(session: Session, appt: Appointment, state: str, *, now: dt.datetime 
         if requested is None:
             raise BadInput("another time needs a start and an end", field="slot")
         appt.requested_start, appt.requested_end = requested
+    else:
+        appt.requested_start = appt.requested_end = None  # the earlier request no longer stands
     if RANK[appt.state] < RANK["delivered"]:  # opening the link proves the notice arrived
         _set(session, appt, "delivered", None, now, via="page")
     _set(session, appt, state, None, now, via="customer", **detail)

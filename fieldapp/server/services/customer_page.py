@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session
 from fieldapp.core.timeutil import utcnow, zone
 from fieldapp.server.models import Appointment, Case, User
 from fieldapp.server.models_appointments import CustomerLink, PageHit
-from fieldapp.server.notify.words import date_text, full_date_text, institution_phone, masked_name, window_text
-from fieldapp.server.notify.worker import staff_number
+from fieldapp.server.notify.words import (
+    date_text,
+    full_date_text,
+    institution_phone,
+    masked_name,
+    staff_number,
+    window_text,
+)
 from fieldapp.server.services import appointments, feedback
 from fieldapp.server.services.appointment_records import MANAGED_ACTIVE
 from fieldapp.server.settings import ServerSettings
@@ -148,6 +154,12 @@ def active(loaded: Loaded) -> bool:
 
 
 # ---------------------------------------------------------------------- rate limit
+def forget_old_hits(session: Session, older_than: dt.timedelta = dt.timedelta(days=1),
+                    now: dt.datetime | None = None) -> int:
+    """Rate-limit rows of addresses not seen again (the worker's round clears them)."""
+    return session.execute(delete(PageHit).where(PageHit.at < (now or utcnow()) - older_than)).rowcount or 0
+
+
 def over_limit(session: Session, key: str, limit: int, window: dt.timedelta,
                now: dt.datetime | None = None, record: bool = True) -> int | None:
     """Count this request under `key`; the seconds to wait when over `limit` in `window`."""
