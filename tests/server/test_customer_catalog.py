@@ -68,3 +68,27 @@ def test_merged_catalogs_agree():
                 if msgid in ours and ours[msgid] != text:
                     clashes.append(f"{other.name} vs {name}: {msgid!r}")
     assert clashes == []
+
+
+# Every text/background pair the customer's page uses (static/page.css), WCAG 2.1 AA: 4.5:1.
+PAIRS = [("#0b0c0c", "#ffffff"), ("#1d70b8", "#ffffff"), ("#4c2c92", "#ffffff"), ("#003078", "#ffffff"),
+         ("#ffffff", "#00703c"), ("#ffffff", "#005a30"), ("#ffffff", "#d4351c"), ("#d4351c", "#ffffff"),
+         ("#505a5f", "#ffffff"), ("#ffffff", "#0b0c0c"), ("#0b0c0c", "#f3f2f1"), ("#0b0c0c", "#dbdad9"),
+         ("#005a30", "#cce2d8"), ("#0c2d4a", "#bbd4ea"), ("#383f43", "#eeefef"), ("#2a0b06", "#f6d7d2"),
+         ("#594d00", "#fff7bf"), ("#0b0c0c", "#ffdd00")]
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_pages_colours_meet_wcag_aa_contrast():
+    css = (CUSTOMER / "static" / "page.css").read_text(encoding="utf-8").lower()
+    for text, background in PAIRS:
+        for colour in (text, background):
+            short = colour if colour not in ("#ffffff", "#ffdd00") else {"#ffffff": "#fff", "#ffdd00": "#fd0"}[colour]
+            assert colour in css or short in css, colour
+        light, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (text, background)

@@ -271,3 +271,53 @@ def test_a_long_batch_renews_its_claims_and_loses_the_ones_recovered(world, app_
     with live.session() as s, s.begin():
         notices.recover(s, dt.timedelta(seconds=120))
         assert notices.renew(s, "slow-worker", ids) == set()
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key (cryptography), as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    from fieldapp.core.clock import system_now
+
+    now = system_now()  # OpenSSL checks validity against the OS's time, not the application's
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp.pem", tmp_path / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_email_over_starttls_checks_the_servers_certificate(tmp_path):
+    import ssl
+
+    from fieldapp.server.notify.channels import EmailChannel, Outgoing, TemporaryFailure
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    message = Outgoing("notice-tls", "li@example.cn", "subject", "text", "en")
+    with LoopbackSmtp(tls_context=context) as smtp:
+        trusting = EmailChannel(ServerSettings.load(**settings_for(smtp.url, None, smtp_starttls=True,
+                                                                   smtp_ca_file=str(cert))))
+        assert trusting.send(message) and len(smtp.messages) == 1
+        untrusting = EmailChannel(ServerSettings.load(**settings_for(smtp.url, None, smtp_starttls=True)))
+        with pytest.raises(TemporaryFailure, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            untrusting.send(message)
+        plain = EmailChannel(ServerSettings.load(**settings_for(smtp.url, None)))
+        with pytest.raises(Exception, match="STARTTLS|530"):
+            plain.send(message)  # the server requires TLS: nothing goes out in clear
+        assert len(smtp.messages) == 1

@@ -64,8 +64,9 @@ class LoopbackSmtp:
     """aiosmtpd on loopback; every message is kept in `messages` (and written to `mailbox`)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: Path | None = None,
-                 on_message: Callable[[EmailMessage], None] | None = None):
+                 on_message: Callable[[EmailMessage], None] | None = None, tls_context: Any = None):
         self.host, self.port = host, port or free_port(host)
+        self.tls_context = tls_context  # an ssl.SSLContext: STARTTLS offered and required
         self.mailbox = mailbox
         self.on_message = on_message
         self.messages: list[EmailMessage] = []
@@ -109,7 +110,8 @@ class LoopbackSmtp:
     def start(self) -> "LoopbackSmtp":
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=10)
+        extra = {"tls_context": self.tls_context, "require_starttls": True} if self.tls_context else {}
+        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=10, **extra)
         self._controller.start()
         return self
 
