@@ -43,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--role", required=True, choices=("agent", "lead", "admin"))
     p.add_argument("--team")
     p.add_argument("--display-name")
+    p.add_argument("--staff-number", help="the staff number customers see in notices")
 
     p = add("import-cases", "import cases from a CSV file (columns: see fieldapp/server/IMPORT.md)")
     p.add_argument("file")
@@ -70,6 +71,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     server_ca.add_parsers(sub, add)
 
+    p = add("propose-appointment", "propose a visit: checked under the case's policy, then the "
+            "customer's notices are queued")
+    p.add_argument("external_id")
+    p.add_argument("--start", required=True, metavar="ISO", help="e.g. 2026-03-04T10:00:00+08:00")
+    p.add_argument("--end", required=True, metavar="ISO")
+    p.add_argument("--by", metavar="USER", help="the lead or back-office user proposing (default: back office)")
+    p.add_argument("--lang", default="en", choices=("en", "zh_CN"), help="language of the reasons")
+
+    p = add("slots", "the next allowed appointment slots of a case, in the customer's time")
+    p.add_argument("external_id")
+    p.add_argument("--count", type=int, default=5)
+    p.add_argument("--lang", default="en", choices=("en", "zh_CN"))
+
+    p = add("validate-template", "check notice templates: every language, the agent named, never the debt")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = add("send-notices", "send the queued notices (the worker `server run` also runs)")
+    p.add_argument("--once", action="store_true", help="send what is due now, then stop")
+
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from fieldapp.server.settings import ServerSettings
@@ -79,8 +99,12 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
     action = args.action
+    if action == "validate-template":
+        from fieldapp.commands.notices import validate_templates
+
+        return validate_templates(args.files)
+    settings = _settings(args)
     if action == "run":
         return _run(args, settings)
     from fieldapp.server.db import upgrade
@@ -97,6 +121,14 @@ def run(args: argparse.Namespace) -> int:
             if action == "init":
                 print(f"database ready: {_safe_url(settings.database_url)}")
                 return 0
+            if action == "send-notices":
+                from fieldapp.commands.notices import send_notices
+
+                return send_notices(args, settings)
+            if action in ("propose-appointment", "slots"):
+                from fieldapp.commands.notices import appointment_command
+
+                return appointment_command(action, args, settings)
             return _admin(action, args, settings)
         except Conflict as exc:
             print(f"fieldapp server {action}: {exc}", file=sys.stderr)
@@ -137,7 +169,7 @@ def _admin(action: str, args: argparse.Namespace, settings) -> int:  # type: ign
             if action == "create-user":
                 password = _password(args.name)
                 user = admin.create_user(session, args.name, password, args.role, args.team,
-                                         args.display_name)
+                                         args.display_name, staff_number=args.staff_number)
                 print(f"created {user.role} {user.username}" + (f" in team {args.team}" if args.team else ""))
             elif action == "import-cases":
                 return _import(session, args, settings)

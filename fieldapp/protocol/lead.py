@@ -139,6 +139,17 @@ class AgentFigures(Wire):
     visits_with_exceptions: int = 0
     exceptions: dict[ExceptionKind, int] = {}
     outcomes: dict[Outcome, int] = {}
+    # Appointments fieldapp arranged that start in the period, and what customers said.
+    appointments: int = 0          # not cancelled
+    confirmed: int = 0             # confirmed by the customer (at any point)
+    reschedule_requests: int = 0   # the customer asked for another time
+    declined: int = 0              # the customer asked for a phone call instead
+    visited: int = 0               # a visit was recorded for it
+    no_shows: int = 0              # visited, but nobody was met (contact not made)
+    missed: int = 0                # no visit was recorded
+    ratings: int = 0
+    rating_total: int = 0          # sum of the 1-5 ratings: satisfaction = rating_total / ratings
+    complaints: int = 0
 
 
 class FiguresResponse(Wire):
@@ -191,6 +202,22 @@ def ratio_text(part: int, whole: int) -> str:
     return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.1'))}%"
 
 
+def average_text(total: int, count: int) -> str:
+    """'4.3' (one decimal); '—' without anything to average."""
+    if count <= 0:
+        return "—"
+    return str((Decimal(total) / Decimal(count)).quantize(Decimal("0.1")))
+
+
+def customer_cells(row: "AgentFigures") -> list[object]:
+    """The appointment and customer columns of a figures row (CUSTOMER_COLUMNS)."""
+    return [row.appointments, row.confirmed, row.reschedule_requests,
+            ratio_text(row.reschedule_requests, row.appointments), row.declined, row.visited, row.no_shows,
+            ratio_text(row.no_shows, row.visited), row.missed, ratio_text(row.missed, row.visited + row.missed),
+            row.ratings, average_text(row.rating_total, row.ratings), row.complaints,
+            ratio_text(row.complaints, row.visited)]
+
+
 def amounts_text(amounts: dict[str, str]) -> str:
     return "; ".join(f"{value} {currency}" for currency, value in sorted(amounts.items())) or "0"
 
@@ -199,6 +226,10 @@ CSV_COLUMNS = ("Agent", "Name", "Visits", "Contacts", "Contact rate", "Promises 
                "Promises due", "Promises kept", "Kept rate", "Promised amount", "Agreements signed",
                "Agreement amount", "Visits with exceptions", "Location missing", "Outside geofence",
                "Warnings", "Abusive-phrase warnings")
+CUSTOMER_COLUMNS = ("Appointments", "Confirmed", "Reschedule requests", "Reschedule rate", "Calls instead",
+                    "Visited", "No-shows", "No-show rate", "Missed", "Missed rate", "Ratings",
+                    "Satisfaction (1-5)", "Complaints", "Complaints per visit")
+CSV_COLUMNS = CSV_COLUMNS + CUSTOMER_COLUMNS
 TOTAL_LABEL = "Team total"
 
 
@@ -219,7 +250,8 @@ def figures_csv(figures: FiguresResponse, tr: Callable[[str], str] = lambda s: s
             row.visits, row.contacts, ratio_text(row.contacts, row.visits), row.promises,
             row.promises_due, row.promises_kept, ratio_text(row.promises_kept, row.promises_due),
             amounts_text(row.promised_amounts), row.agreements, amounts_text(row.agreement_amounts),
-            row.visits_with_exceptions, *(row.exceptions.get(k, 0) for k in EXCEPTION_KINDS)])
+            row.visits_with_exceptions, *(row.exceptions.get(k, 0) for k in EXCEPTION_KINDS),
+            *customer_cells(row)])
     return out.getvalue()
 
 

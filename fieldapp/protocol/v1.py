@@ -71,6 +71,7 @@ ERROR_CODES = {
     "incompatible_version": 426,
     "too_large": 413,
     "rate_limited": 429,
+    "not_allowed": 422,  # e.g. an appointment slot the policy forbids (the reasons in `detail`)
 }
 
 
@@ -129,11 +130,24 @@ class CustomerRecord(Wire):
     flags: list[CustomerFlag] = []
 
 
+AppointmentState = Literal["arranged", "proposed", "notice_sent", "delivered", "confirmed",
+                           "reschedule_requested", "declined", "visited", "missed", "cancelled"]
+APPOINTMENT_STATES: tuple[str, ...] = AppointmentState.__args__  # type: ignore[attr-defined]
+
+
 class AppointmentRecord(Wire):
+    """`status` is the coarse state; `state` the lifecycle of an appointment fieldapp arranged
+    (proposed, its notice sent and delivered, the customer's answer, the visit), or
+    "arranged" for one the institution imported as already agreed."""
+
     id: str
     start: AwareDatetime
     end: AwareDatetime
     status: Literal["scheduled", "cancelled", "done"] = "scheduled"
+    state: AppointmentState = "arranged"
+    state_at: AwareDatetime | None = None
+    requested_start: AwareDatetime | None = None  # the time the customer asked for instead
+    requested_end: AwareDatetime | None = None
 
 
 class NotificationRecord(Wire):
@@ -152,14 +166,19 @@ class VisitHistoryRecord(Wire):
 
 
 class TaskRecord(Wire):
-    """Work the server hands to the agent, e.g. a visit returned by the lead."""
+    """Work the server hands to the agent: a visit returned by the lead (visit_id), or the
+    customer's answer to an appointment (appointment_id): another time asked for
+    (`reschedule_requested`, with the time), or a phone call instead (`call_requested`)."""
 
     id: str
-    kind: Literal["visit_returned"]
-    visit_id: str
+    kind: Literal["visit_returned", "reschedule_requested", "call_requested"]
+    visit_id: str = ""
     comment: str
     created_at: AwareDatetime
     created_by: str
+    appointment_id: str | None = None
+    requested_start: AwareDatetime | None = None
+    requested_end: AwareDatetime | None = None
 
 
 class ComplianceRecord(Wire):
@@ -211,7 +230,7 @@ class PullResponse(Wire):
 
 
 # ---------------------------------------------------------------------------- outbox (push)
-ItemKind = Literal["visit", "review_decision", "practice"]
+ItemKind = Literal["visit", "review_decision", "practice", "appointment_proposal"]
 PRACTICE_CASE_ID = ""  # a practice belongs to no case: its outbox item's case_id
 
 
@@ -284,6 +303,20 @@ class PracticeRecord(Wire):
     outcome: Outcome | None = None
     steps: int = Field(ge=0, le=100_000)
     stopped: str | None = Field(default=None, max_length=40)
+
+
+class AppointmentProposal(Wire):
+    """An appointment the agent proposes from the laptop, offline or not. The server checks
+    the slot again when the item arrives (policy and the agent's other appointments) and
+    rejects it with the rule's explanation when it is no longer allowed; accepted, the
+    customer's notices are queued."""
+
+    appointment_id: str = Field(min_length=8, max_length=36)  # client-made UUID
+    case_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    proposed_at: AwareDatetime
+    replaces_id: str | None = Field(default=None, max_length=36)  # the appointment it moves
 
 
 class OutboxItem(Wire):

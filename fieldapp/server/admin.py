@@ -48,7 +48,8 @@ def get_or_create_team(session: Session, name: str) -> Team:
 
 
 def create_user(session: Session, username: str, password: str, role: str, team: str | None = None,
-                display_name: str | None = None, *, check_strength: bool = True) -> User:
+                display_name: str | None = None, *, check_strength: bool = True,
+                staff_number: str | None = None) -> User:
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise BadInput("a user name is 1-100 characters without spaces", field="username")
@@ -67,7 +68,7 @@ def create_user(session: Session, username: str, password: str, role: str, team:
     team_row = get_or_create_team(session, team) if team else None
     user = User(username=username, display_name=display_name or username, role=role,
                 team_id=team_row.id if team_row else None, password_hash=hash_password(password),
-                active=True, created_at=utcnow())
+                active=True, created_at=utcnow(), staff_number=(staff_number or "").strip()[:40] or None)
     session.add(user)
     session.flush()
     audit.record(session, "user.created", "user", user.id, role=role,

@@ -18,7 +18,8 @@ from fieldapp.server import errors, observability
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.deps import check_api_version
 from fieldapp.server.limits import BodyLimit
-from fieldapp.server.routers import admin, attachments, auth, cases, lead, meta, pki, practice, sync, verify
+from fieldapp.server.routers import (admin, appointments, attachments, auth, cases, lead, lead_customers, meta, pki,
+                                      practice, sync, verify)
 from fieldapp.server.settings import ServerSettings
 
 
@@ -30,7 +31,12 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from fieldapp.server.notify import worker
+
+        notices = worker.NoticeWorker(settings, engine).start() if worker.should_run(settings) else None
         yield
+        if notices is not None:
+            notices.stop()
         if own_engine:
             engine.dispose()
 
@@ -43,8 +49,11 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     app.include_router(meta.router)
     app.include_router(verify.router)  # a public page: no API version header
     versioned = [Depends(check_api_version)]
-    for module in (auth, sync, attachments, cases, admin, lead, practice, pki):
+    for module in (auth, sync, attachments, cases, admin, lead, practice, pki, appointments, lead_customers):
         app.include_router(module.router, dependencies=versioned)
+    from fieldapp.server.customer import install as install_customer_page
+
+    install_customer_page(app)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
                        per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes})
     observability.install(app, settings, engine)  # last: its middleware is the outermost

@@ -26,6 +26,7 @@ TEAM = "nanjing-1"
 USERS = (("admin", "admin", None, "系统管理员"), ("lead1", "lead", TEAM, "王组长"),
          ("agent1", "agent", TEAM, "李明"), ("agent2", "agent", TEAM, "张伟"),
          ("agent3", "agent", TEAM, "陈静"))
+STAFF_NUMBERS = {"lead1": "NJ1001", "agent1": "NJ2031", "agent2": "NJ2047", "agent3": "NJ2052"}
 TZ = "Asia/Shanghai"
 CASES = 60
 REASSIGNED = "DEMO-0007"
@@ -101,6 +102,7 @@ def demo_rows(today: dt.date) -> list[CaseRow]:
             amount_due=Decimal(minor).scaleb(-2), currency="CNY", days_past_due=95 + (i * 17) % 300,
             tier="ABC"[i % 3], product=_PRODUCTS[i % len(_PRODUCTS)], agent=agent, policy_id="seed",
             appointment=(start, end), notifications=notices,
+            email=None if n % 4 == 3 else f"{ext.lower()}@example.cn",  # some customers gave no email
             flags=["disputed"] if ext == DISPUTED else []))
     return rows
 
@@ -111,7 +113,8 @@ def seed_demo(session: Session, today: dt.date | None = None) -> dict[str, int]:
     created = {"users": 0, "cases": 0}
     for username, role, team, display in USERS:
         if session.scalar(select(User.id).where(User.username == username)) is None:
-            admin.create_user(session, username, f"demo-{username}", role, team, display)
+            admin.create_user(session, username, f"demo-{username}", role, team, display,
+                              staff_number=STAFF_NUMBERS.get(username))
             created["users"] += 1
     agents = {u.username.casefold(): u for u in session.scalars(
         select(User).where(User.role.in_(("agent", "lead")))).all()}
@@ -123,3 +126,25 @@ def seed_demo(session: Session, today: dt.date | None = None) -> dict[str, int]:
         if row.external_id == REASSIGNED:
             admin.reassign_case(session, REASSIGNED, "agent2")
     return created
+
+
+def announce_demo_visits(session: Session, settings, count: int = 2) -> list[str]:  # type: ignore[no-untyped-def]
+    """Propose the first allowed time for a few of agent1's cases, so the demo's notices go
+    out (to the loopback mail server and SMS gateway) and their links can be opened."""
+    from fieldapp.server.services import appointments
+
+    made: list[str] = []
+    agent = session.scalar(select(User).where(User.username == "agent1"))
+    cases = session.scalars(select(Case).where(Case.assigned_agent_id == agent.id, Case.status == "open")
+                            .order_by(Case.external_id)).all() if agent else []
+    for case in cases:
+        if len(made) == count:
+            break
+        if case.customer.email is None or case.customer.flags:
+            continue
+        found = appointments.offer(session, case, settings, "zh_CN", count=1)
+        if found.slots:
+            slot = found.slots[0]
+            made.append(appointments.propose(session, case, slot.start, slot.end, settings=settings, actor=None,
+                                             via="back_office").id)
+    return made

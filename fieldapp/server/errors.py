@@ -84,5 +84,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected server error (%s)", type(exc).__name__)
-        return error_response("server_error", "the server failed; the request was not applied", 500)
+        return unexpected_response(exc)
+
+
+def unexpected_response(exc: BaseException) -> JSONResponse:
+    """The 500 for an error nobody expected, logged with its traceback (never the request)."""
+    log.error("unexpected server error (%s)", type(exc).__name__, exc_info=exc)
+    return error_response("server_error", "the server failed; the request was not applied", 500)

@@ -8,7 +8,8 @@ Columns (* required; unknown columns are refused so a typo cannot silently drop 
   reference         human reference shown to the agent (default: external_id)
   customer_ref      the bank's customer id, when one customer has several cases
   customer_name*    full name (Chinese is fine)
-  phone             phone number
+  phone             phone number (SMS notices go to it)
+  email             email address (email notices go to it)
   id_tail           last 4 characters of the identity document (never the whole number)
   address*          street address
   lat, lon          WGS-84 decimal degrees, both or neither; without them the address is geocoded
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,11 +60,12 @@ log = logging.getLogger(__name__)
 
 REQUIRED = ("external_id", "customer_name", "address", "timezone", "region", "amount_due",
             "currency", "days_past_due", "policy_id")
-OPTIONAL = ("reference", "customer_ref", "phone", "id_tail", "lat", "lon", "language", "tier",
+OPTIONAL = ("reference", "customer_ref", "phone", "email", "id_tail", "lat", "lon", "language", "tier",
             "product", "agent", "appointment_start", "appointment_end", "notifications", "flags",
             "status")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_ERRORS_SHOWN = 50
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ def _parse_row(r: _RowReader) -> CaseRow | None:
     status = r.text("status", limit=10)
     if status and status.lower() not in ("open", "closed"):
         r.fail("status", f"{status!r} is neither open nor closed")
+    email = r.text("email", limit=254)
+    if email and not EMAIL.match(email):
+        r.fail("email", f"{email[:60]!r} is not an email address (name@example.org)")
     id_tail = r.text("id_tail", limit=8)
     if id_tail and len(id_tail) > 4:
         r.fail("id_tail", "give only the last 4 characters of the identity document")
@@ -174,7 +180,7 @@ def _parse_row(r: _RowReader) -> CaseRow | None:
         amount_due=amount, currency=currency, days_past_due=dpd,
         policy_id=r.text("policy_id", required=True, limit=100) or "",
         reference=r.text("reference", limit=100), customer_ref=r.text("customer_ref"),
-        phone=r.text("phone", limit=50), id_tail=id_tail, lat=lat, lon=lon,
+        phone=r.text("phone", limit=50), email=email, id_tail=id_tail, lat=lat, lon=lon,
         language=r.text("language", limit=16), tier=r.text("tier", limit=50),
         product=r.text("product", limit=100), agent=r.text("agent", limit=100),
         appointment=appointment, notifications=notifications, flags=flags,

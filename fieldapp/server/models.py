@@ -65,6 +65,7 @@ class User(Base):
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    staff_number: Mapped[str | None] = mapped_column(String(40))  # shown to customers (notices, page)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped[Team | None] = relationship(lazy="joined")
@@ -113,6 +114,7 @@ class Customer(Base):
     external_ref: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(254))
     id_tail: Mapped[str | None] = mapped_column(String(8))
     address: Mapped[str] = mapped_column(String(500))
     lat: Mapped[float | None] = mapped_column(Float)
@@ -158,6 +160,11 @@ class Case(Base):
 
 
 class Appointment(Base):
+    """`status` is the coarse state the first protocol knew (scheduled | cancelled | done);
+    `state` the lifecycle of an appointment fieldapp arranges (fieldapp.server.appointments:
+    proposed -> notice_sent -> delivered -> confirmed | reschedule_requested | declined ->
+    visited | missed | cancelled), or "arranged" for one imported as already agreed."""
+
     __tablename__ = "appointments"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -165,6 +172,16 @@ class Appointment(Base):
     end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(24), default="arranged", server_default="arranged")
+    state_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)  # who visits
+    proposed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    proposed_via: Mapped[str | None] = mapped_column(String(12))  # back_office | lead | agent | customer
+    outbox_item_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    replaces_id: Mapped[str | None] = mapped_column(String(36))
+    requested_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the customer's pick
+    requested_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    visit_id: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="appointments")
 
@@ -176,6 +193,9 @@ class Notification(Base):
     channel: Mapped[str] = mapped_column(String(20))
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set for the notices fieldapp sends itself (None: imported with the case).
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"), index=True)
+    notice_id: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     case: Mapped[Case] = relationship(back_populates="notifications")
 
@@ -322,3 +342,5 @@ class GeocodeCacheRow(Base):
 
 # The signing authority's tables live in their own module, registered on the same metadata.
 from fieldapp.server import models_signing  # noqa: E402,F401
+# The appointment, notice and customer-page tables live in their own module (same metadata).
+from fieldapp.server import models_appointments as _appointments  # noqa: E402,F401

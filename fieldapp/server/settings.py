@@ -72,6 +72,31 @@ class ServerSettings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)  # unset: no metrics listener
     metrics_host: str = "127.0.0.1"
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Announced visits (fieldapp.server.services.appointments, notices, the customer's page).
+    institution_name: str = "fieldapp"           # named in every notice and on the customer's page
+    institution_phone: str | None = None         # for the customer to check a visitor is genuine
+    public_base_url: str = "http://127.0.0.1:8000"  # links in notices: {public_base_url}/c/TOKEN
+    smtp_url: str | None = None                  # smtp://[user:password@]host:port or smtps://...
+    smtp_sender: str = "fieldapp@localhost"      # From: address of notices
+    smtp_starttls: bool = False                  # upgrade smtp:// with STARTTLS before sending
+    smtp_ca_file: str | None = None              # CA bundle to verify the SMTP server's certificate
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    sms_gateway_url: str | None = None           # the HTTP gateway (fieldapp/server/notify/SMS_GATEWAY.md)
+    sms_gateway_token: str | None = None         # sent as Authorization: Bearer to the gateway
+    sms_webhook_secret: str | None = None        # HMAC key of delivery receipts at /webhooks/sms
+    notice_worker: bool = True                   # `server run` sends notices when a channel is set
+    notice_poll_seconds: float = Field(default=2.0, gt=0)
+    notice_lease_seconds: float = Field(default=120.0, gt=0)  # a claim older than this was cut off
+    notice_max_attempts: int = Field(default=8, ge=1)
+    notice_margin_minutes: int = Field(default=60, ge=0)  # proposing to the notice's delivery
+    appointment_minutes: int = Field(default=60, ge=15, le=480)
+    slot_step_minutes: int = Field(default=30, ge=5, le=240)
+    travel_speed_kmh: float = Field(default=20.0, gt=0)
+    customer_link_days: int = Field(default=30, ge=1, le=365)  # after the appointment ends
+    complaint_answer_days: int = Field(default=15, ge=1, le=90)
+    page_max_requests: int = Field(default=60, ge=5)     # per client address per window
+    page_max_bad_tokens: int = Field(default=10, ge=1)   # unknown links per client address per window
+    page_window_minutes: float = Field(default=10.0, gt=0)
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "ServerSettings":

@@ -165,7 +165,8 @@ def get_record(session: Session, cipher: Cipher, case_id: str) -> CaseRecord | N
 
 
 def list_rows(session: Session, cipher: Cipher) -> list[CaseRow]:
-    tasks = dict(session.execute(select(Task.case_id, func.count()).where(Task.done_at.is_(None))
+    tasks = dict(session.execute(select(Task.case_id, func.count())
+                                 .where(Task.done_at.is_(None), Task.kind == "visit_returned")
                                  .group_by(Task.case_id)).all())
     unsent = dict(session.execute(select(OutboxEntry.case_id, func.count())
                                   .where(OutboxEntry.state.in_(UNSENT_STATES))

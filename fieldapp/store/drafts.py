@@ -53,8 +53,13 @@ def task_rows(session: Session, cipher: Cipher, *, include_done: bool = False) -
     for t in session.scalars(stmt):
         d = json.loads(cipher.open(t.data, f"task:{t.id}"))
         out.append(TaskRow(t.id, t.case_id, t.kind, t.visit_id, d.get("comment", ""), t.created_at,
-                           d.get("created_by", ""), t.done_at))
+                           d.get("created_by", ""), t.done_at, _time(d.get("requested_start")),
+                           _time(d.get("requested_end"))))
     return out
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 def mark_task_done(session: Session, task_id: str, now: dt.datetime) -> bool:

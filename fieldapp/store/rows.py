@@ -26,7 +26,7 @@ class CaseRow:
     compliance_summary: str | None
     timezone: str | None = None      # the customer's IANA zone (appointments are shown in it)
     withdrawn: str | None = None     # the server took the case back; kept for unsent work
-    open_tasks: int = 0
+    open_tasks: int = 0              # visits the lead returned, not yet corrected
     unsent_items: int = 0
     has_draft: bool = False
 
@@ -57,6 +57,8 @@ class TaskRow:
     created_at: dt.datetime
     created_by: str
     done_at: dt.datetime | None
+    requested_start: dt.datetime | None = None  # reschedule_requested: the customer's time
+    requested_end: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

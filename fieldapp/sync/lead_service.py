@@ -32,6 +32,7 @@ from fieldapp.store.reviews import QueueFilter, ReviewRow
 from fieldapp.sync.engine import Progress, SyncSummary
 from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn
 from fieldapp.sync.lead import LeadPuller, LeadPullSummary, LeadTransport
+from fieldapp.sync.lead_customers import CustomerVoice
 from fieldapp.sync.service import SESSION_SERVICE, AgentService
 from fieldapp.sync.transport import RetryPolicy
 
@@ -72,7 +73,7 @@ class Evidence:
         return self.pdf is not None and not self.pdf_problems and self.pdf_error is None
 
 
-class LeadService:
+class LeadService(CustomerVoice):
     def __init__(self, agent: AgentService | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
                  page_size: int = 200, retry: RetryPolicy | None = None, timeout_s: float = 30.0):

@@ -30,6 +30,7 @@ from fieldapp.store.crypto import KeyringUnavailable, keyring_delete, keyring_ge
 from fieldapp.store.models import Attachment, Case, OutboxEntry, Task
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import Store
+from fieldapp.sync.appointments import AppointmentPlanner
 from fieldapp.sync.engine import SKEW_LIMIT_S, Progress, SyncEngine, SyncSummary
 from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn, SyncError, TokenExpired
 from fieldapp.sync.transport import RetryPolicy, Transport, normalise_url
@@ -38,7 +39,7 @@ SESSION_SERVICE = "fieldapp-session"
 log = logging.getLogger(__name__)
 
 
-class AgentService:
+class AgentService(AppointmentPlanner):
     def __init__(self, store: Store | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
                  page_size: int = 1000, push_batch: int = 100, retry: RetryPolicy | None = None,

@@ -278,7 +278,8 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
     from fieldapp.ui.visit.setup import Institution, VisitSetup, shipped_script_id
 
     record = service.get_case(case_id)
-    tasks = sorted((t for t in service.tasks() if t.case_id == case_id), key=lambda t: t.created_at)
+    tasks = sorted((t for t in service.tasks() if t.case_id == case_id and t.kind == "visit_returned"),
+                   key=lambda t: t.created_at)
     task = tasks[-1] if tasks else None
     name, address, registration = (list(institution) + ["", "", ""])[:3]
     script = load_script(shipped_script_id(record))

@@ -22,6 +22,8 @@ from fieldapp.server.db import make_engine, upgrade
 from fieldapp.server.models import Base
 from fieldapp.server.testing import LiveServer
 
+from .browser import chromium, phone, shots  # noqa: F401 - one Chromium for the whole run
+
 PG_ENV = "FIELDAPP_TEST_PG_URL"
 
 

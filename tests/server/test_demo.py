@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -77,3 +78,35 @@ def test_seed_on_two_databases_gives_the_same_cases(tmp_path):
                                     for c in s.scalars(select(Case))))
         engine.dispose()
     assert snapshots[0] == snapshots[1]
+
+
+def test_demo_customers_have_emails_and_agents_staff_numbers(engine):
+    from fieldapp.server.db import session_factory
+    from fieldapp.server.models import User
+
+    rows = demo_rows(DAY)
+    assert sum(r.email is not None for r in rows) == 45 and all(
+        r.email.endswith("@example.cn") for r in rows if r.email)
+    with session_factory(engine)() as s, s.begin():
+        seed_demo(s, DAY)
+        assert {u.username: u.staff_number for u in s.query(User).filter(User.role != "admin")} == {
+            "lead1": "NJ1001", "agent1": "NJ2031", "agent2": "NJ2047", "agent3": "NJ2052"}
+
+
+def test_the_demo_announces_visits_through_its_loopback_channels(db_url, app_clock, tmp_path):
+    from fieldapp.commands.demo import DemoChannels
+    from fieldapp.server.notify.worker import NoticeWorker
+    from fieldapp.server.testing import LiveServer
+
+    app_clock.tick = False
+    app_clock.set(dt.datetime.combine(DAY, dt.time(9, 0), ZoneInfo("Asia/Shanghai")))
+    with DemoChannels(tmp_path / "mail") as channels:
+        settings = {**channels.settings, "notice_worker": False}
+        with LiveServer(db_url, upgrade_db=False, port=channels.port, seed_demo=True, geocoder="none",
+                        **settings) as server:
+            channels.announce(server)
+            NoticeWorker(server.settings, server.engine).run_once()
+            assert len(channels.smtp.messages) == 2 and len(channels.gateway.messages) == 2
+            assert sorted(p.name for p in (tmp_path / "mail").iterdir()) == ["0001.eml", "0002.eml"]
+            body = channels.smtp.messages[0].get_content()
+            assert "李明" in body and "NJ2031" in body and f"http://127.0.0.1:{channels.port}/c/" in body

@@ -219,3 +219,20 @@ def test_sample_file_and_documentation_agree_with_the_code(world):
             assert server_admin.find_user(s, name)
     report = _import(world, resource_path("demo", "cases-sample.csv"))
     assert (report.applied, report.created, report.errors) == (True, 3, [])
+
+
+def test_the_email_column(world, tmp_path):
+    from fieldapp.server.models import Customer
+
+    header = HEADER + ["email"]
+    bad = write(tmp_path / "bad.csv", [row("E-1", email="not-an-address"), row("E-2", email="a@b")], header=header)
+    report = _import(world, bad)
+    assert not report.applied
+    assert [str(e) for e in report.errors] == [
+        "line 2, column email: 'not-an-address' is not an email address (name@example.org)",
+        "line 3, column email: 'a@b' is not an email address (name@example.org)"]
+    good = write(tmp_path / "good.csv", [row("E-1", email="li.na@example.cn"), row("E-2")], header=header)
+    assert _import(world, good).created == 2
+    with world.session() as s:
+        emails = dict(s.execute(select(Case.external_id, Customer.email).join(Customer)).all())
+    assert emails == {"E-1": "li.na@example.cn", "E-2": None}

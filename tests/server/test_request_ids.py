@@ -91,6 +91,23 @@ def test_access_lines_name_the_route_template_and_the_user(live, json_log):
     assert login["user_id"] == api.user["id"] and login["status"] == 200
 
 
+def test_an_unexpected_error_keeps_the_connection_for_the_next_request(tmp_path, json_log):
+    """The 500 is a whole answer: the server does not drop the connection afterwards (a client
+    that already sent its next request on it would see a reset instead of an answer)."""
+    with LiveServer(f"sqlite:///{tmp_path / 's.db'}") as server:
+        with server.session() as s, s.begin():
+            make_people(s)
+            s.execute(text("DROP TABLE login_failures"))
+        with httpx.Client(base_url=server.url) as client:
+            answers = [client.post("/api/v1/auth/login", json={"username": "agent1", "password": "pw-agent1-2026",
+                                                              "device_id": "dev-000003"}) for _ in range(3)]
+            answers.append(client.get("/api/v1/meta"))
+    assert [a.status_code for a in answers] == [500, 500, 500, 200]
+    assert all(a.headers.get("connection", "").lower() != "close" for a in answers)
+    records = [json.loads(line) for line in json_log]
+    assert not [r for r in records if "Exception in ASGI application" in r.get("msg", "")]
+
+
 def test_the_laptops_error_names_the_request_id(tmp_path, json_log):
     """A server failure reaches the agent as ServerError naming the request id of the last
     attempt; the server's log has lines with that id."""

@@ -52,6 +52,7 @@ class RequestObserver:
         started = time.monotonic()
         status = 500
         finished = False
+        answering = False  # the response's start has been sent
 
         def finish() -> None:
             """Count and log the request once: before its last bytes leave (so whoever
@@ -74,8 +75,9 @@ class RequestObserver:
                            "duration_ms": round(seconds * 1000, 1)})
 
         async def send_with_id(message: dict[str, Any]) -> None:
-            nonlocal status
+            nonlocal status, answering
             if message["type"] == "http.response.start":
+                answering = True
                 status = int(message["status"])
                 MutableHeaders(scope=message)[context.REQUEST_ID_HEADER] = ctx.request_id
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
@@ -85,6 +87,14 @@ class RequestObserver:
         metrics.IN_PROGRESS.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if answering:  # an answer was already on its way: nothing can follow it
+                raise
+            # Answered here rather than by Starlette's outermost handler, which re-raises after
+            # answering: the server would then drop the connection under the client's next request.
+            from fieldapp.server.errors import unexpected_response
+
+            await unexpected_response(exc)(scope, receive, send_with_id)
         except BaseException:
             if not finished:
                 status = 500  # the error handler outside answers 500 (with this request's id)

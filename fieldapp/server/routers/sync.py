@@ -37,4 +37,4 @@ def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: Tr
     user = principal.user
     sealer = Sealer(settings)
     return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
-                                                             sealer))
+                                                             sealer, settings))

@@ -38,6 +38,7 @@ class CaseRow:
     reference: str | None = None
     customer_ref: str | None = None
     phone: str | None = None
+    email: str | None = None
     id_tail: str | None = None
     lat: float | None = None
     lon: float | None = None
@@ -76,6 +77,7 @@ def upsert_case(session: Session, row: CaseRow, agents: dict[str, User],
         customer = Customer(external_ref=ref)
         session.add(customer)
     customer.name, customer.phone, customer.id_tail = row.customer_name, row.phone, row.id_tail
+    customer.email = row.email
     customer.address, customer.lat, customer.lon = row.address, row.lat, row.lon
     customer.timezone, customer.region, customer.language = row.timezone, row.region, row.language
     customer.flags = sorted(set(row.flags))
@@ -120,11 +122,13 @@ def upsert_case(session: Session, row: CaseRow, agents: dict[str, User],
 
 
 def _customer_facts(customer: Customer) -> tuple:
-    return (customer.name, customer.phone, customer.id_tail, customer.address, customer.lat, customer.lon,
+    return (customer.name, customer.phone, customer.email, customer.id_tail, customer.address, customer.lat, customer.lon,
             customer.timezone, customer.region, customer.language, list(customer.flags or []))
 
 
 def _sync_appointment(session: Session, case: Case, row: CaseRow, created: bool) -> None:
+    if not created and any(a.status == "scheduled" and a.state != "arranged" for a in case.appointments):
+        return  # fieldapp arranges this case's appointment now; the file's columns no longer apply
     current = None if created else current_appointment(case.appointments)
     scheduled = current if current is not None and current.status == "scheduled" else None
     if row.appointment is None:
@@ -141,7 +145,7 @@ def _sync_appointment(session: Session, case: Case, row: CaseRow, created: bool)
 
 def _sync_notifications(session: Session, case: Case, row: CaseRow, created: bool) -> None:
     wanted = {(ch, sent.astimezone(dt.timezone.utc)): delivered for ch, sent, delivered in row.notifications}
-    for existing in ([] if created else list(case.notifications)):
+    for existing in ([] if created else [n for n in case.notifications if n.notice_id is None]):
         key = (existing.channel, existing.sent_at)
         if key in wanted:
             existing.delivered_at = wanted.pop(key)

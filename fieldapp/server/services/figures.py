@@ -27,6 +27,7 @@ from fieldapp.core.timeutil import utcnow, zone
 from fieldapp.protocol.lead import MAX_FIGURES_DAYS, AgentFigures, FiguresResponse, exceptions_of
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import Agreement, Case, Team, User, Visit
+from fieldapp.server.services import appointment_figures
 from fieldapp.server.services.review import person, require_reviewer
 
 PAYMENT_OUTCOMES = frozenset({Outcome.PAID.value, Outcome.PARTIAL_PAYMENT.value})
@@ -112,8 +113,11 @@ def figures(session: Session, user: User, date_from: dt.date, date_to: dt.date, 
         row = tallies[agent.id].done()
         row.agent = person(agent)
         rows.append(row)
+    totals = total.done()
+    appointment_figures.fill(session, {a.id: r for a, r in zip(ordered, rows)}, totals, start, end,
+                             None if team is None else [a.id for a in ordered])
     return FiguresResponse(team=team.name if team is not None else None, date_from=date_from,
-                           date_to=date_to, timezone=tz_name, agents=rows, total=total.done(),
+                           date_to=date_to, timezone=tz_name, agents=rows, total=totals,
                            server_time=utcnow())
 
 

@@ -19,9 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldapp.core.canonical import content_hash
+from fieldapp.core.errors import BadInput, Conflict
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.v1 import (
+    AppointmentProposal,
     PRACTICE_CASE_ID,
     OutboxItem,
     PracticeRecord,
@@ -34,6 +36,7 @@ from fieldapp.protocol.v1 import (
 from fieldapp.server import audit
 from fieldapp.server.errors import describe_validation
 from fieldapp.server.observability import metrics
+from fieldapp.server.settings import ServerSettings
 from fieldapp.server.models import (
     Agreement,
     Attachment,
@@ -45,6 +48,7 @@ from fieldapp.server.models import (
     Visit,
     VisitAttachment,
 )
+from fieldapp.server.services import appointments
 from fieldapp.server.services.access import leads_team_of
 from fieldapp.server.services import practice as practice_service
 from fieldapp.server.services.changes import case_changed
@@ -72,15 +76,17 @@ class _Rejected(Exception):
 
 
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
-         tr: Translator | None = None, sealer: "Sealer | None" = None) -> PushResponse:
+         tr: Translator | None = None, sealer: "Sealer | None" = None,
+         settings: ServerSettings | None = None) -> PushResponse:
     """Judge `items`; with a `sealer`, signed agreement PDFs are verified and sealed on receipt."""
     tr = tr or Translator()
+    settings = settings or ServerSettings.load()
     # Items are handled in id order (results keep the request's order): two pushes of the
     # same items then take their row locks in the same order and cannot deadlock.
     by_index: dict[int, PushResult] = {}
     touched: dict[str, Case] = {}
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
-        by_index[index] = _one(session, user, items[index], tr, touched, _Receipt(sealer, device_id))
+        by_index[index] = _one(session, user, items[index], tr, touched, _Receipt(sealer, device_id), settings)
     results = [by_index[i] for i in range(len(items))]
     # Changes are numbered last, in a fixed order: the change counter's lock is then the
     # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
@@ -93,10 +99,10 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
 
 
 def _one(session: Session, user: User, item: OutboxItem, tr: Translator,
-         touched: dict[str, Case], documents: "_Receipt") -> PushResult:
+         touched: dict[str, Case], documents: "_Receipt", settings: ServerSettings) -> PushResult:
     try:
         with session.begin_nested():
-            status = _apply(session, user, item, touched, documents)
+            status = _apply(session, user, item, touched, documents, settings, tr)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
@@ -119,7 +125,8 @@ def _receipt_result(item: OutboxItem, receipt: PushedItem) -> PushResult:
     raise _Rejected("conflict", "Item {item} was already accepted with other content.", item=item.id)
 
 
-def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case], documents: "_Receipt") -> str:
+def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case], documents: "_Receipt",
+           settings: ServerSettings, tr: Translator) -> str:
     expected = item_content_hash(item.kind, item.case_id, item.payload, item.attachments)
     if expected != item.content_hash:
         raise _Rejected("hash_mismatch", "content_hash does not match the item's content "
@@ -137,6 +144,8 @@ def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Ca
     if item.kind == "visit":
         _visit(session, user, item, case)
         documents.visit(session, user, item)
+    elif item.kind == "appointment_proposal":
+        _appointment_proposal(session, user, item, case, settings, tr)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
@@ -215,6 +224,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
     extra = {"masked": masked} if masked else {}
     audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
                  item_id=item.id, outcome=visit.outcome, **extra)
+    appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
 
 
 def _practice(session: Session, user: User, item: OutboxItem) -> None:
@@ -249,6 +259,28 @@ class _Receipt:
                                 agreement_id=agreement["agreement_id"], terms_sha256=agreement["terms_sha256"])
         except DocumentRefused as exc:
             raise _Rejected("bad_signature", "The agreement PDF is refused: {reason}", reason=str(exc)) from None
+
+
+def _appointment_proposal(session: Session, user: User, item: OutboxItem, case: Case | None,
+                          settings: ServerSettings, tr: Translator) -> None:
+    """The agent's proposal from the laptop, judged again here and now (it may have waited
+    offline until the slot became too soon, or another appointment took the time)."""
+    if case is None or case.assigned_agent_id != user.id:
+        raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
+    if case.status != "open":
+        raise _Rejected("not_yours", "This case is closed.")
+    rec: AppointmentProposal = _validate(AppointmentProposal, item.payload, "appointment_proposal")
+    if rec.case_id != item.case_id:
+        raise _Rejected("invalid", "payload.case_id does not match the item's case_id.")
+    try:
+        appointments.propose(session, case, rec.start, rec.end, settings=settings, actor=user, via="agent",
+                             lang=tr.language, appointment_id=rec.appointment_id, outbox_item_id=item.id,
+                             replaces_id=rec.replaces_id)
+    except appointments.SlotRefused as refused:
+        raise _Rejected("not_allowed", "This time cannot be proposed: {reasons}",
+                        reasons=" ".join(refused.reasons)) from None
+    except (BadInput, Conflict) as exc:
+        raise _Rejected("invalid", "The appointment cannot be proposed: {reason}", reason=str(exc)) from None
 
 
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:

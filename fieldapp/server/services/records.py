@@ -15,20 +15,23 @@ from sqlalchemy.orm import Session, selectinload
 from fieldapp.core.errors import BadInput
 from fieldapp.core.money import quantum
 from fieldapp.protocol.v1 import (
-    AppointmentRecord,
     CaseRecord,
     CustomerRecord,
     Location,
-    NotificationRecord,
     TaskRecord,
     VisitHistoryRecord,
 )
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.models import Appointment, Case, Review, Visit
+from fieldapp.server.services.appointment_records import (
+    appointment_record,
+    appointment_tasks,
+    notifications_for,
+)
 
 
 # Bumped whenever case_record() changes what it writes: older documents are then rebuilt.
-DOCUMENT_FORMAT = 2  # 2: the planning decision carries only the rules that did not pass
+DOCUMENT_FORMAT = 3  # 2: only the failed rules of the planning decision; 3: appointment states
 
 
 def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False) -> dict[str, Case]:
@@ -71,7 +74,7 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
                    created_by=v.review.decider.username if v.review.decider else "")
         for v in visits
         if v.review is not None and v.review.state == "returned" and v.id not in corrected
-    ]
+    ] + appointment_tasks(appt)
     record = CaseRecord(
         id=case.id, external_id=case.external_id, reference=case.reference, status=case.status,
         customer=CustomerRecord(
@@ -80,10 +83,8 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
             flags=list(cust.flags or [])),
         amount_due=_amount(case), currency=case.currency, days_past_due=case.days_past_due,
         tier=case.tier, product=case.product, policy_id=case.policy_id,
-        appointment=AppointmentRecord(id=appt.id, start=appt.start, end=appt.end, status=appt.status)
-        if appt else None,
-        notifications=[NotificationRecord(id=n.id, channel=n.channel, sent_at=n.sent_at,
-                                          delivered_at=n.delivered_at) for n in case.notifications],
+        appointment=appointment_record(appt) if appt else None,
+        notifications=notifications_for(case.notifications, appt),
         visits=[VisitHistoryRecord(id=v.id, at=v.checked_in_at or v.started_at,
                                    contact_made=v.contact_made, outcome=v.outcome,
                                    agent=v.agent.username if v.agent else None) for v in visits],

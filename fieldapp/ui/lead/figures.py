@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.protocol.lead import CSV_COLUMNS, EXCEPTION_KINDS, TOTAL_LABEL, amounts_text, ratio_text
+from fieldapp.protocol.lead import (
+    CSV_COLUMNS,
+    EXCEPTION_KINDS,
+    TOTAL_LABEL,
+    amounts_text,
+    customer_cells,
+    ratio_text,
+)
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.errors import describe
 from fieldapp.ui.formatting import time_text
@@ -238,7 +245,7 @@ class FiguresScreen(QWidget):
                      ratio_text(row.contacts, row.visits), row.promises, row.promises_due, row.promises_kept,
                      ratio_text(row.promises_kept, row.promises_due), amounts_text(row.promised_amounts),
                      row.agreements, amounts_text(row.agreement_amounts), row.visits_with_exceptions,
-                     *(row.exceptions.get(k, 0) for k in EXCEPTION_KINDS)]
+                     *(row.exceptions.get(k, 0) for k in EXCEPTION_KINDS), *customer_cells(row)]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
                 if c:

@@ -27,6 +27,7 @@ from fieldapp.ui.context import AppContext
 from fieldapp.ui.errors import describe
 from fieldapp.ui.formatting import time_text
 from fieldapp.ui.i18n import N_
+from fieldapp.ui.lead.complaints import ComplaintsScreen
 from fieldapp.ui.lead.decision_dialog import DecisionDialog
 from fieldapp.ui.lead.evidence import EvidenceScreen
 from fieldapp.ui.lead.figures import FiguresScreen, SavePath, ask_save_path
@@ -39,8 +40,10 @@ from fieldapp.ui.widgets.connection import ConnectionStatus
 from fieldapp.ui.widgets.language import LanguageCombo
 from fieldapp.ui.widgets.sidebar import Sidebar
 
-SCREENS = {"queue": N_("Review queue"), "figures": N_("Team figures"), "practice": N_("Practice")}
+SCREENS = {"queue": N_("Review queue"), "complaints": N_("Complaints"), "figures": N_("Team figures"),
+           "practice": N_("Practice")}
 TIPS = {"queue": N_("The team's visits, to approve, return or escalate"),
+        "complaints": N_("Customers' complaints to answer, and notices that need a person"),
         "figures": N_("Visits, contacts, promises and agreements per agent"),
         "practice": N_("Who has practised the current conversation scripts")}
 
@@ -84,9 +87,11 @@ class LeadWindow(QMainWindow):
         self.evidence = EvidenceScreen(ctx, service, self)
         self.figures = FiguresScreen(ctx, service, self, save_path=save_path)
         self.practice = PracticeTable(ctx, service, self)
+        self.complaints = ComplaintsScreen(ctx, service, self)
         self.stack = QStackedWidget(self)
         self.screens: dict[str, QWidget] = {"queue": self.queue, "evidence": self.evidence,
-                                            "figures": self.figures, "practice": self.practice}
+                                            "figures": self.figures, "complaints": self.complaints,
+                                            "practice": self.practice}
         for screen in self.screens.values():
             self.stack.addWidget(screen)
         body = QHBoxLayout()
@@ -143,6 +148,8 @@ class LeadWindow(QMainWindow):
             self.figures.show_cached()
         if key == "practice":
             self.practice.load()
+        if key == "complaints":
+            self.complaints.load()
 
     def open_visit(self, visit_id: str) -> None:
         from fieldapp.conduct import warm_up  # the comment check's segmenter, before a decision

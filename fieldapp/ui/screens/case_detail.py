@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.ui.appointment_words import CUSTOMER_TASKS, customer_task_text, state_text
 from fieldapp.ui.case_data import CaseView
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import NONE, money_text, time_text, window_text
@@ -107,6 +108,11 @@ class CaseDetailScreen(QWidget):
         bold.setPointSizeF(bold.pointSizeF() * 1.1)
         self.start_button.setFont(bold)
         self.start_button.clicked.connect(self._start)
+        self.propose_button = QPushButton(self)
+        self.propose_button.setObjectName("proposeTime")
+        self.propose_button.setMinimumHeight(44)
+        self.propose_button.clicked.connect(self.ask_time)
+        self.propose_dialog: Any = None
         self.start_reason = QLabel(self)
         self.start_reason.setObjectName("startReason")
         self.start_reason.setWordWrap(True)
@@ -160,6 +166,7 @@ class CaseDetailScreen(QWidget):
         names.addWidget(self.title)
         names.addWidget(self.subtitle)
         head.addLayout(names, 1)
+        head.addWidget(self.propose_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -198,6 +205,29 @@ class CaseDetailScreen(QWidget):
         self.case_id, self.view, self.row, self.visit_in_progress = None, None, None, False
         self.retranslate()
 
+    def ask_time(self) -> Any:
+        """Open the dialog proposing a visit time (the customer's requested time first)."""
+        from fieldapp.ui.screens.propose_dialog import ProposeDialog
+
+        if self.view is None:
+            return None
+        rec = self.view.record
+        asked = [t for t in self.view.tasks if t.kind == "reschedule_requested" and t.requested_start]
+        requested = (asked[-1].requested_start, asked[-1].requested_end) if asked else None
+        replaces = rec.appointment.id if rec.appointment is not None and asked else None
+        dialog = ProposeDialog(self._ctx, rec, self, requested=requested, replaces_id=replaces)
+        self.propose_dialog = dialog
+
+        def done(result: int) -> None:
+            self.propose_dialog = None
+            dialog.deleteLater()
+            if result == ProposeDialog.DialogCode.Accepted:
+                self.reload()
+
+        dialog.finished.connect(done)
+        dialog.open()
+        return dialog
+
     @property
     def can_start(self) -> bool:
         return self.start_button.isEnabled()
@@ -232,6 +262,8 @@ class CaseDetailScreen(QWidget):
         tr = self._lang.tr
         self.back_button.setText(tr("← Back"))
         self.back_button.setToolTip(tr("Back to the list"))
+        self.propose_button.setText(tr("Propose a time…"))
+        self.propose_button.setToolTip(tr("Allowed times under the policy, clear of your other visits"))
         self.customer_box.setTitle(tr("Customer"))
         self.debt_box.setTitle(tr("Debt"))
         self.appointment_box.setTitle(tr("Appointment"))
@@ -250,6 +282,7 @@ class CaseDetailScreen(QWidget):
             self.subtitle.setText("")
             self.start_button.setText(tr("Start visit"))
             self.start_button.setEnabled(False)
+            self.propose_button.setEnabled(False)
             self.start_reason.hide()
             self.task_banner.hide()
             return
@@ -281,7 +314,8 @@ class CaseDetailScreen(QWidget):
         else:
             self.appointment_values["window"].setText(
                 tr("{window}, the customer's time", window=window_text(appt.start, appt.end, cust.timezone)))
-            self.appointment_values["status"].setText(tr(APPOINTMENT_STATES.get(appt.status, appt.status)))
+            self.appointment_values["status"].setText(
+                state_text(appt, tr) or tr(APPOINTMENT_STATES.get(appt.status, appt.status)))
 
         self.notices.clear()
         for n in sorted(rec.notifications, key=lambda n: n.sent_at):
@@ -315,13 +349,19 @@ class CaseDetailScreen(QWidget):
             problems = [tr(template, **params)]
         decision_view.set_decision(view.verdict.decision, problems)
 
-        if view.tasks:
-            task = sorted(view.tasks, key=lambda t: t.created_at)[-1]
+        returned = [t for t in view.tasks if t.kind == "visit_returned"]
+        answers = [t for t in view.tasks if t.kind in CUSTOMER_TASKS]
+        if returned:
+            task = sorted(returned, key=lambda t: t.created_at)[-1]
             self.task_banner.setText(tr("{lead} returned your visit on {date}: “{comment}” "
                                         "Your next visit to this customer corrects it.",
                                         lead=task.created_by or tr("The team lead"),
                                         date=time_text(task.created_at, self._ctx.zone()),
                                         comment=task.comment))
+            self.task_banner.show()
+        elif answers:
+            task = sorted(answers, key=lambda t: t.created_at)[-1]
+            self.task_banner.setText(customer_task_text(task, cust.name, rec.reference, cust.timezone, tr))
             self.task_banner.show()
         else:
             self.task_banner.hide()
@@ -331,6 +371,8 @@ class CaseDetailScreen(QWidget):
         tr = self._lang.tr
         resume = view.has_draft or self.visit_in_progress
         self.start_button.setText(tr("Resume visit") if resume else tr("Start visit"))
+        self.propose_button.setEnabled(not getattr(self.row, "withdrawn", None)
+                                       and str(view.record.status) == "open")
         reason, colour = None, COLOURS[ComplianceState.BLOCKED]
         state = view.verdict.state
         if getattr(self.row, "withdrawn", None):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.ui.appointment_words import CUSTOMER_TASKS, customer_task_text, state_text
 from fieldapp.ui.case_data import DayPlan
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import distance_text, money_text, time_text, window_text
@@ -228,9 +229,10 @@ class TodayScreen(QWidget):
                 reasons = [tr("Visit returned: see the lead's comment below.")] + reasons
             elif stop.visited:
                 reasons = [tr("Visit recorded.")] + reasons
+            answer = state_text(record.appointment, tr)
             item = QTreeWidgetItem([
                 f"{number} ✓" if stop.visited else str(number),
-                window_text(stop.start, stop.end, stop.timezone, with_date=False),
+                window_text(stop.start, stop.end, stop.timezone, with_date=False) + (f"\n{answer}" if answer else ""),
                 f"{record.customer.name}\n{record.reference} · {money_text(record.amount_due, record.currency)}",
                 record.customer.address,
                 distance_text(stop.distance_m) if number > 1 or stop.distance_m is not None else "",
@@ -283,14 +285,22 @@ class TodayScreen(QWidget):
         for task, row in tasks:
             who = row.customer_name if row is not None else task.case_id
             reference = row.reference if row is not None else ""
-            text = tr("Visit returned by {lead} on {date}: {reference} {customer}\n“{comment}”",
-                      lead=task.created_by or tr("the team lead"), date=time_text(task.created_at, self._ctx.zone()),
-                      reference=reference, customer=who, comment=task.comment)
+            if task.kind in CUSTOMER_TASKS:
+                text = customer_task_text(task, who, reference, getattr(row, "timezone", None), tr)
+                tip = tr("Open the case to answer the customer")
+            else:
+                text = tr("Visit returned by {lead} on {date}: {reference} {customer}\n“{comment}”",
+                          lead=task.created_by or tr("the team lead"), date=time_text(task.created_at, self._ctx.zone()),
+                          reference=reference, customer=who, comment=task.comment)
+                tip = tr("Open the case to correct the visit")
             item = QListWidgetItem(compliance_icon(ComplianceState.WARNING), text)
             item.setData(CASE_ROLE, task.case_id)
-            item.setToolTip(tr("Open the case to correct the visit"))
+            item.setToolTip(tip)
             self.tasks.addItem(item)
-        self.tasks_title.setText(tr("Returned visits to correct ({count})", count=len(tasks)))
+        if all(task.kind not in CUSTOMER_TASKS for task, _row in tasks):
+            self.tasks_title.setText(tr("Returned visits to correct ({count})", count=len(tasks)))
+        else:
+            self.tasks_title.setText(tr("Tasks ({count})", count=len(tasks)))
         self.tasks_title.setVisible(bool(tasks))
         self.tasks.setVisible(bool(tasks))
 
