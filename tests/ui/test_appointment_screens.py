@@ -62,7 +62,7 @@ def test_today_shows_states_and_the_customers_request(qtbot, laptop, tmp_path):
     today.show()
     today.show_day(dt.date(2026, 3, 4))
     texts = [today.route.topLevelItem(i).text(1) for i in range(today.route.topLevelItemCount())]
-    assert texts == ["10:00–11:00\nConfirmed by the customer", "14:00–15:00\nThe customer asks for another time"]
+    assert texts == ["10:00–11:00 (UTC+8)\nConfirmed by the customer", "14:00–15:00 (UTC+8)\nThe customer asks for another time"]
     assert today.tasks.count() == 1
     task = today.tasks.item(0).text()
     assert "asks to move the visit to 2026-03-05 15:00–16:00" in task and today.tasks_title.text() == "Tasks (1)"
@@ -86,7 +86,7 @@ def test_proposing_the_requested_time_from_the_case(qtbot, laptop, world, tmp_pa
     assert detail.appointment_values["status"].text() == "The customer asks for another time"
     dialog = detail.ask_time()
     first = dialog.slots.item(0).text()
-    assert first == "2026-03-05 15:00–16:00 (the time the customer asked for)" and dialog.slots.count() > 1
+    assert first == "2026-03-05 15:00–16:00 (UTC+8): the time the customer asked for" and dialog.slots.count() > 1
     _shot(dialog, tmp_path, "propose_dialog_en.png")
     dialog.ok.click()
     assert dialog.proposed_id is not None

@@ -79,7 +79,7 @@ class ProposeDialog(QDialog):
         for start, end in slots:
             text = window_text(start, end, tz)
             if self.requested is not None and start == self.requested[0]:
-                text = tr("{window} (the time the customer asked for)", window=text)
+                text = tr("{window}: the time the customer asked for", window=text)
             item = QListWidgetItem(text)
             item.setData(SLOT_ROLE, (start, end))
             self.slots.addItem(item)
