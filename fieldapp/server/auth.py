@@ -19,9 +19,7 @@ from fieldapp.core.timeutil import utcnow
 from fieldapp.server import audit
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import Device, LoginFailure, Token, User
-
-MIN_PASSWORD_LENGTH = 8
-
+from fieldapp.server.passwords import check_password_strength  # noqa: F401  (one rule, re-exported)
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
@@ -156,16 +154,3 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
 def logout(session: Session, principal: Principal) -> None:
     principal.token.revoked_at = utcnow()
     audit.record(session, "logout", "device", principal.token.device_pk, principal.user.id)
-
-
-def check_password_strength(password: str, username: str = "") -> str | None:
-    """None when acceptable, else the reason it is refused."""
-    if not password or not password.strip():
-        return "the password is empty"
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"the password is shorter than {MIN_PASSWORD_LENGTH} characters"
-    if username and password.casefold() == username.casefold():
-        return "the password equals the user name"
-    if len(set(password)) < 4:
-        return "the password has fewer than 4 different characters"
-    return None

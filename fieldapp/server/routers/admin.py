@@ -18,6 +18,7 @@ from fieldapp.server.models import User
 from fieldapp.server.schemas import (
     CaseResponse,
     CreateUserRequest,
+    PasswordRequest,
     ReassignRequest,
     RevokeDeviceRequest,
     UsersResponse,
@@ -34,6 +35,7 @@ def require_admin(principal: Annotated[Principal, Depends(current_principal)]) -
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 ExternalId = Annotated[str, Path(min_length=1, max_length=100)]
+Username = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.get("/users", response_model=UsersResponse)
@@ -47,6 +49,14 @@ def create_user(body: CreateUserRequest, session: SessionDep, principal: Princip
     user = admin.create_user(session, body.username, body.password, body.role.value, body.team,
                              body.display_name)
     return UsersResponse(users=[user_info(user)], server_time=utcnow())
+
+
+@router.put("/users/{username}/password", response_model=OkResponse)
+def set_password(username: Username, body: PasswordRequest, session: SessionDep,
+                 principal: PrincipalDep) -> OkResponse:
+    """Set a user's password (the same rules as at creation: no common or name-like ones)."""
+    admin.set_password(session, username, body.password, actor_id=principal.user.id)
+    return OkResponse(server_time=utcnow())
 
 
 def _case_response(session: SessionDep, case_id: str) -> CaseResponse:
