@@ -55,6 +55,7 @@ class ErrorBody(Wire):
     error: str  # stable code, e.g. bad_credentials, device_revoked, token_expired, not_found
     detail: str
     server_time: AwareDatetime | None = None
+    retry_after: int | None = None  # rate_limited: seconds to wait (also the Retry-After header)
 
 
 ERROR_CODES = {

@@ -3,6 +3,7 @@ calling user, the API version check."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -78,8 +79,34 @@ TranslatorDep = Annotated[Translator, Depends(get_translator)]
 
 
 def client_ip(request: Request, settings: ServerSettings) -> str | None:
+    """The address login throttling counts.
+
+    Behind a reverse proxy (`trusted_proxy_header`, e.g. x-forwarded-for) it is the entry
+    our proxy appended: each proxy appends the address it received the request from on
+    the right (nginx `$proxy_add_x_forwarded_for`), so with `trusted_proxy_hops` proxies of
+    ours the client's address is that many entries from the right. Entries further left
+    were written by the client and are not believed. An entry that is not an address
+    falls back to the connection's peer."""
     if settings.trusted_proxy_header:
-        forwarded = request.headers.get(settings.trusted_proxy_header)
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:100]
+        entries = [part.strip() for value in request.headers.getlist(settings.trusted_proxy_header)
+                   for part in value.split(",") if part.strip()]
+        if entries:
+            hops = settings.trusted_proxy_hops
+            chosen = entries[-hops] if len(entries) >= hops else entries[0]
+            address = _address(chosen)
+            if address:
+                return address
     return request.client.host if request.client else None
+
+
+def _address(entry: str) -> str | None:
+    """'203.0.113.7', '203.0.113.7:5555', '[2001:db8::1]:443' -> the address; else None."""
+    text = entry.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None

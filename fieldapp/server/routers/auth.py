@@ -18,8 +18,12 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post("/login", response_model=LoginResponse)
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> LoginResponse:
-    throttle = auth.Throttle(settings.login_max_failures, settings.login_max_failures_ip,
-                             dt.timedelta(minutes=settings.login_window_minutes))
+    throttle = auth.Throttle(
+        max_failures=settings.login_max_failures, max_failures_user=settings.login_max_failures_user,
+        max_failures_ip=settings.login_max_failures_ip,
+        window=dt.timedelta(minutes=settings.login_window_minutes),
+        backoff_max=dt.timedelta(seconds=settings.login_backoff_max_seconds),
+        slowdown_max=dt.timedelta(seconds=settings.login_slowdown_max_seconds))
     try:
         result = auth.login(session, body.username, body.password, body.device_id, body.device_name,
                             client_ip=client_ip(request, settings),
