@@ -235,6 +235,18 @@ class Attachment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AttachmentUpload(Base):
+    """Who uploaded an attachment's bytes (each user once; the first device). Uploading the
+    bytes proves one has them: only an uploader may link an attachment to a visit, unless
+    it is linked to that case already (services/attachments.py)."""
+
+    __tablename__ = "attachment_uploads"
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    device_pk: Mapped[str | None] = mapped_column(ForeignKey("devices.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class VisitAttachment(Base):
     __tablename__ = "visit_attachments"
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), primary_key=True)

@@ -73,7 +73,7 @@ EXPECTED = {
     "push_review":    ("invalid",  "accepted",  "invalid",   "invalid",   "invalid",   "invalid"),
     "get_case":       (200,        200,         200,         403,         403,         403),
     "put_attachment": (200,        200,         200,         200,         200,         200),
-    "get_attachment": (200,        200,         200,         403,         403,         403),
+    "get_attachment": (200,        200,         200,         404,         404,         404),
     "admin_users":    (200,        403,         403,         403,         403,         403),
     "admin_reassign": (200,        403,         403,         403,         403,         403),
     "admin_revoke":   (404,        403,         403,         403,         403,         403),

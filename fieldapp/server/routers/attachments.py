@@ -24,7 +24,7 @@ async def raw_body(request: Request) -> bytes:
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 def put_attachment(sha256: Sha, data: Annotated[bytes, Depends(raw_body)], session: SessionDep,
                    principal: PrincipalDep) -> AttachmentResponse:
-    size, created = service.put(session, principal.user, sha256, data)
+    size, created = service.put(session, principal.user, sha256, data, principal.token.device_pk)
     return AttachmentResponse(sha256=sha256, size=size, created=created, server_time=utcnow())
 
 

@@ -40,6 +40,7 @@ from fieldapp.server.models import (
     Visit,
     VisitAttachment,
 )
+from fieldapp.server.services import attachments as attachment_service
 from fieldapp.server.services.access import leads_team_of
 from fieldapp.server.services.changes import case_changed
 from fieldapp.server.services.review import conflict_values
@@ -169,8 +170,12 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
         if needed else set()
     missing = sorted(needed - present)
     if missing:
-        raise _Rejected("missing_attachment", "Upload these attachments first: {hashes}",
-                        hashes=", ".join(missing[:5]) + (f" (+{len(missing) - 5})" if len(missing) > 5 else ""))
+        raise _Rejected("missing_attachment", "Upload these attachments first: {hashes}", hashes=_hashes(missing))
+    foreign = attachment_service.foreign_for_push(session, user, case.id, needed)
+    if foreign:
+        raise _Rejected("foreign_attachment", "These attachments were not uploaded from your account and "
+                        "belong to no visit of this case: {hashes}. Upload the files from this laptop.",
+                        hashes=_hashes(foreign))
 
     visit = Visit(id=rec.visit_id, case_id=case.id, agent_id=user.id, outbox_item_id=item.id,
                   started_at=rec.agent_started_at, checked_in_at=rec.checked_in_at,
@@ -192,6 +197,10 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
     session.expire(case, ["visits"])
     audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
                  item_id=item.id, outcome=visit.outcome)
+
+
+def _hashes(shas: list[str]) -> str:
+    return ", ".join(shas[:5]) + (f" (+{len(shas) - 5})" if len(shas) > 5 else "")
 
 
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
