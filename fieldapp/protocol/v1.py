@@ -150,6 +150,7 @@ class VisitHistoryRecord(Wire):
     contact_made: bool
     outcome: Outcome | None = None
     agent: str | None = None
+    late: bool = False  # recorded by a former agent while the case was theirs, received after it left
 
 
 class TaskRecord(Wire):
@@ -288,6 +289,9 @@ def item_content_hash(kind: str, case_id: str, payload: dict[str, Any], attachme
 class PushRequest(Wire):
     device_id: str
     items: list[OutboxItem] = Field(max_length=MAX_PUSH_ITEMS)
+    # The pull cursor this laptop has applied (committed) when it pushes: tells the server
+    # which reassignments and closures the laptop knew of when it recorded these items.
+    cursor: int | None = Field(default=None, ge=0, le=2**62)
 
 
 class PushResult(Wire):

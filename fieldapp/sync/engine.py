@@ -154,7 +154,8 @@ class SyncEngine:
             missing = outbox_repo.not_uploaded(s, ids)
         self._upload(missing, shas, summary, progress)
         total = len(entries)
-        device_id = self.store.meta().device_id
+        meta = self.store.meta()
+        device_id, cursor = meta.device_id, meta.cursor
         done = 0
         for start in range(0, total, self.push_batch):
             batch = entries[start:start + self.push_batch]
@@ -163,7 +164,7 @@ class SyncEngine:
             with self.store.write() as s:
                 outbox_repo.mark_sending(s, batch_ids)
             try:
-                resp = self.transport.push(self.token, PushRequest(device_id=device_id, items=wire))
+                resp = self.transport.push(self.token, PushRequest(device_id=device_id, items=wire, cursor=cursor))
                 returned = {r.id for r in resp.results}
                 if returned != set(batch_ids):
                     raise ProtocolError(self.tr(

@@ -10,6 +10,7 @@ from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, Push
 from fieldapp.server.db import run_with_retry
 from fieldapp.server.deps import PrincipalDep, SessionDep, TranslatorDep
 from fieldapp.server.errors import ApiError
+from fieldapp.server.services import handover
 from fieldapp.server.services import push as push_service
 from fieldapp.server.services import sync as sync_service
 
@@ -23,8 +24,9 @@ def pull(session: SessionDep, principal: PrincipalDep,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> Response:
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page)."""
-    return Response(sync_service.pull_page(session, principal.user, cursor, limit),
-                    media_type="application/json")
+    page, next_cursor = sync_service.pull_page_and_cursor(session, principal.user, cursor, limit)
+    handover.note_pull(session, principal.token.device, cursor, next_cursor)  # what the laptop learns
+    return Response(page, media_type="application/json")
 
 
 @router.post("/push", response_model=PushResponse)
@@ -33,4 +35,8 @@ def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: Tr
     if body.device_id != principal.token.device.device_id:
         raise ApiError("invalid", "device_id does not match the device this token was issued to")
     user = principal.user
-    return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr))
+    device_pk = principal.token.device_pk
+    if body.cursor is not None:  # the laptop's committed pull cursor: what it knows so far
+        handover.confirm(session, device_pk, body.cursor)
+    return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
+                                                             device_pk=device_pk))

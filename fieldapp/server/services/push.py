@@ -10,6 +10,7 @@ afresh.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.i18n import Translator
-from fieldapp.core.timeutil import utcnow
+from fieldapp.core.timeutil import iso, utcnow
 from fieldapp.protocol.v1 import (
     OutboxItem,
     PushResponse,
@@ -41,8 +42,9 @@ from fieldapp.server.models import (
     VisitAttachment,
 )
 from fieldapp.server.services import attachments as attachment_service
+from fieldapp.server.services import handover
 from fieldapp.server.services.access import leads_team_of
-from fieldapp.server.services.changes import case_changed
+from fieldapp.server.services.changes import case_changed, emit
 from fieldapp.server.services.review import conflict_values
 
 log = logging.getLogger(__name__)
@@ -62,30 +64,42 @@ class _Rejected(Exception):
         return PushResult(id=item_id, status="rejected", code=self.code, reason=tr(self.message, **self.values))
 
 
+@dataclass
+class _Batch:
+    """What one push touches: the device it comes from, the cases to announce, and the
+    former agents to tell about late work on a case they no longer hold."""
+
+    device_pk: str | None
+    touched: dict[str, Case] = field(default_factory=dict)
+    former: set[tuple[str, str]] = field(default_factory=set)  # (former agent, case id)
+
+
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
-         tr: Translator | None = None) -> PushResponse:
+         tr: Translator | None = None, *, device_pk: str | None = None) -> PushResponse:
     tr = tr or Translator()
     # Items are handled in id order (results keep the request's order): two pushes of the
     # same items then take their row locks in the same order and cannot deadlock.
     by_index: dict[int, PushResult] = {}
-    touched: dict[str, Case] = {}
+    batch = _Batch(device_pk)
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
-        by_index[index] = _one(session, user, items[index], tr, touched)
+        by_index[index] = _one(session, user, items[index], tr, batch)
     results = [by_index[i] for i in range(len(items))]
     # Changes are numbered last, in a fixed order: the change counter's lock is then the
     # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
-    for case_id in sorted(touched):
-        case_changed(session, touched[case_id])
+    for case_id in sorted(batch.touched):
+        case_changed(session, batch.touched[case_id])
+    # Late work of a former agent: a change for them too, so their lead's queue shows it.
+    for agent_id, case_id in sorted(batch.former):
+        emit(session, agent_id, case_id, "tombstone", "unassigned")
     rejected = sum(r.status == "rejected" for r in results)
     audit.record(session, "push", "device", device_id, user.id, items=len(items), rejected=rejected)
     return PushResponse(results=results, server_time=utcnow())
 
 
-def _one(session: Session, user: User, item: OutboxItem, tr: Translator,
-         touched: dict[str, Case]) -> PushResult:
+def _one(session: Session, user: User, item: OutboxItem, tr: Translator, batch: _Batch) -> PushResult:
     try:
         with session.begin_nested():
-            status = _apply(session, user, item, touched)
+            status = _apply(session, user, item, batch)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
@@ -108,7 +122,7 @@ def _receipt_result(item: OutboxItem, receipt: PushedItem) -> PushResult:
     raise _Rejected("conflict", "Item {item} was already accepted with other content.", item=item.id)
 
 
-def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case]) -> str:
+def _apply(session: Session, user: User, item: OutboxItem, batch: _Batch) -> str:
     expected = item_content_hash(item.kind, item.case_id, item.payload, item.attachments)
     if expected != item.content_hash:
         raise _Rejected("hash_mismatch", "content_hash does not match the item's content "
@@ -118,14 +132,14 @@ def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Ca
         return _receipt_result(item, receipt).status
     case = session.get(Case, item.case_id)
     if item.kind == "visit":
-        _visit(session, user, item, case)
+        _visit(session, user, item, case, batch)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
                            content_hash=item.content_hash, received_at=utcnow()))
     session.flush()
     assert case is not None
-    touched[case.id] = case
+    batch.touched[case.id] = case
     return "accepted"
 
 
@@ -138,16 +152,17 @@ def _validate(model, payload, kind: str):  # type: ignore[no-untyped-def]
                         problems=describe_validation(errors)) from None
 
 
-def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
-    if case is None or case.assigned_agent_id != user.id:
+def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, batch: _Batch) -> None:
+    if case is None:
         raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
-    if case.status != "open":
-        raise _Rejected("not_yours", "This case is closed.")
     rec: VisitRecord = _validate(VisitRecord, item.payload, "visit")
     if rec.case_id != item.case_id:
         raise _Rejected("invalid", "payload.case_id does not match the item's case_id.")
     if rec.ended_at < rec.agent_started_at:
         raise _Rejected("invalid", "payload.ended_at is before payload.agent_started_at.")
+    late = None
+    if case.assigned_agent_id != user.id or case.status != "open":
+        late = _late(session, user, item, rec, case, batch.device_pk)
     if rec.corrects_visit_id is not None:
         earlier = session.scalar(select(Visit.case_id).where(Visit.id == rec.corrects_visit_id))
         if earlier != case.id:
@@ -180,7 +195,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
     visit = Visit(id=rec.visit_id, case_id=case.id, agent_id=user.id, outbox_item_id=item.id,
                   started_at=rec.agent_started_at, checked_in_at=rec.checked_in_at,
                   ended_at=rec.ended_at, contact_made=rec.contact_made, outcome=rec.outcome.value,
-                  corrects_visit_id=rec.corrects_visit_id, record=rec.model_dump(mode="json"),
+                  corrects_visit_id=rec.corrects_visit_id, late=late, record=rec.model_dump(mode="json"),
                   received_at=utcnow())
     session.add(visit)
     session.flush()
@@ -195,8 +210,36 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
     session.expire(case, ["visits"])
+    if late is not None and case.assigned_agent_id != user.id:
+        batch.former.add((user.id, case.id))
     audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
-                 item_id=item.id, outcome=visit.outcome)
+                 item_id=item.id, outcome=visit.outcome, late=late)
+
+
+def _late(session: Session, user: User, item: OutboxItem, rec: VisitRecord, case: Case,
+          device_pk: str | None) -> str:
+    """A visit on a case the agent no longer holds: its period's end reason when the work was
+    done while the case was theirs (services/handover.py), else refused with the reason."""
+    verdict = handover.judge(session, user.id, device_pk or "", case.id, rec.agent_started_at, item.created_at)
+    if verdict.accepted:
+        assert verdict.period is not None
+        return verdict.period.end_reason
+    started = iso(rec.agent_started_at)
+    period = verdict.period
+    if period is None:
+        last = verdict.last
+        if last is not None and last.end_reason == "closed" and rec.agent_started_at >= last.ended_at:
+            raise _Rejected("not_yours", "This case was closed at {ended}; this visit began after that "
+                            "({started}).", ended=iso(last.ended_at), started=started)
+        raise _Rejected("not_yours", "This case is not (or no longer) assigned to you, and was not yours "
+                        "when this visit began ({started}).", started=started)
+    values = {"ended": iso(period.ended_at), "learned": iso(verdict.learned_at),  # type: ignore[arg-type]
+              "recorded": iso(item.created_at)}
+    if period.end_reason == "closed":
+        raise _Rejected("not_yours", "This case was closed at {ended}; this laptop learned of it at "
+                        "{learned} and recorded this visit after that ({recorded}).", **values)
+    raise _Rejected("not_yours", "This case was reassigned at {ended}; this laptop learned of it at "
+                    "{learned} and recorded this visit after that ({recorded}).", **values)
 
 
 def _hashes(shas: list[str]) -> str:
