@@ -22,10 +22,11 @@ Endpoints
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.enums import CaseStatus, Channel, CustomerFlag, ReviewState, Role
@@ -39,6 +40,53 @@ MAX_PULL_LIMIT = 1000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 MoneyStr = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,4})?$")]
+
+# Sizes, so client and server agree on what a visit may hold: the app refuses to record a
+# visit past them, the server refuses the item naming the field. The server also refuses any
+# request body nested deeper than MAX_JSON_DEPTH (422 naming where).
+MAX_JSON_DEPTH = 32
+MAX_ID_CHARS = 64
+MAX_NOTES_CHARS = 20_000
+MAX_COMMENT_CHARS = 5_000
+MAX_SHORT_TEXT_CHARS = 1_000                 # location_exception, a note warning
+MAX_TRANSCRIPT_ENTRIES = 2_000
+MAX_TRANSCRIPT_BYTES = 1024 * 1024           # the transcript as JSON (UTF-8)
+MAX_DECISION_BYTES = 256 * 1024              # a policy decision as JSON
+MAX_TERMS_BYTES = 64 * 1024                  # an agreement's terms as JSON
+MAX_ITEM_ATTACHMENTS = 50
+MAX_SIGNATURES = 10
+MAX_NOTE_WARNINGS = 100
+
+
+def json_depth(value: Any) -> int:
+    """How deeply a JSON value nests (a scalar is 0, [] or {} is 1); without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _bounded_json(max_bytes: int, max_depth: int = 16):  # type: ignore[no-untyped-def]
+    """A validator for free-form JSON fields: at most `max_bytes` as UTF-8 JSON, nested at
+    most `max_depth` deep."""
+
+    def check(value: Any) -> Any:
+        if json_depth(value) > max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+        if size > max_bytes:
+            raise ValueError(f"{size} bytes of JSON; at most {max_bytes} are allowed")
+        return value
+
+    return AfterValidator(check)
+
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
+Decision = Annotated[dict[str, Any], _bounded_json(MAX_DECISION_BYTES)]
 
 
 class Wire(BaseModel):
@@ -223,13 +271,13 @@ class SignatureRef(Wire):
 
 
 class AgreementRecord(Wire):
-    agreement_id: str
-    terms: dict[str, Any]          # canonical terms (see fieldapp.documents)
+    agreement_id: Id
+    terms: Annotated[dict[str, Any], _bounded_json(MAX_TERMS_BYTES)]  # canonical terms (fieldapp.documents)
     terms_sha256: str = Field(pattern=SHA256_PATTERN)
     pdf_sha256: str = Field(pattern=SHA256_PATTERN)  # attachment holding the PDF
     total: MoneyStr
     currency: str = Field(min_length=3, max_length=3)
-    signatures: list[SignatureRef] = []
+    signatures: list[SignatureRef] = Field(default=[], max_length=MAX_SIGNATURES)
 
 
 class PromiseToPay(Wire):
@@ -241,42 +289,46 @@ class PromiseToPay(Wire):
 class VisitRecord(Wire):
     """Everything the agent recorded about one visit; the evidence the lead reviews."""
 
-    visit_id: str
-    case_id: str
+    visit_id: Id
+    case_id: Id
     agent_started_at: AwareDatetime
     checked_in_at: AwareDatetime | None = None
     ended_at: AwareDatetime
     location: Location | None = None
-    location_exception: str | None = None  # why no location was recorded
+    location_exception: str | None = Field(default=None, max_length=MAX_SHORT_TEXT_CHARS)  # why no location
     distance_m: float | None = None
-    planning_decision: dict[str, Any] | None = None  # policy Decision JSON before the visit
-    checkin_decision: dict[str, Any] | None = None   # policy Decision JSON at check-in
-    script_id: str | None = None
-    transcript: list[dict[str, Any]] = []
+    planning_decision: Decision | None = None  # policy Decision JSON before the visit
+    checkin_decision: Decision | None = None   # policy Decision JSON at check-in
+    script_id: str | None = Field(default=None, max_length=100)
+    transcript: Annotated[list[dict[str, Any]], Field(max_length=MAX_TRANSCRIPT_ENTRIES),
+                          _bounded_json(MAX_TRANSCRIPT_BYTES)] = []
     outcome: Outcome
     contact_made: bool
-    notes: str = Field(default="", max_length=20000)
-    note_warnings: list[str] = []  # abusive-phrase hits the agent saw and overrode
+    notes: str = Field(default="", max_length=MAX_NOTES_CHARS)
+    # abusive-phrase hits the agent saw and overrode
+    note_warnings: list[Annotated[str, Field(max_length=MAX_SHORT_TEXT_CHARS)]] = Field(
+        default=[], max_length=MAX_NOTE_WARNINGS)
     promise: PromiseToPay | None = None
     agreement: AgreementRecord | None = None
-    corrects_visit_id: str | None = None  # a resubmission after a lead returned the visit
+    corrects_visit_id: Id | None = None  # a resubmission after a lead returned the visit
 
 
 class ReviewDecisionRecord(Wire):
-    visit_id: str
+    visit_id: Id
     decision: Literal["approve", "return", "escalate"]
-    comment: str = Field(default="", max_length=5000)
+    comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
     decided_at: AwareDatetime
     expected_state: ReviewState | None = None  # optimistic concurrency: the state the lead saw
 
 
 class OutboxItem(Wire):
-    id: str = Field(min_length=8, max_length=64)  # client-made UUID
+    id: str = Field(min_length=8, max_length=MAX_ID_CHARS)  # client-made UUID
     kind: ItemKind
-    case_id: str
+    case_id: Id
     created_at: AwareDatetime
-    payload: dict[str, Any]
-    attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = []
+    payload: dict[str, Any]  # a VisitRecord or ReviewDecisionRecord, checked per item by the server
+    attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = Field(default=[],
+                                                                             max_length=MAX_ITEM_ATTACHMENTS)
     content_hash: str = Field(pattern=SHA256_PATTERN)
 
 
@@ -287,7 +339,7 @@ def item_content_hash(kind: str, case_id: str, payload: dict[str, Any], attachme
 
 
 class PushRequest(Wire):
-    device_id: str
+    device_id: str = Field(min_length=1, max_length=100)
     items: list[OutboxItem] = Field(max_length=MAX_PUSH_ITEMS)
     # The pull cursor this laptop has applied (committed) when it pushes: tells the server
     # which reassignments and closures the laptop knew of when it recorded these items.

@@ -45,7 +45,8 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     for module in (auth, sync, attachments, cases, admin, lead):
         app.include_router(module.router, dependencies=versioned)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
-                       per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes})
+                       per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes},
+                       raw_prefixes=("/api/v1/attachments/",))
     return app
 
 
