@@ -70,6 +70,15 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a NUL character (U+0000) is not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]  # free text: stored as is, so never a NUL
+
+
 def _bounded_json(max_bytes: int, max_depth: int = 16):  # type: ignore[no-untyped-def]
     """A validator for free-form JSON fields: at most `max_bytes` as UTF-8 JSON, nested at
     most `max_depth` deep."""
@@ -77,7 +86,10 @@ def _bounded_json(max_bytes: int, max_depth: int = 16):  # type: ignore[no-untyp
     def check(value: Any) -> Any:
         if json_depth(value) > max_depth:
             raise ValueError(f"nested deeper than {max_depth} levels")
-        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        if "\x00" in text:
+            raise ValueError("a NUL character (U+0000) is not allowed")
+        size = len(text.encode("utf-8"))
         if size > max_bytes:
             raise ValueError(f"{size} bytes of JSON; at most {max_bytes} are allowed")
         return value
@@ -295,7 +307,7 @@ class VisitRecord(Wire):
     checked_in_at: AwareDatetime | None = None
     ended_at: AwareDatetime
     location: Location | None = None
-    location_exception: str | None = Field(default=None, max_length=MAX_SHORT_TEXT_CHARS)  # why no location
+    location_exception: Text | None = Field(default=None, max_length=MAX_SHORT_TEXT_CHARS)  # why no location
     distance_m: float | None = None
     planning_decision: Decision | None = None  # policy Decision JSON before the visit
     checkin_decision: Decision | None = None   # policy Decision JSON at check-in
@@ -304,9 +316,9 @@ class VisitRecord(Wire):
                           _bounded_json(MAX_TRANSCRIPT_BYTES)] = []
     outcome: Outcome
     contact_made: bool
-    notes: str = Field(default="", max_length=MAX_NOTES_CHARS)
+    notes: Text = Field(default="", max_length=MAX_NOTES_CHARS)
     # abusive-phrase hits the agent saw and overrode
-    note_warnings: list[Annotated[str, Field(max_length=MAX_SHORT_TEXT_CHARS)]] = Field(
+    note_warnings: list[Annotated[Text, Field(max_length=MAX_SHORT_TEXT_CHARS)]] = Field(
         default=[], max_length=MAX_NOTE_WARNINGS)
     promise: PromiseToPay | None = None
     agreement: AgreementRecord | None = None
@@ -316,7 +328,7 @@ class VisitRecord(Wire):
 class ReviewDecisionRecord(Wire):
     visit_id: Id
     decision: Literal["approve", "return", "escalate"]
-    comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
+    comment: Text = Field(default="", max_length=MAX_COMMENT_CHARS)
     decided_at: AwareDatetime
     expected_state: ReviewState | None = None  # optimistic concurrency: the state the lead saw
 

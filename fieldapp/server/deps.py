@@ -7,7 +7,8 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from fieldapp.core.errors import BadInput
@@ -40,15 +41,25 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]  # commi
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 
 
-def current_principal(session: SessionDep,
-                      authorization: Annotated[str | None, Header()] = None) -> Principal:
-    return authenticate(session, authorization)
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
+
+
+def current_principal(request: Request, session: SessionDep,
+                      _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None) -> Principal:
+    """The caller, from `Authorization: Bearer <token>` (declared as the bearer security
+    scheme; read here as sent, so a missing or malformed header gets its own error)."""
+    return authenticate(session, request.headers.get("authorization"))
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def check_api_version(x_fieldapp_api: Annotated[str | None, Header()] = None) -> None:
+VersionHeader = Header(description="The API version the client speaks; without it the current one. "
+                                   "Any other value is answered 426 incompatible_version.",
+                       json_schema_extra={"enum": [str(v) for v in SUPPORTED_VERSIONS]})
+
+
+def check_api_version(x_fieldapp_api: Annotated[str, VersionHeader] = None) -> None:  # type: ignore[assignment]
     """Clients say which API version they speak; none means the current one."""
     if x_fieldapp_api is None:
         return

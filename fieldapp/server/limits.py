@@ -1,10 +1,13 @@
-"""Request body limits, enforced before the application parses anything (a pure ASGI
+"""Request limits, enforced before the application parses anything (a pure ASGI
 middleware): a huge or endless upload is refused with 413 `too_large` before it fills
-memory, and a JSON body nested deeper than `MAX_JSON_DEPTH` with 422 `invalid` naming
-where (deep nesting otherwise exhausts the parser's or the validator's stack)."""
+memory; a JSON body nested deeper than `MAX_JSON_DEPTH` with 422 `invalid` naming where
+(deep nesting otherwise exhausts the parser's or the validator's stack); a NUL character
+in the path, the query or a JSON string with 422 naming where (PostgreSQL cannot store one,
+and C code ends strings at it)."""
 
 from __future__ import annotations
 
+import json
 import re
 from itertools import accumulate
 from typing import Any, Callable
@@ -31,6 +34,33 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> str | None:
     if not brackets or max(accumulate(map(_STEP.__getitem__, brackets))) <= limit:
         return None
     return f"{_path_at_depth(body, limit + 1)}: nested deeper than {limit} levels"
+
+
+_NUL_ESCAPE = re.compile(rb'(?<!\\)(?:\\\\)*\\u0000')
+
+
+def json_nul(body: bytes) -> str | None:
+    """None unless a string in the JSON `body` holds U+0000; then where (the body is known
+    to nest at most MAX_JSON_DEPTH deep, so parsing it is safe)."""
+    if not _NUL_ESCAPE.search(body):
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the application says so
+    stack: list[tuple[Any, list[str]]] = [(value, ["body"])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in key:
+                    return ".".join(path) + ": a NUL character (U+0000) in a name is not allowed"
+                stack.append((child, [*path, str(key)[:40]]))
+        elif isinstance(node, list):
+            stack.extend((child, [*path, str(i)]) for i, child in enumerate(node))
+        elif isinstance(node, str) and "\x00" in node:
+            return ".".join(path) + ": a NUL character (U+0000) is not allowed"
+    return None
 
 
 def _path_at_depth(body: bytes, depth: int) -> str:
@@ -60,6 +90,10 @@ def _path_at_depth(body: bytes, depth: int) -> str:
     if len(parts) > 10:
         parts = parts[:7] + ["(…)"] + parts[-2:]
     return ".".join(parts)
+
+
+def _body_problem(body: bytes) -> str | None:
+    return json_too_deep(body) or json_nul(body)
 
 
 class TooLarge(HTTPException):
@@ -99,6 +133,12 @@ class BodyLimit:
             return
         limit = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
+        where = "path" if "\x00" in scope.get("path", "") else (
+            "query" if re.search(rb"%00|\x00", scope.get("query_string") or b"") else None)
+        if where:
+            await error_response("invalid", f"{where}: a NUL character (U+0000) is not allowed", 422)(
+                scope, receive, send)
+            return
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
@@ -146,7 +186,7 @@ class BodyLimit:
                 break
         body = b"".join(chunks)
         # Megabytes take a moment to scan: off the event loop, so other requests go on.
-        problem = json_too_deep(body) if size < 256 * 1024 else await anyio.to_thread.run_sync(json_too_deep, body)
+        problem = _body_problem(body) if size < 256 * 1024 else await anyio.to_thread.run_sync(_body_problem, body)
         if problem:
             await error_response("invalid", problem, 422)(scope, receive, send)
             return

@@ -119,3 +119,19 @@ def test_the_app_refuses_the_same_records():
     with pytest.raises(ValidationError, match="nested deeper"):
         VisitRecord.model_validate({**base, "planning_decision": json.loads(_nested(20))})
     assert item_content_hash("visit", "c-1", base, []) == item("c-1", base)["content_hash"]
+
+
+def test_a_nul_character_is_422_naming_where_on_every_database(world):
+    live, api, case_id = world
+    r = api.post("/api/v1/auth/login", json={"username": "a\x00b", "password": "x", "device_id": "dev-12345678"})
+    assert (r.status_code, r.json()["detail"]) == (422, "body.username: a NUL character (U+0000) is not allowed")
+    it = item(case_id, visit_payload(case_id, notes="note\x00"))
+    r = api.post("/api/v1/sync/push", json={"device_id": api.device_id, "items": [it]})
+    assert r.status_code == 422 and r.json()["detail"].startswith("body.items.0.payload.notes")
+    assert api.get("/api/v1/cases/a%00b").status_code == 422
+    assert api.get("/api/v1/sync/pull?cursor=%00").status_code == 422
+    # An escaped backslash before "u0000" is text, not a NUL.
+    assert api.post("/api/v1/auth/login", json={"username": "a\\u0000b", "password": "x",
+                                                 "device_id": "dev-12345678"}).status_code == 401
+    with pytest.raises(ValidationError, match="NUL"):
+        VisitRecord.model_validate({**visit_payload("c-1"), "notes": "x\x00"})

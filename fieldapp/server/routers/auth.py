@@ -11,12 +11,13 @@ from fieldapp.protocol.v1 import LoginRequest, LoginResponse, OkResponse
 from fieldapp.server import auth
 from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, client_ip
 from fieldapp.server.errors import ApiError
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.services.users import user_info
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=LoginResponse)
+@router.post("/login", response_model=LoginResponse, responses=errors(*WITH_BODY, 401, 426, 429))
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> LoginResponse:
     throttle = auth.Throttle(
         max_failures=settings.login_max_failures, max_failures_user=settings.login_max_failures_user,
@@ -35,7 +36,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
                          server_time=utcnow())
 
 
-@router.post("/logout", response_model=OkResponse)
+@router.post("/logout", response_model=OkResponse, responses=errors(*SIGNED_IN))
 def logout(session: SessionDep, principal: PrincipalDep) -> OkResponse:
     auth.logout(session, principal)
     return OkResponse(server_time=utcnow())

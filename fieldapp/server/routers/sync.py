@@ -10,6 +10,7 @@ from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, Push
 from fieldapp.server.db import run_with_retry
 from fieldapp.server.deps import PrincipalDep, SessionDep, TranslatorDep
 from fieldapp.server.errors import ApiError
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.services import handover
 from fieldapp.server.services import push as push_service
 from fieldapp.server.services import sync as sync_service
@@ -18,7 +19,8 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
 
 @router.get("/pull", response_model=PullResponse,
-            responses={200: {"model": PullResponse, "description": "One page of the change log"}})
+            responses={200: {"model": PullResponse, "description": "One page of the change log"},
+                       **errors(*SIGNED_IN, 409)})
 def pull(session: SessionDep, principal: PrincipalDep,
          cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> Response:
@@ -29,7 +31,7 @@ def pull(session: SessionDep, principal: PrincipalDep,
     return Response(page, media_type="application/json")
 
 
-@router.post("/push", response_model=PushResponse)
+@router.post("/push", response_model=PushResponse, responses=errors(*SIGNED_IN, *WITH_BODY))
 def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: TranslatorDep) -> PushResponse:
     """Per item: accepted | duplicate | rejected (reasons in the Accept-Language, en or zh_CN)."""
     if body.device_id != principal.token.device.device_id:
