@@ -5,7 +5,10 @@ Conventions
 - Money travels as a decimal *string* ("1234.50") with its ISO 4217 currency; never a float.
 - Timestamps are ISO 8601 with an offset; the server writes UTC ("...Z").
 - Every response body carries `server_time`, so the client can keep its clock offset.
-- Errors: HTTP 4xx/5xx with `ErrorBody` {error, detail}; `error` is a stable code.
+- Errors: HTTP 4xx/5xx with `ErrorBody` {error, detail, server_time, retry_after}; `error` is
+  a stable code; `retry_after` (seconds) comes with 429 `rate_limited`.
+- Limits: a body nested deeper than MAX_JSON_DEPTH, or holding a NUL character, is 422; each
+  visit field has its limit below (an item over one is rejected `invalid`, naming it).
 - The client sends `X-Fieldapp-Api: 1`; the server answers 426 `incompatible_version` when it
   cannot serve that version. `GET /api/v1/meta` tells the versions the server speaks.
 
@@ -14,9 +17,10 @@ Endpoints
 - POST /api/v1/auth/logout          (bearer)       -> OkResponse          (revokes this token)
 - GET  /api/v1/meta                                -> MetaResponse
 - GET  /api/v1/sync/pull?cursor=N&limit=K          -> PullResponse
-- POST /api/v1/sync/push            PushRequest    -> PushResponse
+- POST /api/v1/sync/push            PushRequest    -> PushResponse        (with the pull cursor applied)
 - PUT  /api/v1/attachments/{sha256} raw bytes      -> AttachmentResponse  (idempotent, hash checked)
-- GET  /api/v1/attachments/{sha256}                -> raw bytes           (same visibility as its visit)
+- GET  /api/v1/attachments/{sha256}                -> raw bytes           (uploaders, and who may see a
+                                                                           visit that legitimately links it)
 """
 
 from __future__ import annotations
