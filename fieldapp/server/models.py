@@ -311,6 +311,7 @@ class WithdrawalAck(Base):
     Work the device records after `served_at` on that case is refused (services/handover.py)."""
 
     __tablename__ = "withdrawal_acks"
+    __table_args__ = (Index("ix_withdrawal_acks_device_seq", "device_pk", "seq"),)
     assignment_id: Mapped[str] = mapped_column(ForeignKey("case_assignments.id"), primary_key=True)
     device_pk: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)

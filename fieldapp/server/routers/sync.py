@@ -38,7 +38,5 @@ def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: Tr
         raise ApiError("invalid", "device_id does not match the device this token was issued to")
     user = principal.user
     device_pk = principal.token.device_pk
-    if body.cursor is not None:  # the laptop's committed pull cursor: what it knows so far
-        handover.confirm(session, device_pk, body.cursor)
     return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
-                                                             device_pk=device_pk))
+                                                             device_pk=device_pk, cursor=body.cursor))

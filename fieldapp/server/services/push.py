@@ -75,8 +75,12 @@ class _Batch:
 
 
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
-         tr: Translator | None = None, *, device_pk: str | None = None) -> PushResponse:
+         tr: Translator | None = None, *, device_pk: str | None = None, cursor: int | None = None) -> PushResponse:
+    """Judge each item. `cursor` is the pull cursor the laptop had applied when it pushed:
+    the reassignments and closures it knew of (see services/handover.py)."""
     tr = tr or Translator()
+    if device_pk is not None and cursor is not None:
+        handover.confirm(session, device_pk, cursor)
     # Items are handled in id order (results keep the request's order): two pushes of the
     # same items then take their row locks in the same order and cannot deadlock.
     by_index: dict[int, PushResult] = {}

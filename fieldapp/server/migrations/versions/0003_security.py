@@ -64,6 +64,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["device_pk"], ["devices.id"], name=op.f("fk_withdrawal_acks_device_pk_devices")),
         sa.PrimaryKeyConstraint("assignment_id", "device_pk", name=op.f("pk_withdrawal_acks")),
     )
+    with op.batch_alter_table("withdrawal_acks", schema=None) as batch_op:
+        batch_op.create_index("ix_withdrawal_acks_device_seq", ["device_pk", "seq"], unique=False)
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
     # Open assigned cases: held since they were created, as far as the database knows
@@ -83,6 +85,8 @@ def downgrade() -> None:
         batch_op.drop_column("pull_cursor")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("assigned_at")
+    with op.batch_alter_table("withdrawal_acks", schema=None) as batch_op:
+        batch_op.drop_index("ix_withdrawal_acks_device_seq")
     op.drop_table("withdrawal_acks")
     with op.batch_alter_table("case_assignments", schema=None) as batch_op:
         batch_op.drop_index("ix_case_assignments_agent_case")
