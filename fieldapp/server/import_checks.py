@@ -24,6 +24,8 @@ _LINE = {"\n": "a line break", "\r": "a line break", "\t": "a tab"}
 def text_problem(value: str, column: str) -> str | None:
     """Why `value` (as read from the file, before trimming) cannot be stored in `column`.
     Spaces, line breaks and tabs around a value are trimmed and do not count."""
+    if value.isprintable():  # at C speed: no control, formatting or line-separator character
+        return None
     start = len(value) - len(value.lstrip())
     end = len(value.rstrip())
     for index in range(start, end):
