@@ -30,19 +30,22 @@ from fieldapp.core.enums import ReviewState
 from fieldapp.core.outcomes import Outcome
 from fieldapp.protocol.v1 import MoneyStr, VisitRecord, Wire
 
-ExceptionKind = Literal["location_missing", "outside_geofence", "warnings", "abusive_phrases"]
+ExceptionKind = Literal["location_missing", "outside_geofence", "warnings", "abusive_phrases",
+                        "after_handover"]
 EXCEPTION_KINDS: tuple[ExceptionKind, ...] = ("location_missing", "outside_geofence", "warnings",
-                                              "abusive_phrases")
+                                              "abusive_phrases", "after_handover")
 MAX_FIGURES_DAYS = 400
 GEOFENCE_FAR = "geofence.distance.far"
 
 
-def exceptions_of(record: dict[str, Any]) -> list[ExceptionKind]:
+def exceptions_of(record: dict[str, Any], *, late: bool = False) -> list[ExceptionKind]:
     """The compliance exceptions a lead filters on, read from a visit record (JSON form).
 
     location_missing: no check-in location; outside_geofence: the check-in decision found
     the agent beyond the limit; warnings: any warning-level rule failed (planning or
-    check-in); abusive_phrases: the agent kept notes the phrase check flagged.
+    check-in); abusive_phrases: the agent kept notes the phrase check flagged;
+    after_handover (`late`, known to the server only): the visit arrived after its case was
+    reassigned or closed, accepted because it was recorded while the case was the agent's.
     """
     found: list[ExceptionKind] = []
     if record.get("location") is None:
@@ -55,6 +58,8 @@ def exceptions_of(record: dict[str, Any]) -> list[ExceptionKind]:
         found.append("warnings")
     if record.get("note_warnings"):
         found.append("abusive_phrases")
+    if late:
+        found.append("after_handover")
     return found
 
 
@@ -225,7 +230,7 @@ def amounts_text(amounts: dict[str, str]) -> str:
 CSV_COLUMNS = ("Agent", "Name", "Visits", "Contacts", "Contact rate", "Promises to pay",
                "Promises due", "Promises kept", "Kept rate", "Promised amount", "Agreements signed",
                "Agreement amount", "Visits with exceptions", "Location missing", "Outside geofence",
-               "Warnings", "Abusive-phrase warnings")
+               "Warnings", "Abusive-phrase warnings", "Received after handover")
 CUSTOMER_COLUMNS = ("Appointments", "Confirmed", "Reschedule requests", "Reschedule rate", "Calls instead",
                     "Visited", "No-shows", "No-show rate", "Missed", "Missed rate", "Ratings",
                     "Satisfaction (1-5)", "Complaints", "Complaints per visit")

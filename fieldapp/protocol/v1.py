@@ -5,7 +5,10 @@ Conventions
 - Money travels as a decimal *string* ("1234.50") with its ISO 4217 currency; never a float.
 - Timestamps are ISO 8601 with an offset; the server writes UTC ("...Z").
 - Every response body carries `server_time`, so the client can keep its clock offset.
-- Errors: HTTP 4xx/5xx with `ErrorBody` {error, detail}; `error` is a stable code.
+- Errors: HTTP 4xx/5xx with `ErrorBody` {error, detail, server_time, retry_after}; `error` is
+  a stable code; `retry_after` (seconds) comes with 429 `rate_limited`.
+- Limits: a body nested deeper than MAX_JSON_DEPTH, or holding a NUL character, is 422; each
+  visit field has its limit below (an item over one is rejected `invalid`, naming it).
 - The client sends `X-Fieldapp-Api: 1`; the server answers 426 `incompatible_version` when it
   cannot serve that version. `GET /api/v1/meta` tells the versions the server speaks.
 
@@ -14,18 +17,20 @@ Endpoints
 - POST /api/v1/auth/logout          (bearer)       -> OkResponse          (revokes this token)
 - GET  /api/v1/meta                                -> MetaResponse
 - GET  /api/v1/sync/pull?cursor=N&limit=K          -> PullResponse
-- POST /api/v1/sync/push            PushRequest    -> PushResponse
+- POST /api/v1/sync/push            PushRequest    -> PushResponse        (with the pull cursor applied)
 - PUT  /api/v1/attachments/{sha256} raw bytes      -> AttachmentResponse  (idempotent, hash checked)
-- GET  /api/v1/attachments/{sha256}                -> raw bytes           (same visibility as its visit)
+- GET  /api/v1/attachments/{sha256}                -> raw bytes           (uploaders, and who may see a
+                                                                           visit that legitimately links it)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.enums import CaseStatus, Channel, CustomerFlag, ReviewState, Role
@@ -39,6 +44,65 @@ MAX_PULL_LIMIT = 1000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 MoneyStr = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,4})?$")]
+
+# Sizes, so client and server agree on what a visit may hold: the app refuses to record a
+# visit past them, the server refuses the item naming the field. The server also refuses any
+# request body nested deeper than MAX_JSON_DEPTH (422 naming where).
+MAX_JSON_DEPTH = 32
+MAX_ID_CHARS = 64
+MAX_NOTES_CHARS = 20_000
+MAX_COMMENT_CHARS = 5_000
+MAX_SHORT_TEXT_CHARS = 1_000                 # location_exception, a note warning
+MAX_TRANSCRIPT_ENTRIES = 2_000
+MAX_TRANSCRIPT_BYTES = 1024 * 1024           # the transcript as JSON (UTF-8)
+MAX_DECISION_BYTES = 256 * 1024              # a policy decision as JSON
+MAX_TERMS_BYTES = 64 * 1024                  # an agreement's terms as JSON
+MAX_ITEM_ATTACHMENTS = 50
+MAX_SIGNATURES = 10
+MAX_NOTE_WARNINGS = 100
+
+
+def json_depth(value: Any) -> int:
+    """How deeply a JSON value nests (a scalar is 0, [] or {} is 1); without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a NUL character (U+0000) is not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]  # free text: stored as is, so never a NUL
+
+
+def _bounded_json(max_bytes: int, max_depth: int = 16):  # type: ignore[no-untyped-def]
+    """A validator for free-form JSON fields: at most `max_bytes` as UTF-8 JSON, nested at
+    most `max_depth` deep."""
+
+    def check(value: Any) -> Any:
+        if json_depth(value) > max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        if "\x00" in text:
+            raise ValueError("a NUL character (U+0000) is not allowed")
+        size = len(text.encode("utf-8"))
+        if size > max_bytes:
+            raise ValueError(f"{size} bytes of JSON; at most {max_bytes} are allowed")
+        return value
+
+    return AfterValidator(check)
+
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
+Decision = Annotated[dict[str, Any], _bounded_json(MAX_DECISION_BYTES)]
 
 
 class Wire(BaseModel):
@@ -55,6 +119,7 @@ class ErrorBody(Wire):
     error: str  # stable code, e.g. bad_credentials, device_revoked, token_expired, not_found
     detail: str
     server_time: AwareDatetime | None = None
+    retry_after: int | None = None  # rate_limited: seconds to wait (also the Retry-After header)
 
 
 ERROR_CODES = {
@@ -163,6 +228,7 @@ class VisitHistoryRecord(Wire):
     contact_made: bool
     outcome: Outcome | None = None
     agent: str | None = None
+    late: bool = False  # recorded by a former agent while the case was theirs, received after it left
 
 
 class TaskRecord(Wire):
@@ -241,13 +307,13 @@ class SignatureRef(Wire):
 
 
 class AgreementRecord(Wire):
-    agreement_id: str
-    terms: dict[str, Any]          # canonical terms (see fieldapp.documents)
+    agreement_id: Id
+    terms: Annotated[dict[str, Any], _bounded_json(MAX_TERMS_BYTES)]  # canonical terms (fieldapp.documents)
     terms_sha256: str = Field(pattern=SHA256_PATTERN)
     pdf_sha256: str = Field(pattern=SHA256_PATTERN)  # attachment holding the PDF
     total: MoneyStr
     currency: str = Field(min_length=3, max_length=3)
-    signatures: list[SignatureRef] = []
+    signatures: list[SignatureRef] = Field(default=[], max_length=MAX_SIGNATURES)
 
 
 class PromiseToPay(Wire):
@@ -259,31 +325,34 @@ class PromiseToPay(Wire):
 class VisitRecord(Wire):
     """Everything the agent recorded about one visit; the evidence the lead reviews."""
 
-    visit_id: str
-    case_id: str
+    visit_id: Id
+    case_id: Id
     agent_started_at: AwareDatetime
     checked_in_at: AwareDatetime | None = None
     ended_at: AwareDatetime
     location: Location | None = None
-    location_exception: str | None = None  # why no location was recorded
+    location_exception: Text | None = Field(default=None, max_length=MAX_SHORT_TEXT_CHARS)  # why no location
     distance_m: float | None = None
-    planning_decision: dict[str, Any] | None = None  # policy Decision JSON before the visit
-    checkin_decision: dict[str, Any] | None = None   # policy Decision JSON at check-in
-    script_id: str | None = None
-    transcript: list[dict[str, Any]] = []
+    planning_decision: Decision | None = None  # policy Decision JSON before the visit
+    checkin_decision: Decision | None = None   # policy Decision JSON at check-in
+    script_id: str | None = Field(default=None, max_length=100)
+    transcript: Annotated[list[dict[str, Any]], Field(max_length=MAX_TRANSCRIPT_ENTRIES),
+                          _bounded_json(MAX_TRANSCRIPT_BYTES)] = []
     outcome: Outcome
     contact_made: bool
-    notes: str = Field(default="", max_length=20000)
-    note_warnings: list[str] = []  # abusive-phrase hits the agent saw and overrode
+    notes: Text = Field(default="", max_length=MAX_NOTES_CHARS)
+    # abusive-phrase hits the agent saw and overrode
+    note_warnings: list[Annotated[Text, Field(max_length=MAX_SHORT_TEXT_CHARS)]] = Field(
+        default=[], max_length=MAX_NOTE_WARNINGS)
     promise: PromiseToPay | None = None
     agreement: AgreementRecord | None = None
-    corrects_visit_id: str | None = None  # a resubmission after a lead returned the visit
+    corrects_visit_id: Id | None = None  # a resubmission after a lead returned the visit
 
 
 class ReviewDecisionRecord(Wire):
-    visit_id: str
+    visit_id: Id
     decision: Literal["approve", "return", "escalate"]
-    comment: str = Field(default="", max_length=5000)
+    comment: Text = Field(default="", max_length=MAX_COMMENT_CHARS)
     decided_at: AwareDatetime
     expected_state: ReviewState | None = None  # optimistic concurrency: the state the lead saw
 
@@ -320,12 +389,13 @@ class AppointmentProposal(Wire):
 
 
 class OutboxItem(Wire):
-    id: str = Field(min_length=8, max_length=64)  # client-made UUID
+    id: str = Field(min_length=8, max_length=MAX_ID_CHARS)  # client-made UUID
     kind: ItemKind
-    case_id: str
+    case_id: Id
     created_at: AwareDatetime
-    payload: dict[str, Any]
-    attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = []
+    payload: dict[str, Any]  # a VisitRecord or ReviewDecisionRecord, checked per item by the server
+    attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = Field(default=[],
+                                                                             max_length=MAX_ITEM_ATTACHMENTS)
     content_hash: str = Field(pattern=SHA256_PATTERN)
 
 
@@ -336,8 +406,11 @@ def item_content_hash(kind: str, case_id: str, payload: dict[str, Any], attachme
 
 
 class PushRequest(Wire):
-    device_id: str
+    device_id: str = Field(min_length=1, max_length=100)
     items: list[OutboxItem] = Field(max_length=MAX_PUSH_ITEMS)
+    # The pull cursor this laptop has applied (committed) when it pushes: tells the server
+    # which reassignments and closures the laptop knew of when it recorded these items.
+    cursor: int | None = Field(default=None, ge=0, le=2**62)
 
 
 class PushResult(Wire):

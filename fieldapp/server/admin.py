@@ -76,13 +76,13 @@ def create_user(session: Session, username: str, password: str, role: str, team:
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> None:
+def set_password(session: Session, username: str, password: str, *, actor_id: str | None = None) -> None:
     user = find_user(session, username)
     weak = check_password_strength(password, user.username)
     if weak:
         raise BadInput(f"password refused: {weak}", field="password")
     user.password_hash = hash_password(password)
-    audit.record(session, "user.password_set", "user", user.id)
+    audit.record(session, "user.password_set", "user", user.id, actor_id)
 
 
 def assign_case(session: Session, case: Case, agent: User | None, *, actor_id: str | None = None) -> None:

@@ -55,7 +55,8 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
 
     install_customer_page(app)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
-                       per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes})
+                       per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes},
+                       raw_prefixes=("/api/v1/attachments/",))
     observability.install(app, settings, engine)  # last: its middleware is the outermost
     return app
 

@@ -1,11 +1,13 @@
 """Authentication: argon2 password hashes, opaque bearer tokens kept only as SHA-256,
-per-device revocation, and login throttling kept in the database (shared by all workers).
+per-device revocation, and login throttling kept in the database (shared by all workers):
+exponential back-off per (user, address), known devices apart, the address a slow-down.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,13 +17,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.core.timeutil import utcnow
+from fieldapp.core.timeutil import iso, utcnow
 from fieldapp.server import audit
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import Device, LoginFailure, Token, User
-
-MIN_PASSWORD_LENGTH = 8
-
+from fieldapp.server.passwords import check_password_strength  # noqa: F401  (one rule, re-exported)
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
@@ -50,22 +50,75 @@ def token_digest(token: str) -> str:
 
 @dataclass(frozen=True)
 class Throttle:
-    max_failures: int = 5
-    max_failures_ip: int = 50
+    """Limits of login throttling (settings `login_*`). Failed sign-ins are counted within
+    `window` per key; once a key holds `limit` failures, the next attempt must wait
+    1 s after the last one, then 2, 4, 8 ... s (at most the key's `cap`)."""
+
+    max_failures: int = 5        # per (user name, address), and per (user name, known device)
+    max_failures_user: int = 20  # per user name from unknown devices, every address together
+    max_failures_ip: int = 50    # per client address: a slow-down, capped low
     window: dt.timedelta = dt.timedelta(minutes=15)
+    backoff_max: dt.timedelta = dt.timedelta(minutes=15)
+    slowdown_max: dt.timedelta = dt.timedelta(seconds=30)
 
 
-def _check_throttle(session: Session, keys: list[tuple[str, int]], window: dt.timedelta,
+@dataclass(frozen=True)
+class _Bucket:
+    key: str
+    limit: int
+    cap: dt.timedelta
+    what: str  # for the message: whose failures these are
+
+
+def _buckets(name: str, client_ip: str | None, device_id: str, known: bool,
+             throttle: Throttle) -> list[_Bucket]:
+    """A device that signed in to this account before has a bucket of its own and nothing
+    else: an attacker hammering the user name elsewhere never locks it out. Any other
+    attempt counts for the user name from that address, the user name from everywhere, and
+    the address (whose limit only slows it down, so one office behind NAT is never shut out)."""
+    if known:
+        return [_Bucket(f"dev:{name}|{device_id}", throttle.max_failures, throttle.backoff_max,
+                        "for this user from this device")]
+    address = client_ip or "-"
+    buckets = [_Bucket(f"ua:{name}|{address}", throttle.max_failures, throttle.backoff_max,
+                       "for this user from this address"),
+               _Bucket(f"user:{name}", throttle.max_failures_user, throttle.backoff_max,
+                       "for this user from new devices")]
+    if client_ip:
+        buckets.append(_Bucket(f"ip:{client_ip}", throttle.max_failures_ip, throttle.slowdown_max,
+                               "from this address"))
+    return buckets
+
+
+def backoff(failures: int, limit: int, cap: dt.timedelta) -> dt.timedelta:
+    """The wait after the last failure: none below the limit, then 1, 2, 4 ... s up to `cap`."""
+    if failures < limit:
+        return dt.timedelta(0)
+    exponent = min(failures - limit, 40)
+    return min(cap, dt.timedelta(seconds=2 ** exponent))
+
+
+def _check_throttle(session: Session, buckets: list[_Bucket], window: dt.timedelta,
                     now: dt.datetime) -> None:
-    since = now - window
-    for key, limit in keys:
-        count, oldest = session.execute(
-            select(func.count(LoginFailure.id), func.min(LoginFailure.at))
-            .where(LoginFailure.key == key, LoginFailure.at > since)).one()
-        if count >= limit:
-            retry = max(1, int((oldest + window - now).total_seconds()) + 1)
-            raise ApiError("rate_limited", f"too many failed logins; try again in {retry} s",
-                           headers={"Retry-After": str(retry)})
+    rows = session.execute(
+        select(LoginFailure.key, func.count(LoginFailure.id), func.max(LoginFailure.at))
+        .where(LoginFailure.key.in_([b.key for b in buckets]), LoginFailure.at > now - window)
+        .group_by(LoginFailure.key)).all()
+    seen = {key: (count, last) for key, count, last in rows}
+    worst: tuple[float, _Bucket] | None = None
+    for bucket in buckets:
+        count, last = seen.get(bucket.key, (0, None))
+        if last is None:
+            continue
+        wait = (last + backoff(count, bucket.limit, bucket.cap) - now).total_seconds()
+        if wait > 0 and (worst is None or wait > worst[0]):
+            worst = (wait, bucket)
+    if worst is not None:
+        seconds = max(1, math.ceil(worst[0]))
+        at = iso(now + dt.timedelta(seconds=seconds))
+        raise ApiError("rate_limited", f"too many failed sign-ins {worst[1].what}; try again in "
+                                       f"{seconds} s (at {at})",
+                       headers={"Retry-After": str(seconds)}, retry_after=seconds)
 
 
 @dataclass
@@ -80,25 +133,30 @@ def login(session: Session, username: str, password: str, device_id: str, device
     """Check the password and issue a token for this device.
 
     Failed attempts are recorded and committed by the caller even though the request fails
-    (see routers/auth.py), so throttling holds across requests and workers.
+    (see routers/auth.py), so throttling holds across requests and workers. An attempt
+    refused by throttling is not checked and not counted.
     """
     now = utcnow()
-    name_key = "user:" + username.strip().casefold()
-    keys = [(name_key, throttle.max_failures)]
-    if client_ip:
-        keys.append(("ip:" + client_ip, throttle.max_failures_ip))
+    name = username.strip().casefold()
+    user = session.scalar(select(User).where(func.lower(User.username) == name))
+    known = user is not None and session.scalar(
+        select(Device.id).where(Device.user_id == user.id, Device.device_id == device_id,
+                                Device.revoked_at.is_(None))) is not None
+    buckets = _buckets(name, client_ip, device_id, known, throttle)
     session.execute(delete(LoginFailure).where(LoginFailure.at <= now - throttle.window))
-    _check_throttle(session, keys, throttle.window, now)
+    _check_throttle(session, buckets, throttle.window, now)
 
-    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().casefold()))
     ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if not ok or user is None or not user.active:
-        for key, _ in keys:
-            session.add(LoginFailure(key=key, at=now))
+        for bucket in buckets:
+            session.add(LoginFailure(key=bucket.key, at=now))
         audit.record(session, "login.failed", "user", user.id if user else None)
         raise ApiError("bad_credentials", "wrong user name or password")
 
-    session.execute(delete(LoginFailure).where(LoginFailure.key == name_key))
+    # Success forgives this path's own failures only: never the address's (other people's)
+    # nor the user name's from elsewhere (an attacker's, which must keep counting).
+    session.execute(delete(LoginFailure).where(LoginFailure.key.in_(
+        [b.key for b in buckets if b.key.startswith(("ua:", "dev:"))])))
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     device = session.scalar(select(Device).where(Device.user_id == user.id, Device.device_id == device_id))
@@ -156,16 +214,3 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
 def logout(session: Session, principal: Principal) -> None:
     principal.token.revoked_at = utcnow()
     audit.record(session, "logout", "device", principal.token.device_pk, principal.user.id)
-
-
-def check_password_strength(password: str, username: str = "") -> str | None:
-    """None when acceptable, else the reason it is refused."""
-    if not password or not password.strip():
-        return "the password is empty"
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"the password is shorter than {MIN_PASSWORD_LENGTH} characters"
-    if username and password.casefold() == username.casefold():
-        return "the password equals the user name"
-    if len(set(password)) < 4:
-        return "the password has fewer than 4 different characters"
-    return None

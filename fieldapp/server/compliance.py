@@ -60,6 +60,16 @@ class Assessor:
             raise policy
         return policy
 
+    def policy_problem(self, policy_id: str) -> str | None:
+        """None when `policy_id` loads (a preset id or a policy file), else why not."""
+        if self._engine is None:
+            return None
+        try:
+            self._policy(policy_id)
+        except FieldappError as exc:
+            return getattr(exc, "reason", None) or str(exc)
+        return None
+
     def policy_key(self, policy_id: str) -> str:
         """What a planning check under `policy_id` depends on besides the case: the policy's
         id and version ("-" without the engine, "!" when the policy cannot be loaded).

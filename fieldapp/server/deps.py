@@ -3,10 +3,12 @@ calling user, the API version check."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from fieldapp.core.errors import BadInput
@@ -40,9 +42,14 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]  # commi
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 
 
-def current_principal(session: SessionDep,
-                      authorization: Annotated[str | None, Header()] = None) -> Principal:
-    principal = authenticate(session, authorization)
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
+
+
+def current_principal(request: Request, session: SessionDep,
+                      _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None) -> Principal:
+    """The caller, from `Authorization: Bearer <token>` (declared as the bearer security
+    scheme; read here as sent, so a missing or malformed header gets its own error)."""
+    principal = authenticate(session, request.headers.get("authorization"))
     note_user(principal.user.id)  # the request's log lines carry the user's id
     return principal
 
@@ -50,7 +57,12 @@ def current_principal(session: SessionDep,
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def check_api_version(x_fieldapp_api: Annotated[str | None, Header()] = None) -> None:
+VersionHeader = Header(description="The API version the client speaks; without it the current one. "
+                                   "Any other value is answered 426 incompatible_version.",
+                       json_schema_extra={"enum": [str(v) for v in SUPPORTED_VERSIONS]})
+
+
+def check_api_version(x_fieldapp_api: Annotated[str, VersionHeader] = None) -> None:  # type: ignore[assignment]
     """Clients say which API version they speak; none means the current one."""
     if x_fieldapp_api is None:
         return
@@ -81,8 +93,34 @@ TranslatorDep = Annotated[Translator, Depends(get_translator)]
 
 
 def client_ip(request: Request, settings: ServerSettings) -> str | None:
+    """The address login throttling counts.
+
+    Behind a reverse proxy (`trusted_proxy_header`, e.g. x-forwarded-for) it is the entry
+    our proxy appended: each proxy appends the address it received the request from on
+    the right (nginx `$proxy_add_x_forwarded_for`), so with `trusted_proxy_hops` proxies of
+    ours the client's address is that many entries from the right. Entries further left
+    were written by the client and are not believed. An entry that is not an address
+    falls back to the connection's peer."""
     if settings.trusted_proxy_header:
-        forwarded = request.headers.get(settings.trusted_proxy_header)
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:100]
+        entries = [part.strip() for value in request.headers.getlist(settings.trusted_proxy_header)
+                   for part in value.split(",") if part.strip()]
+        if entries:
+            hops = settings.trusted_proxy_hops
+            chosen = entries[-hops] if len(entries) >= hops else entries[0]
+            address = _address(chosen)
+            if address:
+                return address
     return request.client.host if request.client else None
+
+
+def _address(entry: str) -> str | None:
+    """'203.0.113.7', '203.0.113.7:5555', '[2001:db8::1]:443' -> the address; else None."""
+    text = entry.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None

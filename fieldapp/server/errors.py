@@ -23,17 +23,18 @@ class ApiError(Exception):
     """Raise from anywhere in a request: becomes ErrorBody with the code's HTTP status."""
 
     def __init__(self, code: str, detail: str, *, status: int | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, retry_after: int | None = None):
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.status = status or ERROR_CODES.get(code, 400)
         self.headers = headers
+        self.retry_after = retry_after
 
 
 def error_response(code: str, detail: str, status: int | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    body = ErrorBody(error=code, detail=detail, server_time=utcnow())
+                   headers: dict[str, str] | None = None, retry_after: int | None = None) -> JSONResponse:
+    body = ErrorBody(error=code, detail=detail, server_time=utcnow(), retry_after=retry_after)
     return JSONResponse(body.model_dump(mode="json"), status_code=status or ERROR_CODES.get(code, 400),
                         headers=headers)
 
@@ -56,7 +57,7 @@ _STATUS_CODES = {401: "token_invalid", 403: "forbidden", 404: "not_found", 409: 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.code, exc.detail, exc.status, exc.headers)
+        return error_response(exc.code, exc.detail, exc.status, exc.headers, exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -29,7 +29,8 @@ Columns (* required; unknown columns are refused so a typo cannot silently drop 
   status            open or closed (empty: new cases open, existing cases keep theirs)
 
 A bad file is reported row by row (line, column, reason) and nothing is imported, unless
-`skip_invalid`, which imports the good rows and reports the others as skipped.
+`skip_invalid`, which imports the good rows and reports the others as skipped. Control and
+invisible formatting characters (NUL...) and unknown policies are refused (import_checks.py).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from fieldapp.core.money import exact, to_decimal
 from fieldapp.core.timeutil import parse_aware, zone
 from fieldapp.geo.geocode import Geocoder, GeocodingUnavailable
 from fieldapp.server.compliance import Assessor
+from fieldapp.server.import_checks import PolicyCheck, text_problem
 from fieldapp.server.models import Case, User
 from fieldapp.server.observability import metrics
 from fieldapp.server.services.caseupsert import CaseRow, upsert_case
@@ -117,7 +119,12 @@ class _RowReader:
         self.errors.append(RowError(self.line, column, reason))
 
     def text(self, column: str, *, required: bool = False, limit: int = 200) -> str | None:
-        value = (self.raw.get(column) or "").strip()
+        raw = self.raw.get(column) or ""
+        problem = text_problem(raw, column)
+        if problem:
+            self.fail(column, problem)
+            return None
+        value = raw.strip()
         if not value:
             if required:
                 self.fail(column, "required, but empty")
@@ -350,10 +357,13 @@ def import_cases(session: Session, path: str | Path, *, skip_invalid: bool = Fal
     report = ImportReport(path=str(path), rows=count, errors=errors)
 
     agents = _agents(session, {row.agent for _, row in rows if row.agent})
+    policies = PolicyCheck()
     checked: list[tuple[int, CaseRow]] = []
     for line, row in rows:
         if row.agent and row.agent.casefold() not in agents:
             errors.append(RowError(line, "agent", f"no agent or lead named {row.agent!r}"))
+        elif (problem := policies.problem(row.policy_id)) is not None:
+            errors.append(RowError(line, "policy_id", problem))
         else:
             checked.append((line, row))
     errors.sort(key=lambda e: e.line)

@@ -81,6 +81,8 @@ class Device(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The cursor of this device's latest pull request (see services/handover.py).
+    pull_cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Token(Base):
@@ -139,6 +141,9 @@ class Case(Base):
     product: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10), default="open")
     assigned_agent_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Since when the assigned agent holds the open case (the current assignment period;
+    # ended periods are in `case_assignments`). None while unassigned or closed.
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     policy_id: Mapped[str] = mapped_column(String(100))
     source_hash: Mapped[str | None] = mapped_column(String(64))  # of the last imported row
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -212,6 +217,9 @@ class Visit(Base):
     contact_made: Mapped[bool] = mapped_column(Boolean)
     outcome: Mapped[str] = mapped_column(String(40))
     corrects_visit_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set when the visit arrived after the case left its agent ("unassigned" | "closed"),
+    # accepted because it was recorded while the case was theirs (services/handover.py).
+    late: Mapped[str | None] = mapped_column(String(20))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the VisitRecord as received
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -275,6 +283,18 @@ class Attachment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AttachmentUpload(Base):
+    """Who uploaded an attachment's bytes (each user once; the first device). Uploading the
+    bytes proves one has them: only an uploader may link an attachment to a visit, unless
+    it is linked to that case already (services/attachments.py)."""
+
+    __tablename__ = "attachment_uploads"
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    device_pk: Mapped[str | None] = mapped_column(ForeignKey("devices.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class VisitAttachment(Base):
     __tablename__ = "visit_attachments"
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), primary_key=True)
@@ -307,6 +327,36 @@ class ChangeRow(Base):
     op: Mapped[str] = mapped_column(String(10))  # upsert | tombstone
     reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AssignmentPeriod(Base):
+    """An ended stretch of time during which an agent held a case: from `started_at` until
+    the case was reassigned or closed (`end_reason`), the agent being told by the tombstone
+    numbered `end_seq`. The current one is `cases.assigned_agent_id` since `assigned_at`."""
+
+    __tablename__ = "case_assignments"
+    __table_args__ = (Index("ix_case_assignments_agent_case", "agent_id", "case_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_seq: Mapped[int] = mapped_column(BigInteger)
+    end_reason: Mapped[str] = mapped_column(String(20))  # unassigned | closed
+
+
+class WithdrawalAck(Base):
+    """The end of an assignment period as one device learned it: the change `seq` that told
+    it, when the server served that change, and when the device showed it had applied it.
+    Work the device records after `served_at` on that case is refused (services/handover.py)."""
+
+    __tablename__ = "withdrawal_acks"
+    __table_args__ = (Index("ix_withdrawal_acks_device_seq", "device_pk", "seq"),)
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("case_assignments.id"), primary_key=True)
+    device_pk: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    served_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Counter(Base):

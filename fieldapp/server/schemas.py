@@ -30,6 +30,10 @@ class CreateUserRequest(Wire):
     display_name: str | None = Field(default=None, max_length=200)
 
 
+class PasswordRequest(Wire):
+    password: str = Field(min_length=1, max_length=500)
+
+
 class ReassignRequest(Wire):
     username: str = Field(min_length=1, max_length=100)
 

@@ -49,9 +49,14 @@ class ServerSettings(BaseSettings):
 
     database_url: str = Field(default_factory=default_database_url)
     token_ttl_days: float = Field(default=14.0, gt=0)
-    login_max_failures: int = Field(default=5, ge=1)       # per username within the window
-    login_max_failures_ip: int = Field(default=50, ge=1)   # per client address within the window
+    # Login throttling (see auth.py): failures counted within the window, by key; past a
+    # key's limit each further attempt waits 1, 2, 4 ... s (at most the key's maximum).
+    login_max_failures: int = Field(default=5, ge=1)        # per (user name, address) / known device
+    login_max_failures_user: int = Field(default=20, ge=1)  # per user name, from unknown devices
+    login_max_failures_ip: int = Field(default=50, ge=1)    # per client address (a slow-down)
     login_window_minutes: float = Field(default=15.0, gt=0)
+    login_backoff_max_seconds: int = Field(default=900, ge=1)   # longest wait for a user name
+    login_slowdown_max_seconds: int = Field(default=30, ge=1)   # longest wait for an address
     max_attachment_bytes: int = Field(default=MAX_ATTACHMENT_BYTES, ge=1)
     max_json_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     geocoder: Literal["nominatim", "none"] = "nominatim"
@@ -60,6 +65,7 @@ class ServerSettings(BaseSettings):
     geocoder_user_agent: str = "fieldapp-server"
     geocoder_min_delay_seconds: float = Field(default=1.0, ge=0)
     trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for" behind a reverse proxy
+    trusted_proxy_hops: int = Field(default=1, ge=1, le=10)  # our proxies that append to it
     # The document-signing authority (fieldapp server ca ...): its private keys are stored
     # encrypted with this passphrase, given directly or as a file readable by its owner only.
     ca_passphrase: SecretStr | None = None

@@ -179,7 +179,8 @@ class SyncEngine:
             missing = outbox_repo.not_uploaded(s, [e.id for e in entries])
         self._upload(missing, shas, summary, progress)
         total = len(entries)
-        device_id = self.store.meta().device_id
+        meta = self.store.meta()
+        device_id, cursor = meta.device_id, meta.cursor
         done = 0
         for start in range(0, total, self.push_batch):
             batch = entries[start:start + self.push_batch]
@@ -188,7 +189,8 @@ class SyncEngine:
                 outbox_repo.mark_sending(s, batch_ids)
             try:
                 resp = self.transport.push(self.token, PushRequest(device_id=device_id,
-                                                                   items=[wire[i] for i in batch_ids]))
+                                                                   items=[wire[i] for i in batch_ids],
+                                                                   cursor=cursor))
                 returned = {r.id for r in resp.results}
                 if returned != set(batch_ids):
                     raise ProtocolError(self.tr(

@@ -122,7 +122,7 @@ def test_the_csv_export(month):
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0][:5] == ["Agent", "Name", "Visits", "Contacts", "Contact rate"]
     assert rows[1][:9] == ["agent1", "Wang Agent", "5", "4", "80.0%", "1", "1", "1", "100.0%"]
-    assert rows[1][9:17] == ["500.00 CNY", "1", "1000.00 CNY", "2", "1", "0", "1", "1"]
+    assert rows[1][9:18] == ["500.00 CNY", "1", "1000.00 CNY", "2", "1", "0", "1", "1", "0"]
     assert rows[3][:5] == ["Team total", "", "7", "6", "85.7%"] and len(rows) == 4
     zh = month["lead1"].get(URL + "&format=csv", headers={"Accept-Language": "zh-CN"})
     header = next(csv.reader(io.StringIO(zh.content.decode("utf-8")[1:])))

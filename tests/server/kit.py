@@ -64,6 +64,7 @@ class Api:
         self.client = httpx.Client(base_url=base_url, headers={API_HEADER: "1"}, timeout=30)
         self.device_id = device_id or f"dev-{uuid.uuid4().hex[:12]}"
         self.user: dict[str, Any] | None = None
+        self.cursor: int | None = None  # the latest cursor pulled: sent with pushes, as the app does
         if username:
             self.login(username)
 
@@ -92,11 +93,15 @@ class Api:
             body = r.json()
             changes += body["changes"]
             cursor = body["next_cursor"]
+            self.cursor = max(self.cursor or 0, cursor)
             if not body["has_more"]:
                 return changes, cursor
 
     def push(self, *items: dict[str, Any]) -> list[dict[str, Any]]:
-        r = self.post("/api/v1/sync/push", json={"device_id": self.device_id, "items": list(items)})
+        body: dict[str, Any] = {"device_id": self.device_id, "items": list(items)}
+        if self.cursor is not None:
+            body["cursor"] = self.cursor
+        r = self.post("/api/v1/sync/push", json=body)
         assert r.status_code == 200, r.text
         return r.json()["results"]
 

@@ -1,99 +1,238 @@
-"""Authorization as a matrix: every role against every endpoint (agent: own cases; lead:
-the team's; admin: administration)."""
+"""Authorization as one table: every endpoint x every caller (agent, lead and admin of either
+team, nobody signed in, a revoked device) x objects of the own and the other team, including
+an attachment that another team's visit links. On SQLite and PostgreSQL.
+
+Team t1: agent1 owns case C1 with visit V1 (an agreement: PDF and signature uploaded by
+agent1); agent2 owns C2. Team t2: agent3 owns C3 with visit V3 (an attachment). V3x, a visit
+of agent3 on C3, links agent1's PDF the way the outside probe did before pushes were checked.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from fieldapp.core.timeutil import utcnow
+from fieldapp.server import admin
+from fieldapp.server.models import Visit, VisitAttachment
 from fieldapp.server.testing import LiveServer
 
-from .kit import PEOPLE, Api, add_case, item, make_people, visit_payload
+from .kit import Api, add_case, agreement, item, make_people, visit_payload
 
-ROLES = list(PEOPLE)  # admin, lead1, agent1, agent2, lead2, agent3
+CALLERS = ["agent1", "agent2", "agent3", "lead1", "lead2", "admin", "anon", "revoked"]
 
 
 @pytest.fixture(scope="module")
 def world(module_db_url):
-    """agent1 (team t1) owns case M-1 and visit V with an attachment; everyone signed in."""
     with LiveServer(module_db_url, upgrade_db=False) as live:
         with live.session() as s, s.begin():
             make_people(s)
-            case_id = add_case(s, "M-1", "agent1")
-            add_case(s, "M-2", "agent3")
-        apis = {name: Api(live.url, name) for name in ROLES}
-        sha = apis["agent1"].upload(b"signature png bytes")
-        visit_id = str(uuid.uuid4())
-        [res] = apis["agent1"].push(item(case_id, visit_payload(case_id, visit_id=visit_id),
-                                         attachments=[sha]))
-        assert res["status"] == "accepted", res
-        yield {"live": live, "apis": apis, "case_id": case_id, "sha": sha, "visit_id": visit_id}
+            admin.create_user(s, "spare", "four cats on a roof", "agent", "t1")
+            ids = {"C1": add_case(s, "M-1", "agent1"), "C2": add_case(s, "M-2", "agent2"),
+                   "C3": add_case(s, "M-3", "agent3")}
+            add_case(s, "M-X", "agent3")
+            add_case(s, "M-CLOSED", "agent3")
+            admin.close_case(s, "M-CLOSED")
+        apis = {name: Api(live.url, name) for name in CALLERS if name not in ("anon", "revoked")}
+        apis["anon"] = Api(live.url)
+        apis["revoked"] = Api(live.url, "agent1")
+        with live.session() as s, s.begin():
+            admin.revoke_device(s, "agent1", apis["revoked"].device_id)
+
+        a1, a3 = apis["agent1"], apis["agent3"]
+        pdf, sig = a1.upload(b"%PDF-1.7 agent1's signed agreement"), a1.upload(b"\x89PNG agent1 signature")
+        v1 = str(uuid.uuid4())
+        [r] = a1.push(item(ids["C1"], visit_payload(ids["C1"], visit_id=v1, outcome="agreement_signed",
+                                                      agreement=agreement(pdf, sig))))
+        assert r["status"] == "accepted", r
+        s3 = a3.upload(b"agent3 photo evidence")
+        v3, v3x = str(uuid.uuid4()), str(uuid.uuid4())
+        for visit_id, attachments in ((v3, [s3]), (v3x, [])):
+            [r] = a3.push(item(ids["C3"], visit_payload(ids["C3"], visit_id=visit_id), attachments=attachments))
+            assert r["status"] == "accepted", r
+        with live.session() as s, s.begin():  # a link made before pushes were checked
+            s.add(VisitAttachment(visit_id=v3x, sha256=pdf))
+        yield {"live": live, "apis": apis, "pdf": pdf, "s3": s3, "V1": v1, "V3": v3, **ids}
         for api in apis.values():
             api.close()
 
 
-def _status(r):
+def _push(w, api, case_key, payload, kind="visit", attachments=()):
+    case_id = w[case_key]
+    r = api.post("/api/v1/sync/push", json={"device_id": api.device_id,
+                                            "items": [item(case_id, payload, kind, list(attachments))]})
+    if r.status_code != 200:
+        return r.status_code
+    [res] = r.json()["results"]
+    return res["status"] if res["status"] != "rejected" else res["code"]
+
+
+def _review(w, api, visit_key, case_key):
+    payload = {"visit_id": w[visit_key], "decision": "approve", "comment": "",
+               "decided_at": utcnow().isoformat()}
+    return _push(w, api, case_key, payload, kind="review_decision")
+
+
+def _own_case(caller):
+    return {"agent1": "C1", "agent2": "C2", "agent3": "C3"}.get(caller, "C1")
+
+
+def _visits_in(body) -> set[str]:
+    return {i["visit_id"] for c in body.get("changes", []) for i in c["items"]}
+
+
+def _status(r) -> int:
     return r.status_code
 
 
-def _push_visit(w, api):
-    payload = visit_payload(w["case_id"])
-    [res] = api.push(item(w["case_id"], payload))
-    return res["status"] if res["status"] != "rejected" else res["code"]
+def _sees(r, test: Callable[[Any], bool]):
+    return test(r.json()) if r.status_code == 200 else r.status_code
 
 
-def _push_review(w, api):
-    payload = {"visit_id": w["visit_id"], "decision": "approve", "comment": "",
-               "decided_at": utcnow().isoformat()}
-    [res] = api.push(item(w["case_id"], payload, kind="review_decision"))
-    return res["status"] if res["status"] != "rejected" else res["code"]
+def _fresh_logout(w, api, caller):
+    """Logout with a token of its own (so the table's tokens stay valid)."""
+    if caller in ("anon", "revoked"):
+        return api.post("/api/v1/auth/logout").status_code
+    other = Api(w["live"].url, caller)
+    try:
+        return other.post("/api/v1/auth/logout").status_code
+    finally:
+        other.close()
 
 
-ENDPOINTS = {
-    "pull": lambda w, api: _status(api.get("/api/v1/sync/pull")),
-    "push_visit": _push_visit,
-    "push_review": _push_review,
-    "get_case": lambda w, api: _status(api.get(f"/api/v1/cases/{w['case_id']}")),
-    "put_attachment": lambda w, api: _status(api.put(
-        "/api/v1/attachments/" + __import__("hashlib").sha256(b"x").hexdigest(), content=b"x")),
-    "get_attachment": lambda w, api: _status(api.get(f"/api/v1/attachments/{w['sha']}")),
-    "admin_users": lambda w, api: _status(api.get("/api/v1/admin/users")),
-    "admin_reassign": lambda w, api: _status(api.post("/api/v1/admin/cases/M-2/reassign",
-                                                      json={"username": "agent3"})),
-    "admin_revoke": lambda w, api: _status(api.post("/api/v1/admin/devices/revoke",
-                                                    json={"username": "agent3", "device_id": "no-such-dev"})),
+def _login(w, api, caller):
+    name = {"anon": "agent1", "revoked": "agent1"}.get(caller, caller)
+    r = api.client.post("/api/v1/auth/login", json={
+        "username": name, "password": "wrong-password" if caller == "anon" else f"pw-{name}-2026",
+        "device_id": api.device_id})
+    return r.status_code
+
+
+ENDPOINTS: dict[str, Callable[[dict, Api, str], Any]] = {
+    "meta": lambda w, api, c: _status(api.get("/api/v1/meta")),
+    "login": _login,
+    "logout": _fresh_logout,
+    "pull": lambda w, api, c: _status(api.get("/api/v1/sync/pull")),
+    "pull sees C1": lambda w, api, c: _sees(api.get("/api/v1/sync/pull"),
+                                            lambda b: any(ch["case_id"] == w["C1"] for ch in b["changes"])),
+    "push visit on C1 (t1)": lambda w, api, c: _push(w, api, "C1", visit_payload(w["C1"])),
+    "push visit on C3 (t2)": lambda w, api, c: _push(w, api, "C3", visit_payload(w["C3"])),
+    "push linking agent1's PDF": lambda w, api, c: _push(w, api, _own_case(c), visit_payload(w[_own_case(c)]),
+                                                         attachments=[w["pdf"]]),
+    "push review of V1 (t1)": lambda w, api, c: _review(w, api, "V1", "C1"),
+    "push review of V3 (t2)": lambda w, api, c: _review(w, api, "V3", "C3"),
+    "put attachment": lambda w, api, c: _status(api.put(
+        "/api/v1/attachments/" + hashlib.sha256(c.encode()).hexdigest(), content=c.encode())),
+    "get PDF of V1 (t1)": lambda w, api, c: _status(api.get(f"/api/v1/attachments/{w['pdf']}")),
+    "get attachment of V3 (t2)": lambda w, api, c: _status(api.get(f"/api/v1/attachments/{w['s3']}")),
+    "get unknown attachment": lambda w, api, c: _status(api.get("/api/v1/attachments/" + "e" * 64)),
+    "get case C1 (t1)": lambda w, api, c: _status(api.get(f"/api/v1/cases/{w['C1']}")),
+    "get case C3 (t2)": lambda w, api, c: _status(api.get(f"/api/v1/cases/{w['C3']}")),
+    "get unknown case": lambda w, api, c: _status(api.get("/api/v1/cases/no-such-case")),
+    "admin list users": lambda w, api, c: _status(api.get("/api/v1/admin/users")),
+    "admin create user": lambda w, api, c: _status(api.post("/api/v1/admin/users", json={
+        "username": "agent1", "password": "another-pass-2026", "role": "agent"})),
+    "admin set password": lambda w, api, c: _status(api.client.put(
+        "/api/v1/admin/users/spare/password", json={"password": "five dogs under a bridge"})),
+    "admin reassign": lambda w, api, c: _status(api.post("/api/v1/admin/cases/M-X/reassign",
+                                                         json={"username": "agent3"})),
+    "admin close": lambda w, api, c: _status(api.post("/api/v1/admin/cases/M-CLOSED/close")),
+    "admin revoke": lambda w, api, c: _status(api.post("/api/v1/admin/devices/revoke",
+                                                       json={"username": "agent3", "device_id": "no-such-dev"})),
+    "lead pull": lambda w, api, c: _status(api.get("/api/v1/lead/pull")),
+    "lead pull sees V1": lambda w, api, c: _sees(api.get("/api/v1/lead/pull"), lambda b: w["V1"] in _visits_in(b)),
+    "lead visit V1 (t1)": lambda w, api, c: _status(api.get(f"/api/v1/lead/visits/{w['V1']}")),
+    "lead visit V3 (t2)": lambda w, api, c: _status(api.get(f"/api/v1/lead/visits/{w['V3']}")),
+    "lead figures": lambda w, api, c: _status(api.get("/api/v1/lead/figures?from=2026-01-01&to=2026-12-31")),
+    "lead figures of t1": lambda w, api, c: _status(api.get(
+        "/api/v1/lead/figures?from=2026-01-01&to=2026-12-31&team=t1")),
 }
 
-#                 admin        lead1        agent1       agent2       lead2        agent3
-EXPECTED = {
-    "pull":           (200,        200,         200,         200,         200,         200),
-    "push_visit":     ("not_yours", "not_yours", "accepted", "not_yours", "not_yours", "not_yours"),
-    "push_review":    ("invalid",  "accepted",  "invalid",   "invalid",   "invalid",   "invalid"),
-    "get_case":       (200,        200,         200,         403,         403,         403),
-    "put_attachment": (200,        200,         200,         200,         200,         200),
-    "get_attachment": (200,        200,         200,         403,         403,         403),
-    "admin_users":    (200,        403,         403,         403,         403,         403),
-    "admin_reassign": (200,        403,         403,         403,         403,         403),
-    "admin_revoke":   (404,        403,         403,         403,         403,         403),
+A, NY, FA, INV = "accepted", "not_yours", "foreign_attachment", "invalid"
+#                              agent1 agent2 agent3 lead1  lead2  admin  anon   revoked
+EXPECTED: dict[str, tuple] = {
+    "meta":                      (200,   200,   200,   200,   200,   200,   200,   200),
+    "login":                     (200,   200,   200,   200,   200,   200,   401,   401),
+    "logout":                    (200,   200,   200,   200,   200,   200,   401,   401),
+    "pull":                      (200,   200,   200,   200,   200,   200,   401,   401),
+    "pull sees C1":              (True,  False, False, False, False, False, 401,   401),
+    "push visit on C1 (t1)":     (A,     NY,    NY,    NY,    NY,    NY,    401,   401),
+    "push visit on C3 (t2)":     (NY,    NY,    A,     NY,    NY,    NY,    401,   401),
+    "push linking agent1's PDF": (A,     FA,    FA,    NY,    NY,    NY,    401,   401),
+    "push review of V1 (t1)":    (INV,   INV,   INV,   A,     INV,   INV,   401,   401),
+    "push review of V3 (t2)":    (INV,   INV,   INV,   INV,   A,     INV,   401,   401),
+    "put attachment":            (200,   200,   200,   200,   200,   200,   401,   401),
+    "get PDF of V1 (t1)":        (200,   404,   404,   200,   404,   200,   401,   401),
+    "get attachment of V3 (t2)": (404,   404,   200,   404,   200,   200,   401,   401),
+    "get unknown attachment":    (404,   404,   404,   404,   404,   404,   401,   401),
+    "get case C1 (t1)":          (200,   403,   403,   200,   403,   200,   401,   401),
+    "get case C3 (t2)":          (403,   403,   200,   403,   200,   200,   401,   401),
+    "get unknown case":          (404,   404,   404,   404,   404,   404,   401,   401),
+    "admin list users":          (403,   403,   403,   403,   403,   200,   401,   401),
+    "admin create user":         (403,   403,   403,   403,   403,   409,   401,   401),
+    "admin set password":        (403,   403,   403,   403,   403,   200,   401,   401),
+    "admin reassign":            (403,   403,   403,   403,   403,   200,   401,   401),
+    "admin close":               (403,   403,   403,   403,   403,   200,   401,   401),
+    "admin revoke":              (403,   403,   403,   403,   403,   404,   401,   401),
+    "lead pull":                 (403,   403,   403,   200,   200,   200,   401,   401),
+    "lead pull sees V1":         (403,   403,   403,   True,  False, True,  401,   401),
+    "lead visit V1 (t1)":        (403,   403,   403,   200,   403,   200,   401,   401),
+    "lead visit V3 (t2)":        (403,   403,   403,   403,   200,   200,   401,   401),
+    "lead figures":              (403,   403,   403,   200,   200,   200,   401,   401),
+    "lead figures of t1":        (403,   403,   403,   200,   403,   200,   401,   401),
 }
 
 
-@pytest.mark.parametrize("role", ROLES)
+def test_the_table_covers_every_endpoint_of_the_api(world):
+    """A new endpoint must get its row: every operation of the OpenAPI has one."""
+    import httpx
+
+    schema = httpx.get(world["live"].url + "/openapi.json").json()
+    operations = {f"{m.upper()} {p}" for p, ops in schema["paths"].items() for m in ops}
+    covered = {
+        "GET /api/v1/meta": "meta", "POST /api/v1/auth/login": "login", "POST /api/v1/auth/logout": "logout",
+        "GET /api/v1/sync/pull": "pull", "POST /api/v1/sync/push": "push visit on C1 (t1)",
+        "PUT /api/v1/attachments/{sha256}": "put attachment", "GET /api/v1/attachments/{sha256}": "get PDF of V1 (t1)",
+        "GET /api/v1/cases/{case_id}": "get case C1 (t1)", "GET /api/v1/admin/users": "admin list users",
+        "POST /api/v1/admin/users": "admin create user",
+        "PUT /api/v1/admin/users/{username}/password": "admin set password",
+        "POST /api/v1/admin/cases/{external_id}/reassign": "admin reassign",
+        "POST /api/v1/admin/cases/{external_id}/close": "admin close",
+        "POST /api/v1/admin/devices/revoke": "admin revoke", "GET /api/v1/lead/pull": "lead pull",
+        "GET /api/v1/lead/visits/{visit_id}": "lead visit V1 (t1)", "GET /api/v1/lead/figures": "lead figures",
+    }
+    assert operations == set(covered)
+    assert set(covered.values()) <= set(EXPECTED) and set(EXPECTED) == set(ENDPOINTS)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_matrix(world, endpoint, role):
-    got = ENDPOINTS[endpoint](world, world["apis"][role])
-    assert got == EXPECTED[endpoint][ROLES.index(role)]
+def test_matrix(world, endpoint, caller):
+    got = ENDPOINTS[endpoint](world, world["apis"][caller], caller)
+    assert got == EXPECTED[endpoint][CALLERS.index(caller)]
 
 
-def test_lead_without_the_team_sees_nothing_of_it(world):
-    with world["live"].session() as s:
-        from sqlalchemy import select
+@pytest.mark.parametrize("caller,code", [("anon", "token_missing"), ("revoked", "device_revoked")])
+def test_refusals_say_why(world, caller, code):
+    api = world["apis"][caller]
+    for r in (api.get("/api/v1/sync/pull"), api.get(f"/api/v1/cases/{world['C1']}"),
+              api.get(f"/api/v1/attachments/{world['pdf']}"), api.get("/api/v1/lead/pull"),
+              api.get("/api/v1/admin/users")):
+        assert (r.status_code, r.json()["error"]) == (401, code)
 
-        from fieldapp.server.models import Case
-        other = s.scalar(select(Case.id).where(Case.external_id == "M-2"))
-    assert world["apis"]["lead1"].get(f"/api/v1/cases/{other}").status_code == 403
-    assert world["apis"]["lead2"].get(f"/api/v1/cases/{other}").status_code == 200
-    assert world["apis"]["agent1"].get("/api/v1/cases/no-such-case").status_code == 404
+
+def test_someone_elses_link_opens_nothing(world):
+    """agent3's visit V3x links agent1's PDF (an old, unchecked link): neither agent3 nor its
+    lead may read the PDF, though they may see V3x itself."""
+    live = world["live"]
+    with live.session() as s:
+        linked = {v for (v,) in s.query(VisitAttachment.visit_id).filter(VisitAttachment.sha256 == world["pdf"])}
+        owners = {s.get(Visit, v).agent.username for v in linked}
+    assert owners == {"agent1", "agent3"}
+    for name in ("agent3", "lead2"):
+        r = world["apis"][name].get(f"/api/v1/attachments/{world['pdf']}")
+        assert (r.status_code, r.json()["error"]) == (404, "not_found")

@@ -236,3 +236,56 @@ def test_the_email_column(world, tmp_path):
     with world.session() as s:
         emails = dict(s.execute(select(Case.external_id, Customer.email).join(Customer)).all())
     assert emails == {"E-1": "li.na@example.cn", "E-2": None}
+
+
+def test_an_unknown_policy_is_refused_with_line_and_column(world, tmp_path):
+    path = write(tmp_path / "cases.csv", [row("P-1"), row("P-2", policy_id="cn-typo"), row("P-3", policy_id="seed")])
+    report = _import(world, path)
+    assert not report.applied and _count(world) == 0
+    [error] = report.errors
+    assert (error.line, error.column) == (3, "policy_id")
+    assert "unknown policy 'cn-typo'" in error.reason and "us-fdcpa" in error.reason
+    report = _import(world, path, skip_invalid=True)
+    assert (report.applied, report.created, report.skipped) == (True, 2, 1)
+
+
+def test_an_institutions_own_policy_file_is_known(world, tmp_path):
+    from fieldapp.core.resources import resource_path
+
+    own = tmp_path / "bank.toml"
+    own.write_text(resource_path("policies", "seed.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    report = _import(world, write(tmp_path / "cases.csv", [row("P-9", policy_id=str(own))]))
+    assert report.applied and report.created == 1
+
+
+@pytest.mark.parametrize("column,value,shown", [
+    ("customer_name", "李\x00娜", "U+0000"),
+    ("address", "南京市\x07鼓楼区", "U+0007"),
+    ("phone", "139\x1b00000000", "U+001B"),
+    ("reference", "REF\x7f1", "U+007F"),
+    ("customer_name", "李娜\u202e", "U+202E"),       # a right-to-left override hides text
+    ("external_id", "N\u200b-1", "U+200B"),          # invisible: two ids that look the same
+    ("customer_name", "李\n娜", "line break"),        # only an address may span lines
+])
+def test_control_characters_are_refused_with_line_and_column(world, tmp_path, column, value, shown):
+    header = HEADER + ["reference"] if column == "reference" else HEADER
+    path = write(tmp_path / "cases.csv", [row("N-0"), row("N-1", **{column: value})], header=header)
+    report = _import(world, path)
+    assert not report.applied and _count(world) == 0
+    [error] = report.errors
+    assert (error.line, error.column) == (3, column), error
+    assert shown in error.reason
+
+
+def test_line_breaks_and_tabs_stay_allowed_in_an_address(world, tmp_path):
+    path = write(tmp_path / "cases.csv", [row("N-5", address="上海市黄浦区\r\n南京东路100号\t2楼")])
+    assert _import(world, path).created == 1
+
+
+def test_a_nul_byte_never_reaches_the_database(world, tmp_path):
+    """A NUL in an otherwise good file: refused on SQLite and PostgreSQL alike, with
+    --skip-invalid the other rows go in."""
+    path = write(tmp_path / "cases.csv", [row("Z-1", customer_name="王\x00五"), row("Z-2")])
+    report = _import(world, path, skip_invalid=True)
+    assert (report.applied, report.created, report.skipped) == (True, 1, 1)
+    assert str(report.errors[0]).startswith("line 2, column customer_name:")

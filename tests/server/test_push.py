@@ -194,10 +194,12 @@ def test_reasons_follow_accept_language(world):
     it = item(theirs, visit_payload(theirs))
     r = api.post("/api/v1/sync/push", json={"device_id": api.device_id, "items": [it]},
                  headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
-    assert r.json()["results"][0]["reason"] == "该案件未分配给您（或已不再分配给您）。"
+    assert r.json()["results"][0]["reason"] == ("该案件未分配给您（或已不再分配给您），本次走访开始时"
+                                                "（2030-03-04T01:50:00Z）也不归您负责。")
     r = api.post("/api/v1/sync/push", json={"device_id": api.device_id, "items": [it]},
                  headers={"Accept-Language": "fr-FR, de"})
-    assert r.json()["results"][0]["reason"] == "This case is not (or no longer) assigned to you."
+    assert r.json()["results"][0]["reason"] == ("This case is not (or no longer) assigned to you, and was "
+                                                "not yours when this visit began (2030-03-04T01:50:00Z).")
 
 
 def test_every_rejection_reason_has_a_chinese_text():

@@ -148,6 +148,7 @@ def test_requeue_uploads_attachments_the_server_lost(setup, server):
     from sqlalchemy import delete
 
     from fieldapp.server.models import Attachment as ServerAttachment
+    from fieldapp.server.models import AttachmentUpload
 
     svc, proxy, _ = setup
     proxy.add("POST /api/v1/sync/push", "status", times=3, status=503)
@@ -155,6 +156,7 @@ def test_requeue_uploads_attachments_the_server_lost(setup, server):
         svc.sync()  # the attachments went up, the items did not
     shas = [sha for row in svc.outbox() for sha in row.attachments]
     with server.session() as s, s.begin():  # e.g. the server was restored from an older backup
+        s.execute(delete(AttachmentUpload).where(AttachmentUpload.sha256.in_(shas)))
         s.execute(delete(ServerAttachment).where(ServerAttachment.sha256.in_(shas)))
     summary = svc.sync()
     assert summary.attachments_uploaded == 0 and summary.rejected[0].code == "missing_attachment"

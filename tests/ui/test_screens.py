@@ -391,3 +391,30 @@ def test_the_day_navigator_stays_at_the_top_on_an_empty_day(app, qtbot):
     empty_top = today.previous_button.mapTo(window, today.previous_button.rect().topLeft()).y()
     assert empty_top == top
     assert today.empty.mapTo(today, today.empty.rect().topLeft()).y() < 120
+
+
+def test_a_former_agents_late_visit_is_marked_on_the_case(app, day_service, ctx, tmp_path, request):
+    """A visit the former agent recorded before the case came to this agent, delivered after:
+    the case's visit list says so, in English and in Chinese."""
+    from fieldapp.protocol.v1 import VisitHistoryRecord
+
+    record = day_service.records["late"]
+    day_service.records["late"] = record.model_copy(update={"visits": [
+        VisitHistoryRecord(id="v-old", at=at(10, day=DAY - dt.timedelta(days=1)), contact_made=True,
+                           outcome="agreement_signed", agent="agent2", late=True),
+        VisitHistoryRecord(id="v-older", at=at(10, day=DAY - dt.timedelta(days=5)), contact_made=False,
+                           outcome="not_home", agent="agent2")]})
+    window = app.window
+    window.open_case("late")
+    tree = window.detail.visits
+    texts = [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
+    assert "recorded before the case changed hands" in texts[0] and "changed hands" not in texts[1]
+    shots = request.config.rootpath / "build" / "shots"
+    shots.mkdir(parents=True, exist_ok=True)
+    window.resize(1280, 860)
+    window.detail.grab().save(str(shots / "case_detail_late_visit_en.png"))
+    ctx.language.set_language("zh_CN")
+    texts = [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
+    assert "移交前记录" in texts[0]
+    window.detail.grab().save(str(shots / "case_detail_late_visit_zh_CN.png"))
+    ctx.language.set_language("en")

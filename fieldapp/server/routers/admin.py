@@ -15,9 +15,11 @@ from fieldapp.server.compliance import Assessor
 from fieldapp.server.deps import PrincipalDep, SessionDep, current_principal
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import User
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.schemas import (
     CaseResponse,
     CreateUserRequest,
+    PasswordRequest,
     ReassignRequest,
     RevokeDeviceRequest,
     UsersResponse,
@@ -32,8 +34,10 @@ def require_admin(principal: Annotated[Principal, Depends(current_principal)]) -
     return principal
 
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)],
+                   responses=errors(*SIGNED_IN, 403))
 ExternalId = Annotated[str, Path(min_length=1, max_length=100)]
+Username = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.get("/users", response_model=UsersResponse)
@@ -42,11 +46,19 @@ def list_users(session: SessionDep) -> UsersResponse:
     return UsersResponse(users=[user_info(u) for u in users], server_time=utcnow())
 
 
-@router.post("/users", response_model=UsersResponse, status_code=201)
+@router.post("/users", response_model=UsersResponse, status_code=201, responses=errors(*WITH_BODY, 409))
 def create_user(body: CreateUserRequest, session: SessionDep, principal: PrincipalDep) -> UsersResponse:
     user = admin.create_user(session, body.username, body.password, body.role.value, body.team,
                              body.display_name)
     return UsersResponse(users=[user_info(user)], server_time=utcnow())
+
+
+@router.put("/users/{username}/password", response_model=OkResponse, responses=errors(*WITH_BODY, 404))
+def set_password(username: Username, body: PasswordRequest, session: SessionDep,
+                 principal: PrincipalDep) -> OkResponse:
+    """Set a user's password (the same rules as at creation: no common or name-like ones)."""
+    admin.set_password(session, username, body.password, actor_id=principal.user.id)
+    return OkResponse(server_time=utcnow())
 
 
 def _case_response(session: SessionDep, case_id: str) -> CaseResponse:
@@ -55,19 +67,19 @@ def _case_response(session: SessionDep, case_id: str) -> CaseResponse:
                         assigned_to=case.agent.username if case.agent else None, server_time=utcnow())
 
 
-@router.post("/cases/{external_id}/reassign", response_model=CaseResponse)
+@router.post("/cases/{external_id}/reassign", response_model=CaseResponse, responses=errors(*WITH_BODY, 404))
 def reassign(external_id: ExternalId, body: ReassignRequest, session: SessionDep) -> CaseResponse:
     case = admin.reassign_case(session, external_id, body.username)
     return _case_response(session, case.id)
 
 
-@router.post("/cases/{external_id}/close", response_model=CaseResponse)
+@router.post("/cases/{external_id}/close", response_model=CaseResponse, responses=errors(404))
 def close(external_id: ExternalId, session: SessionDep) -> CaseResponse:
     case = admin.close_case(session, external_id)
     return _case_response(session, case.id)
 
 
-@router.post("/devices/revoke", response_model=OkResponse)
+@router.post("/devices/revoke", response_model=OkResponse, responses=errors(*WITH_BODY, 404))
 def revoke(body: RevokeDeviceRequest, session: SessionDep) -> OkResponse:
     admin.revoke_device(session, body.username, body.device_id)
     return OkResponse(server_time=utcnow())

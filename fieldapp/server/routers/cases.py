@@ -11,6 +11,7 @@ from fieldapp.core.timeutil import utcnow
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.deps import PrincipalDep, SessionDep
 from fieldapp.server.errors import ApiError
+from fieldapp.server.openapi import SIGNED_IN, errors
 from fieldapp.server.schemas import CaseResponse
 from fieldapp.server.services.access import can_see_case
 from fieldapp.server.services.records import case_record, load_cases
@@ -18,7 +19,7 @@ from fieldapp.server.services.records import case_record, load_cases
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
-@router.get("/{case_id}", response_model=CaseResponse)
+@router.get("/{case_id}", response_model=CaseResponse, responses=errors(*SIGNED_IN, 403, 404))
 def get_case(case_id: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep,
              principal: PrincipalDep) -> CaseResponse:
     case = load_cases(session, [case_id]).get(case_id)

@@ -16,6 +16,7 @@ from fieldapp.protocol.lead import FiguresResponse, LeadPullResponse, LeadVisitR
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT
 from fieldapp.server.auth import Principal
 from fieldapp.server.deps import PrincipalDep, SessionDep, TranslatorDep, current_principal
+from fieldapp.server.openapi import SIGNED_IN, errors
 from fieldapp.server.services import figures as figures_service
 from fieldapp.server.services import review as review_service
 
@@ -25,17 +26,18 @@ def require_reviewer(principal: Annotated[Principal, Depends(current_principal)]
     return principal
 
 
-router = APIRouter(prefix="/api/v1/lead", tags=["lead"], dependencies=[Depends(require_reviewer)])
+router = APIRouter(prefix="/api/v1/lead", tags=["lead"], dependencies=[Depends(require_reviewer)],
+                   responses=errors(*SIGNED_IN, 403))
 
 
-@router.get("/pull", response_model=LeadPullResponse)
+@router.get("/pull", response_model=LeadPullResponse, responses=errors(409))
 def pull(session: SessionDep, principal: PrincipalDep,
          cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> LeadPullResponse:
     return review_service.pull(session, principal.user, cursor, limit)
 
 
-@router.get("/visits/{visit_id}", response_model=LeadVisitResponse)
+@router.get("/visits/{visit_id}", response_model=LeadVisitResponse, responses=errors(404))
 def visit(visit_id: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep,
           principal: PrincipalDep) -> LeadVisitResponse:
     return LeadVisitResponse(item=review_service.visit_item(session, principal.user, visit_id),
@@ -43,7 +45,7 @@ def visit(visit_id: Annotated[str, Path(min_length=1, max_length=64)], session: 
 
 
 @router.get("/figures", response_model=FiguresResponse,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **errors(404)})
 def figures(session: SessionDep, principal: PrincipalDep, tr: TranslatorDep,
             date_from: Annotated[dt.date, Query(alias="from")],
             date_to: Annotated[dt.date, Query(alias="to")],

@@ -10,6 +10,8 @@ from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, Push
 from fieldapp.server.db import run_with_retry
 from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, TranslatorDep
 from fieldapp.server.errors import ApiError
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
+from fieldapp.server.services import handover
 from fieldapp.server.services import push as push_service
 from fieldapp.server.services import sync as sync_service
 from fieldapp.server.services.receipts import Sealer
@@ -18,23 +20,27 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
 
 @router.get("/pull", response_model=PullResponse,
-            responses={200: {"model": PullResponse, "description": "One page of the change log"}})
+            responses={200: {"model": PullResponse, "description": "One page of the change log"},
+                       **errors(*SIGNED_IN, 409)})
 def pull(session: SessionDep, principal: PrincipalDep,
          cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> Response:
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page)."""
-    return Response(sync_service.pull_page(session, principal.user, cursor, limit),
-                    media_type="application/json")
+    page, next_cursor = sync_service.pull_page_and_cursor(session, principal.user, cursor, limit)
+    handover.note_pull(session, principal.token.device, cursor, next_cursor)  # what the laptop learns
+    return Response(page, media_type="application/json")
 
 
-@router.post("/push", response_model=PushResponse)
+@router.post("/push", response_model=PushResponse, responses=errors(*SIGNED_IN, *WITH_BODY))
 def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: TranslatorDep,
          settings: SettingsDep) -> PushResponse:
     """Per item: accepted | duplicate | rejected (reasons in the Accept-Language, en or zh_CN)."""
     if body.device_id != principal.token.device.device_id:
         raise ApiError("invalid", "device_id does not match the device this token was issued to")
     user = principal.user
+    device_pk = principal.token.device_pk
     sealer = Sealer(settings)
     return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
-                                                             sealer, settings))
+                                                             sealer, settings, device_pk=device_pk,
+                                                             cursor=body.cursor))

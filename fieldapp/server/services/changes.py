@@ -6,6 +6,10 @@ Numbers come from one counter row updated inside the writing transaction; its ro
 makes numbers follow commit order, so a reader never sees seq N+1 before seq N commits.
 Writers that change a case call `case_changed`, which also rewrites the case's document;
 `emit` alone only numbers a change (a pull builds a missing document on the fly).
+
+The same two functions keep the assignment history: the open case's agent holds it since
+`cases.assigned_at`; when the case goes to someone else (`case_unassigned`) or closes
+(`case_changed`), that period is written to `case_assignments` with the tombstone's number.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
-from fieldapp.server.models import Case, ChangeRow, Counter
+from fieldapp.server.models import AssignmentPeriod, Case, ChangeRow, Counter
 from fieldapp.server.services.records import refresh_documents
 
 SEQ = "change_seq"
@@ -42,16 +46,30 @@ def case_changed(session: Session, case: Case) -> None:
     """Tell the case's agent: an upsert while open, a tombstone once closed. The case's
     ready-to-send document is rewritten first, in the same transaction, so a pull never
     sends a change without the state it announces."""
-    case.updated_at = utcnow()
+    now = utcnow()
+    case.updated_at = now
     session.flush()
     refresh_documents(session, [case.id])
     if case.assigned_agent_id is None:
         return
     if case.status == "open":
+        if case.assigned_at is None:
+            case.assigned_at = now
         emit(session, case.assigned_agent_id, case.id, "upsert")
     else:
-        emit(session, case.assigned_agent_id, case.id, "tombstone", "closed")
+        seq = emit(session, case.assigned_agent_id, case.id, "tombstone", "closed")
+        if case.assigned_at is not None:
+            _end_period(session, case, case.assigned_agent_id, seq, "closed")
 
 
 def case_unassigned(session: Session, case: Case, former_agent_id: str) -> None:
-    emit(session, former_agent_id, case.id, "tombstone", "unassigned")
+    """The case left `former_agent_id` (it is already assigned elsewhere, or to nobody)."""
+    seq = emit(session, former_agent_id, case.id, "tombstone", "unassigned")
+    _end_period(session, case, former_agent_id, seq, "unassigned")
+
+
+def _end_period(session: Session, case: Case, agent_id: str, seq: int, reason: str) -> None:
+    started = case.assigned_at or case.created_at
+    session.add(AssignmentPeriod(case_id=case.id, agent_id=agent_id, started_at=started, ended_at=utcnow(),
+                                 end_seq=seq, end_reason=reason))
+    case.assigned_at = None

@@ -137,7 +137,7 @@ def _count(tally: _Tally, v: Visit, agreement: Agreement | None, kept: bool, tod
     if agreement is not None:
         row.agreements += 1
         tally.agreed[agreement.currency] += agreement.total
-    found = exceptions_of(record)
+    found = exceptions_of(record, late=v.late is not None)
     if found:
         row.visits_with_exceptions += 1
         for kind in found:

@@ -10,6 +10,7 @@ afresh.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.errors import BadInput, Conflict
 from fieldapp.core.i18n import Translator
-from fieldapp.core.timeutil import utcnow
+from fieldapp.core.timeutil import iso, utcnow
 from fieldapp.protocol.v1 import (
     AppointmentProposal,
     PRACTICE_CASE_ID,
@@ -49,9 +50,11 @@ from fieldapp.server.models import (
     VisitAttachment,
 )
 from fieldapp.server.services import appointments
-from fieldapp.server.services.access import leads_team_of
+from fieldapp.server.services import attachments as attachment_service
+from fieldapp.server.services import handover
 from fieldapp.server.services import practice as practice_service
-from fieldapp.server.services.changes import case_changed
+from fieldapp.server.services.access import leads_team_of
+from fieldapp.server.services.changes import case_changed, emit
 from fieldapp.server.services.review import conflict_values
 from fieldapp.server.services.text import clean_text, clean_visit_record
 
@@ -75,34 +78,53 @@ class _Rejected(Exception):
         return PushResult(id=item_id, status="rejected", code=self.code, reason=tr(self.message, **self.values))
 
 
+@dataclass
+class _Batch:
+    """What one push touches: the device it comes from, the cases to announce, and the
+    former agents to tell about late work on a case they no longer hold."""
+
+    device_pk: str | None
+    documents: "_Receipt"  # signed documents go to the sealer
+    settings: ServerSettings
+    touched: dict[str, Case] = field(default_factory=dict)
+    former: set[tuple[str, str]] = field(default_factory=set)  # (former agent, case id)
+
+
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
          tr: Translator | None = None, sealer: "Sealer | None" = None,
-         settings: ServerSettings | None = None) -> PushResponse:
-    """Judge `items`; with a `sealer`, signed agreement PDFs are verified and sealed on receipt."""
+         settings: ServerSettings | None = None, *, device_pk: str | None = None,
+         cursor: int | None = None) -> PushResponse:
+    """Judge each item; with a `sealer`, signed agreement PDFs are verified and sealed on
+    receipt. `cursor` is the pull cursor the laptop had applied when it pushed: the
+    reassignments and closures it knew of (see services/handover.py)."""
     tr = tr or Translator()
     settings = settings or ServerSettings.load()
+    if device_pk is not None and cursor is not None:
+        handover.confirm(session, device_pk, cursor)
     # Items are handled in id order (results keep the request's order): two pushes of the
     # same items then take their row locks in the same order and cannot deadlock.
     by_index: dict[int, PushResult] = {}
-    touched: dict[str, Case] = {}
+    batch = _Batch(device_pk, _Receipt(sealer, device_id), settings)
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
-        by_index[index] = _one(session, user, items[index], tr, touched, _Receipt(sealer, device_id), settings)
+        by_index[index] = _one(session, user, items[index], tr, batch)
     results = [by_index[i] for i in range(len(items))]
     # Changes are numbered last, in a fixed order: the change counter's lock is then the
     # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
-    for case_id in sorted(touched):
-        case_changed(session, touched[case_id])
+    for case_id in sorted(batch.touched):
+        case_changed(session, batch.touched[case_id])
+    # Late work of a former agent: a change for them too, so their lead's queue shows it.
+    for agent_id, case_id in sorted(batch.former):
+        emit(session, agent_id, case_id, "tombstone", "unassigned")
     rejected = sum(r.status == "rejected" for r in results)
     audit.record(session, "push", "device", device_id, user.id, items=len(items), rejected=rejected)
     metrics.count_push(session, items, results)
     return PushResponse(results=results, server_time=utcnow())
 
 
-def _one(session: Session, user: User, item: OutboxItem, tr: Translator,
-         touched: dict[str, Case], documents: "_Receipt", settings: ServerSettings) -> PushResult:
+def _one(session: Session, user: User, item: OutboxItem, tr: Translator, batch: _Batch) -> PushResult:
     try:
         with session.begin_nested():
-            status = _apply(session, user, item, touched, documents, settings, tr)
+            status = _apply(session, user, item, batch, tr)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
@@ -125,8 +147,7 @@ def _receipt_result(item: OutboxItem, receipt: PushedItem) -> PushResult:
     raise _Rejected("conflict", "Item {item} was already accepted with other content.", item=item.id)
 
 
-def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Case], documents: "_Receipt",
-           settings: ServerSettings, tr: Translator) -> str:
+def _apply(session: Session, user: User, item: OutboxItem, batch: _Batch, tr: Translator) -> str:
     expected = item_content_hash(item.kind, item.case_id, item.payload, item.attachments)
     if expected != item.content_hash:
         raise _Rejected("hash_mismatch", "content_hash does not match the item's content "
@@ -142,17 +163,17 @@ def _apply(session: Session, user: User, item: OutboxItem, touched: dict[str, Ca
         return "accepted"
     case = session.get(Case, item.case_id)
     if item.kind == "visit":
-        _visit(session, user, item, case)
-        documents.visit(session, user, item)
+        _visit(session, user, item, case, batch)
+        batch.documents.visit(session, user, item)
     elif item.kind == "appointment_proposal":
-        _appointment_proposal(session, user, item, case, settings, tr)
+        _appointment_proposal(session, user, item, case, batch.settings, tr)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
                            content_hash=item.content_hash, received_at=utcnow()))
     session.flush()
     assert case is not None
-    touched[case.id] = case
+    batch.touched[case.id] = case
     return "accepted"
 
 
@@ -165,16 +186,17 @@ def _validate(model, payload, kind: str):  # type: ignore[no-untyped-def]
                         problems=describe_validation(errors)) from None
 
 
-def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
-    if case is None or case.assigned_agent_id != user.id:
+def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, batch: _Batch) -> None:
+    if case is None:
         raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
-    if case.status != "open":
-        raise _Rejected("not_yours", "This case is closed.")
     rec: VisitRecord = _validate(VisitRecord, item.payload, "visit")
     if rec.case_id != item.case_id:
         raise _Rejected("invalid", "payload.case_id does not match the item's case_id.")
     if rec.ended_at < rec.agent_started_at:
         raise _Rejected("invalid", "payload.ended_at is before payload.agent_started_at.")
+    late = None
+    if case.assigned_agent_id != user.id or case.status != "open":
+        late = _late(session, user, item, rec, case, batch.device_pk)
     if rec.corrects_visit_id is not None:
         earlier = session.scalar(select(Visit.case_id).where(Visit.id == rec.corrects_visit_id))
         if earlier != case.id:
@@ -197,8 +219,12 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
         if needed else set()
     missing = sorted(needed - present)
     if missing:
-        raise _Rejected("missing_attachment", "Upload these attachments first: {hashes}",
-                        hashes=", ".join(missing[:5]) + (f" (+{len(missing) - 5})" if len(missing) > 5 else ""))
+        raise _Rejected("missing_attachment", "Upload these attachments first: {hashes}", hashes=_hashes(missing))
+    foreign = attachment_service.foreign_for_push(session, user, case.id, needed)
+    if foreign:
+        raise _Rejected("foreign_attachment", "These attachments were not uploaded from your account and "
+                        "belong to no visit of this case: {hashes}. Upload the files from this laptop.",
+                        hashes=_hashes(foreign))
 
     # Personal numbers in the free texts are masked before the record is kept (a laptop
     # masks them too; an older or modified one may not have).
@@ -206,7 +232,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
     visit = Visit(id=rec.visit_id, case_id=case.id, agent_id=user.id, outbox_item_id=item.id,
                   started_at=rec.agent_started_at, checked_in_at=rec.checked_in_at,
                   ended_at=rec.ended_at, contact_made=rec.contact_made, outcome=rec.outcome.value,
-                  corrects_visit_id=rec.corrects_visit_id, record=record,
+                  corrects_visit_id=rec.corrects_visit_id, late=late, record=record,
                   received_at=utcnow())
     session.add(visit)
     session.flush()
@@ -221,10 +247,13 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None) ->
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
     session.expire(case, ["visits"])
+    if late is not None and case.assigned_agent_id != user.id:
+        batch.former.add((user.id, case.id))
     extra = {"masked": masked} if masked else {}
     audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
-                 item_id=item.id, outcome=visit.outcome, **extra)
-    appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
+                 item_id=item.id, outcome=visit.outcome, late=late, **extra)
+    if late is None:  # a late visit belongs to an assignment that is over: not today's appointment
+        appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
 
 
 def _practice(session: Session, user: User, item: OutboxItem) -> None:
@@ -281,6 +310,36 @@ def _appointment_proposal(session: Session, user: User, item: OutboxItem, case: 
                         reasons=" ".join(refused.reasons)) from None
     except (BadInput, Conflict) as exc:
         raise _Rejected("invalid", "The appointment cannot be proposed: {reason}", reason=str(exc)) from None
+
+
+def _late(session: Session, user: User, item: OutboxItem, rec: VisitRecord, case: Case,
+          device_pk: str | None) -> str:
+    """A visit on a case the agent no longer holds: its period's end reason when the work was
+    done while the case was theirs (services/handover.py), else refused with the reason."""
+    verdict = handover.judge(session, user.id, device_pk or "", case.id, rec.agent_started_at, item.created_at)
+    if verdict.accepted:
+        assert verdict.period is not None
+        return verdict.period.end_reason
+    started = iso(rec.agent_started_at)
+    period = verdict.period
+    if period is None:
+        last = verdict.last
+        if last is not None and last.end_reason == "closed" and rec.agent_started_at >= last.ended_at:
+            raise _Rejected("not_yours", "This case was closed at {ended}; this visit began after that "
+                            "({started}).", ended=iso(last.ended_at), started=started)
+        raise _Rejected("not_yours", "This case is not (or no longer) assigned to you, and was not yours "
+                        "when this visit began ({started}).", started=started)
+    values = {"ended": iso(period.ended_at), "learned": iso(verdict.learned_at),  # type: ignore[arg-type]
+              "recorded": iso(item.created_at)}
+    if period.end_reason == "closed":
+        raise _Rejected("not_yours", "This case was closed at {ended}; this laptop learned of it at "
+                        "{learned} and recorded this visit after that ({recorded}).", **values)
+    raise _Rejected("not_yours", "This case was reassigned at {ended}; this laptop learned of it at "
+                    "{learned} and recorded this visit after that ({recorded}).", **values)
+
+
+def _hashes(shas: list[str]) -> str:
+    return ", ".join(shas[:5]) + (f" (+{len(shas) - 5})" if len(shas) > 5 else "")
 
 
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:

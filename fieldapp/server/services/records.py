@@ -87,7 +87,8 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
         notifications=notifications_for(case.notifications, appt),
         visits=[VisitHistoryRecord(id=v.id, at=v.checked_in_at or v.started_at,
                                    contact_made=v.contact_made, outcome=v.outcome,
-                                   agent=v.agent.username if v.agent else None) for v in visits],
+                                   agent=v.agent.username if v.agent else None, late=v.late is not None)
+                for v in visits],
         tasks=tasks,
         updated_at=case.updated_at,
     )

@@ -169,7 +169,7 @@ def _item(visit: Visit, superseded_by: str | None, history: list[ReviewEvent]) -
                         address=cust.address, timezone=cust.timezone, amount_due=_amount(case),
                         currency=case.currency, policy_id=case.policy_id),
         agent=person(visit.agent), visit=VisitRecord.model_validate(record), review=info,
-        exceptions=exceptions_of(record), superseded_by=superseded_by,
+        exceptions=exceptions_of(record, late=visit.late is not None), superseded_by=superseded_by,
         received_at=visit.received_at, history=history)
 
 

@@ -30,6 +30,11 @@ _TIME = TypeAdapter(AwareDatetime)
 
 def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
     """The page after `cursor` as the JSON of a `PullResponse`."""
+    return pull_page_and_cursor(session, user, cursor, limit)[0]
+
+
+def pull_page_and_cursor(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
+    """The page after `cursor` as the JSON of a `PullResponse`, and its next_cursor."""
     last = last_seq(session)
     if cursor > last:
         raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log "
@@ -57,8 +62,9 @@ def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
                          f'"reason":{json.dumps(reason)}}}')
     next_cursor = rows[-1].seq if rows else cursor
     server_time = _TIME.dump_json(utcnow()).decode("ascii")
-    return (f'{{"changes":[{",".join(parts)}],"next_cursor":{int(next_cursor)},'
+    page = (f'{{"changes":[{",".join(parts)}],"next_cursor":{int(next_cursor)},'
             f'"has_more":{"true" if has_more else "false"},"server_time":{server_time}}}').encode("utf-8")
+    return page, int(next_cursor)
 
 
 def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, str]:

@@ -14,7 +14,8 @@ STATES = {"pending": N_("To review"), "approved": N_("Approved"), "returned": N_
 STATE_COLOURS = {"pending": "#5f6368", "approved": "#2e7d32", "returned": "#8a6100", "escalated": "#c62828"}
 DECISIONS = {"approve": N_("Approve"), "return": N_("Return to the agent"), "escalate": N_("Escalate")}
 EXCEPTIONS = {"location_missing": N_("No location"), "outside_geofence": N_("Outside the geofence"),
-              "warnings": N_("Policy warnings"), "abusive_phrases": N_("Abusive-phrase warning")}
+              "warnings": N_("Policy warnings"), "abusive_phrases": N_("Abusive-phrase warning"),
+              "after_handover": N_("Received after the case moved on")}
 PENDING = {"waiting": N_("Your decision “{decision}” waits to be sent."),
            "sending": N_("Your decision “{decision}” is being sent."),
            "rejected": N_("Your decision “{decision}” was refused: {reason}")}

@@ -330,9 +330,13 @@ class CaseDetailScreen(QWidget):
 
         self.visits.clear()
         for v in sorted(rec.visits, key=lambda v: v.at, reverse=True):
+            outcome = outcome_label(v.outcome, tr) if v.outcome else NONE
+            if v.late:  # the former agent's work, delivered after the case came to you
+                outcome = tr("{outcome} (recorded before the case changed hands, received after)",
+                             outcome=outcome)
             self.visits.addTopLevelItem(QTreeWidgetItem([
                 time_text(v.at, cust.timezone), tr("yes") if v.contact_made else tr("no"),
-                outcome_label(v.outcome, tr) if v.outcome else NONE, v.agent or NONE]))
+                outcome, v.agent or NONE]))
         if not rec.visits:
             self.visits.addTopLevelItem(QTreeWidgetItem([tr("No visit yet"), "", "", ""]))
         local = [tr("Recorded {when}: {state}", when=time_text(o.created_at, self._ctx.zone()),

@@ -2,7 +2,7 @@
 and the signed documents the server received and sealed.
 
 Revision ID: 0004_signing
-Revises: 0002_case_document
+Revises: 0003_security
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "0004_signing"
-down_revision = "0002_case_document"
+down_revision = "0003_security"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,121 @@
+"""Work done while the case was yours: the rule for visits that reach the server after
+their case was reassigned or closed (laptops work offline for days).
+
+A visit on a case its agent no longer holds is accepted when
+1. the agent held the case when the visit began: its `agent_started_at` falls inside one of
+   the agent's assignment periods of that case (`case_assignments`), and
+2. the laptop that sends it had not learned that the period ended when it recorded the
+   visit: if the device had applied the tombstone, which the server served it at time L,
+   the item's `created_at` (when it entered the outbox) must be before L.
+
+Such a visit is marked `late`, shown to the case's new agent with the case, and put in the
+lead's review queue as the exception `after_handover`. Anything else is refused
+`not_yours`, saying which of the two conditions failed.
+
+How the server knows what a laptop has applied. A laptop applies a pull page together with
+its cursor, in one transaction. The server notes which tombstones of ended periods it
+served to which device, and when (`withdrawal_acks.served_at`); it counts one as applied
+once the device shows a cursor past it: the `cursor` a push carries (the laptop's committed
+cursor), or a later pull request (the app fetches page k+1 while it writes page k, so a
+pull request only proves the pages before the previous request were applied).
+
+Clocks. `agent_started_at` and `created_at` come from the laptop's clock, which its user can
+set; the server's own facts are when a period ended and when it served the tombstone. So:
+- both comparisons allow `CLOCK_TOLERANCE` (the app flags a clock further off than that);
+- a laptop that has synced since the change cannot get new work in: the app refuses to
+  record on a withdrawn case, and the server refuses items whose outbox time is after L
+  (plus the tolerance);
+- a laptop that stays offline could backdate new work into the old period; nothing on the
+  server can tell that from honest offline work. Such visits are therefore accepted only
+  as exceptions the lead reviews, with both times (begun, received) on record;
+- a visit begun after the period ended (by more than the tolerance) never falls inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fieldapp.core.timeutil import utcnow
+from fieldapp.server.models import AssignmentPeriod, ChangeRow, Device, WithdrawalAck
+
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)  # the app's own clock-skew warning (sync SKEW_LIMIT_S)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`period` the work falls in (None: none does); `learned_at` when the device had been
+    served that period's end, if it had applied it before recording the work (refused)."""
+
+    period: AssignmentPeriod | None
+    learned_at: dt.datetime | None = None
+    last: AssignmentPeriod | None = None  # the agent's latest period on the case, for the reason
+
+    @property
+    def accepted(self) -> bool:
+        return self.period is not None and self.learned_at is None
+
+
+def judge(session: Session, agent_id: str, device_pk: str, case_id: str, started_at: dt.datetime,
+          recorded_at: dt.datetime) -> Verdict:
+    """May `agent_id`'s device `device_pk` still deliver work begun at `started_at` and put in
+    its outbox at `recorded_at` on `case_id`, which the agent no longer holds?"""
+    periods = list(session.scalars(select(AssignmentPeriod).where(
+        AssignmentPeriod.case_id == case_id, AssignmentPeriod.agent_id == agent_id)
+        .order_by(AssignmentPeriod.started_at)))
+    inside = [p for p in periods
+              if p.started_at - CLOCK_TOLERANCE <= started_at < p.ended_at + CLOCK_TOLERANCE]
+    if not inside:
+        return Verdict(None, last=periods[-1] if periods else None)
+    period = inside[-1]
+    ack = session.execute(select(WithdrawalAck.served_at, WithdrawalAck.confirmed_at).where(
+        WithdrawalAck.assignment_id == period.id, WithdrawalAck.device_pk == device_pk)).first()
+    if ack is not None and ack.confirmed_at is not None and recorded_at >= ack.served_at + CLOCK_TOLERANCE:
+        return Verdict(period, ack.served_at, period)
+    return Verdict(period, None, period)
+
+
+def note_pull(session: Session, device: Device, cursor: int, next_cursor: int) -> None:
+    """A pull page after `cursor` up to `next_cursor` was served to `device`: the pages up
+    to the device's previous request are applied; note the period ends served now."""
+    confirm(session, device.id, min(cursor, device.pull_cursor or 0))
+    device.pull_cursor = cursor
+    if next_cursor <= cursor:
+        return
+    served = session.execute(
+        select(AssignmentPeriod.id, ChangeRow.seq)
+        .join(ChangeRow, (ChangeRow.recipient_id == AssignmentPeriod.agent_id)
+              & (ChangeRow.case_id == AssignmentPeriod.case_id))
+        .where(AssignmentPeriod.agent_id == device.user_id, ChangeRow.seq > cursor,
+               ChangeRow.seq <= next_cursor, AssignmentPeriod.end_seq <= ChangeRow.seq)).all()
+    if not served:
+        return
+    now = utcnow()
+    acks = {a.assignment_id: a for a in session.scalars(select(WithdrawalAck).where(
+        WithdrawalAck.device_pk == device.id, WithdrawalAck.assignment_id.in_([p for p, _ in served])))}
+    for period_id, seq in served:
+        ack = acks.get(period_id)
+        if ack is None:
+            try:
+                with session.begin_nested():
+                    session.add(WithdrawalAck(assignment_id=period_id, device_pk=device.id, seq=seq,
+                                              served_at=now))
+            except IntegrityError:  # the same device pulling twice at once
+                pass
+        elif ack.confirmed_at is None:  # served again (the first copy was never applied)
+            ack.seq, ack.served_at = seq, now
+
+
+def confirm(session: Session, device_pk: str, applied: int) -> None:
+    """The device has applied every change up to `applied`: the period ends served to it at
+    or below that are known to it from now on."""
+    if applied <= 0:
+        return
+    session.execute(update(WithdrawalAck).where(WithdrawalAck.device_pk == device_pk,
+                                                WithdrawalAck.confirmed_at.is_(None),
+                                                WithdrawalAck.seq <= applied)
+                    .values(confirmed_at=utcnow()))
