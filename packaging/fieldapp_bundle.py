@@ -92,8 +92,9 @@ def hidden_imports() -> list[str]:
 
 def data_files(top: Path = TOP) -> list[tuple[str, str]]:
     """(source, destination folder) pairs: resources/, the store's migration scripts (as
-    .py files, no caches), reportlab's data (fonts, metrics), holidays' translations,
-    jieba's dictionary and the package metadata that importlib.metadata reads."""
+    .py files, no caches), Qt's catalogs of the app's languages, reportlab's data (fonts,
+    metrics), holidays' translations, jieba's dictionary and the package metadata that
+    importlib.metadata reads."""
     from PyInstaller.utils.hooks import collect_data_files, copy_metadata
 
     datas = []
@@ -109,11 +110,28 @@ def data_files(top: Path = TOP) -> list[tuple[str, str]]:
     for script in sorted(migrations.rglob("*.py")):
         if "__pycache__" not in script.parts:
             datas.append((str(script), str(script.parent.relative_to(top)).replace("\\", "/")))
+    datas += qt_translation_files()
     datas += collect_data_files("reportlab")
     datas += collect_data_files("holidays")
     datas += collect_data_files("jieba")  # its dictionary (dict.txt) and HMM tables, read at first use
     datas += copy_metadata("fieldapp")
     return datas
+
+
+def qt_translation_files() -> list[tuple[str, str]]:
+    """Qt's own catalogs for the app's languages (qtbase_zh_CN.qm...: calendar popups,
+    standard buttons and text menus in Chinese), wherever PySide6 keeps them, listed
+    explicitly so the bundle has them whatever PyInstaller's hooks collect."""
+    import PySide6
+
+    package = Path(PySide6.__file__).resolve().parent
+    out = []
+    for folder in (package / "Qt" / "translations", package / "translations"):
+        for path in sorted(folder.glob("*.qm")) if folder.is_dir() else ():
+            match = _TRANSLATION.match(path.name)
+            if match and match.group("lang") in QT_LANGUAGES and match.group("domain") in ("qt", "qtbase"):
+                out.append((str(path), str(path.parent.relative_to(package.parent)).replace("\\", "/")))
+    return out
 
 
 def _parts(dest: str) -> tuple[str, ...]:

@@ -25,15 +25,6 @@ from fieldapp.core.i18n import LANGUAGES
 DESCRIPTION = "Embedded server on a temporary SQLite file, demo data, and the app signed in as a demo user."
 
 DEMO_USERS = ("agent1", "agent2", "agent3", "lead1")
-# The creditor printed on the demo's agreements (a real install sets its own in Settings).
-DEMO_INSTITUTION = ("南京示范银行 Nanjing Demo Bank", "江苏省南京市玄武区中山路 1 号", "91320000MA1DEMO01X")
-
-
-def name_demo_institution(ctx) -> None:
-    settings = ctx.settings
-    if not settings.institution_name:
-        (settings.institution_name, settings.institution_address,
-         settings.institution_registration) = DEMO_INSTITUTION
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +61,7 @@ class DemoChannels:
     def __init__(self, mail_dir: Path):
         import secrets as _secrets
 
+        from fieldapp.server.demo import INSTITUTION as DEMO_INSTITUTION
         from fieldapp.server.notify.loopback import LoopbackSmsGateway, LoopbackSmtp, free_port
 
         self.mail_dir = mail_dir
@@ -79,7 +71,7 @@ class DemoChannels:
         self.gateway = LoopbackSmsGateway(secret=secret, on_message=self._sms)
         self.settings = {"smtp_url": self.smtp.url, "sms_gateway_url": self.gateway.url, "sms_webhook_secret": secret,
                          "public_base_url": f"http://127.0.0.1:{self.port}", "notice_worker": True,
-                         "institution_name": DEMO_INSTITUTION[0].split()[0], "institution_phone": "95599"}
+                         "institution_name": DEMO_INSTITUTION["names"]["en"], "institution_phone": "95599"}
 
     def _email(self, message) -> None:  # type: ignore[no-untyped-def]
         link = next((w for w in message.get_content().split() if "/c/" in w), "")
@@ -149,6 +141,6 @@ def run(args: argparse.Namespace) -> int:
                 return run_gui(service, credentials=Credentials(server.url, args.user, f"demo-{args.user}"),
                                language=language, quit_after=args.quit_after,
                                settings_store=SettingsStore(folder / "ui-settings.json"), app=app,
-                               on_quit=_report, prepare=name_demo_institution)
+                               on_quit=_report)
             finally:
                 service.close()

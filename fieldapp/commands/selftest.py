@@ -203,7 +203,7 @@ def _context(day: str) -> dict[str, Any]:
 def check_policy(work: Work) -> str:
     from fieldapp.policy import Context, evaluate, list_presets, load_policy
 
-    policy = load_policy("seed")
+    policy = load_policy("cn-bank-home-visit")
     working = evaluate(Context.from_json(_context("2026-03-02"), where="self-test"), policy, lang="zh_CN")
     holiday = evaluate(Context.from_json(_context("2026-10-01"), where="self-test"), policy, lang="en")
     if not working.allowed:
@@ -213,7 +213,7 @@ def check_policy(work: Work) -> str:
         raise AssertionError(f"National Day (CN) was not recognised as a holiday: {holiday.summary()}")
     if not any("\u4e00" <= ch <= "\u9fff" for r in working.results for ch in r.message):
         raise AssertionError("the zh_CN rule sentences are not in Chinese")
-    return f"{len(list_presets())} presets; seed: 2026-03-02 allowed, 2026-10-01 blocked (holiday)"
+    return f"{len(list_presets())} presets; cn-bank-home-visit: 2026-03-02 allowed, 2026-10-01 blocked (holiday)"
 
 
 def check_script(work: Work) -> str:

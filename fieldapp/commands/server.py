@@ -90,6 +90,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = add("send-notices", "send the queued notices (the worker `server run` also runs)")
     p.add_argument("--once", action="store_true", help="send what is due now, then stop")
 
+    p = add("institution", "show or set the creditor named on agreements and in the scripts "
+                           "(laptops take it at their next sync)")
+    p.add_argument("--name", action="append", default=[], metavar="LANG=TEXT",
+                   help="the name in a language (en, zh_CN); repeat per language")
+    p.add_argument("--address", action="append", default=[], metavar="LANG=TEXT",
+                   help="the address in a language; repeat per language")
+    p.add_argument("--registration", metavar="TEXT", help="registration number (e.g. unified social credit code)")
+
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from fieldapp.server.settings import ServerSettings
@@ -192,9 +200,55 @@ def _admin(action: str, args: argparse.Namespace, settings) -> int:  # type: ign
                 since = parse_aware(args.since, field="--since") if args.since else None
                 admin.revoke_device(session, args.username, args.device_id, compromised_since=since)
                 print(f"device {args.device_id} of {args.username} revoked, with its signing certificates")
+            elif action == "institution":
+                return _institution(session, args)
         return 0
     finally:
         engine.dispose()
+
+
+def _per_language(values: list[str], option: str) -> dict[str, str]:
+    from fieldapp.protocol.v1 import INSTITUTION_LANGUAGES
+
+    out: dict[str, str] = {}
+    for value in values:
+        lang, sep, text = value.partition("=")
+        if not sep or lang.strip() not in INSTITUTION_LANGUAGES or not text.strip():
+            raise BadInput(f"{value!r}: write LANG=TEXT with LANG one of {', '.join(INSTITUTION_LANGUAGES)}",
+                           field=option)
+        out[lang.strip()] = text.strip()
+    return out
+
+
+def _institution(session, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """Without options: print the creditor's details (1 when none are set); with: set them."""
+    from pydantic import ValidationError
+
+    from fieldapp.protocol.v1 import InstitutionInfo
+    from fieldapp.server.services import institution
+
+    names, addresses = _per_language(args.name, "--name"), _per_language(args.address, "--address")
+    current = institution.current(session)
+    if names or addresses or args.registration is not None:
+        if current is None and not names:
+            raise BadInput("the institution has no name yet: give --name LANG=TEXT", field="--name")
+        given = {"names": names or dict(current.names), "addresses": addresses}  # type: ignore[union-attr]
+        if args.registration is not None:
+            given["registration"] = args.registration
+        try:
+            current = institution.update(session, InstitutionInfo(**given), merge=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise BadInput(str(first.get("msg")), field=".".join(str(p) for p in first.get("loc", ()))) from None
+    if current is None:
+        print("no institution set: fieldapp server institution --name zh_CN=... --name en=...", file=sys.stderr)
+        return 1
+    for lang, name in sorted(current.names.items()):
+        print(f"name ({lang}): {name}")
+    for lang, address in sorted(current.addresses.items()):
+        print(f"address ({lang}): {address}")
+    print(f"registration: {current.registration or '-'}")
+    return 0
 
 
 def _import(session, args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]

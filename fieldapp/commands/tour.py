@@ -1,6 +1,6 @@
-"""`fieldapp tour --out DIR`: the agent's app driven through a whole visit offscreen,
-against the embedded demo server, with a screenshot of every screen in each language
-and the agreement PDF. Prints the files written.
+"""`fieldapp tour --out DIR`: the agent's app driven through a whole visit offscreen, and the
+team lead's review of it, against the embedded demo server, with a screenshot of every
+screen in each language and the agreement PDF. Prints the files written.
 
 Like `fieldapp demo`, everything but DIR lives in a temporary folder removed at the end
 (server database, the agent's and the team lead's stores, settings), and the OS keyring
@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     languages = ["en", "zh_CN"] if args.lang == "both" else [args.lang]
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a tour never opens a window
 
-    from fieldapp.commands.demo import DEMO_INSTITUTION, _no_keyring
+    from fieldapp.commands.demo import _no_keyring
     from fieldapp.server.testing import LiveServer
+    from fieldapp.sync.lead_service import LeadService
     from fieldapp.sync.service import AgentService
     from fieldapp.ui.app import create_application
     from fieldapp.ui.tour import Tour, TourError
@@ -59,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
         with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none",
                         signing_ca=True, institution="Nanjing Demo Bank") as server:
             agent = AgentService(store_path=folder / "agent.sqlite3", passphrase=secrets.token_urlsafe(24))
-            lead = AgentService(store_path=folder / "lead.sqlite3", passphrase=secrets.token_urlsafe(24))
-            tour = Tour(out, languages, server.url, agent, lead, institution=DEMO_INSTITUTION,
+            lead = LeadService(store_path=folder / "lead.sqlite3", passphrase=secrets.token_urlsafe(24))
+            tour = Tour(out, languages, server.url, agent, lead,
                         progress=lambda message: print(f"fieldapp tour: {message}", file=sys.stderr, flush=True))
             try:
                 files = tour.run()

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fieldapp.core.errors import BadInput
+from fieldapp.core.i18n import LANGUAGES
 from fieldapp.core.resources import resources_root
 from fieldapp.policy._fields import Fields
 from fieldapp.policy.calendar import normalise_region
@@ -212,6 +213,23 @@ def _sources(top: Fields) -> tuple[Source, ...]:
     return tuple(out)
 
 
+def _names(head: Fields) -> tuple[tuple[str, str], ...]:
+    """`name = { en = "...", zh_CN = "..." }`: the short name per language (optional)."""
+    table = head.table("name")
+    if table is None:
+        return ()
+    out = []
+    for lang in list(table.data):
+        if lang not in LANGUAGES:
+            raise table.fail(lang, f"unknown language (use {', '.join(LANGUAGES)})")
+        text = table.take(lang, str, required=True).strip()
+        if not text or len(text) > 80:
+            raise table.fail(lang, "a name is 1 to 80 characters")
+        out.append((lang, text))
+    table.done()
+    return tuple(out)
+
+
 def parse_policy(data: dict, *, where: str) -> Policy:
     """Compile parsed TOML into a `Policy`; `where` names the file in error messages."""
     top = Fields(data, where=where)
@@ -222,6 +240,11 @@ def parse_policy(data: dict, *, where: str) -> Policy:
         raise head.fail("id", f"{pid!r} is not a policy id (lower-case letters, digits, '.', '_', '-')")
     version = head.take("version", str, required=True)
     title = head.take("title", str, required=True)
+    names = _names(head)
+    aliases = head.strings("aliases")
+    for i, alias in enumerate(aliases):
+        if not _ID.match(alias) or alias == pid:
+            raise BadInput(f"{alias!r} is not another policy id", where=where, field=f"policy.aliases[{i}]")
     description = head.take("description", str, default="")
     regions = tuple(normalise_region(r, where=where, field=f"policy.regions[{i}]")
                     for i, r in enumerate(head.strings("regions")))
@@ -243,7 +266,7 @@ def parse_policy(data: dict, *, where: str) -> Policy:
         flags=_flags(sections["flags"], ids),
         geofence=_geofence(sections["geofence"], ids),
         appointment=_appointment(sections["appointment"], ids),
-        origin=where,
+        origin=where, aliases=aliases, names=names,
         training=_training(sections["training"], ids),
     )
     for f in sections.values():
@@ -284,7 +307,8 @@ def _looks_like_path(text: str) -> bool:
 
 
 def load_policy(id_or_path: str | Path) -> Policy:
-    """A preset by id (`cn`, `us-ma`...) or an institution's own file by path.
+    """A preset by id (`cn`, `us-ma`..., or an earlier id a preset lists in its `aliases`)
+    or an institution's own file by path.
 
     Compiled policies are cached per file and modification time, so callers may load
     freely; an edited file is read again.
@@ -295,9 +319,29 @@ def load_policy(id_or_path: str | Path) -> Policy:
             raise BadInput("policy file not found", where=str(path))
     else:
         presets = list_presets()
-        if id_or_path not in presets:
+        name = str(id_or_path)
+        if name not in presets:
+            name = preset_aliases().get(name, "")
+        if not name:
             raise BadInput(f"unknown policy {id_or_path!r}; presets: {', '.join(presets)} "
                            "(or give the path of a .toml file)", field="policy")
-        path = policies_dir() / f"{id_or_path}.toml"
+        path = policies_dir() / f"{name}.toml"
+    return _load_path(path)
+
+
+def _load_path(path: Path) -> Policy:
     st = path.stat()
     return _load_file(str(path), st.st_mtime_ns, st.st_size)
+
+
+def preset_aliases() -> dict[str, str]:
+    """Earlier ids of the shipped presets -> their current id (a preset's `aliases`)."""
+    out: dict[str, str] = {}
+    for pid in list_presets():
+        try:
+            policy = _load_path(policies_dir() / f"{pid}.toml")
+        except (BadInput, OSError):
+            continue  # a broken preset is reported when it is asked for by its own id
+        for alias in policy.aliases:
+            out.setdefault(alias, pid)
+    return out

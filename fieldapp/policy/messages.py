@@ -4,7 +4,9 @@ A result stores `code` (which sentence) and `facts` (the numbers, times and code
 so stored evidence can be shown again in another language (`Decision.localized`). The
 English templates below are the translation source (zh_CN: resources/translations/
 zh_CN/policy.po). Facts named `channel(s)`, `found`, `flags`, `weekday`, `days`, `kind`,
-`holiday` and `accuracy_m` are codes or raw values that are put into words here.
+`holiday`, `accuracy_m`, `zone` (a place: "China time"), `calendar` (a region: "mainland
+China"), `policy` (its name in the language) and `rules` are codes or raw values that are
+put into words here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from fieldapp.core.errors import BadInput
 from fieldapp.core.i18n import Translator, normalise_language
+from fieldapp.core.places import region_name, zone_place
 from fieldapp.policy.calendar import holiday_name
 
 TEMPLATES: dict[str, str] = {
@@ -80,9 +84,9 @@ TEMPLATES: dict[str, str] = {
     "training.practice.outdated": "The agent practised the conversation script {script} only in an earlier version ({versions}); this policy requires practising the current version {version} before a visit.",
     "training.practice.unknown": "This policy requires practising the case's conversation script before a visit; whether the agent has is checked on the agent's laptop, not here.",
     # decision summary
-    "summary.allowed": "Allowed under policy {policy} {version}.",
-    "summary.allowed_warn": "Allowed under policy {policy} {version}, with warnings for the lead: {rules}.",
-    "summary.blocked": "Blocked under policy {policy} {version}: {rules}.",
+    "summary.allowed": "Allowed under “{policy}” (version {version}).",
+    "summary.allowed_warn": "Allowed under “{policy}” (version {version}), with warnings for the lead: {rules}.",
+    "summary.blocked": "Blocked under “{policy}” (version {version}): {rules}.",
 }
 
 LABELS: dict[str, str] = {
@@ -104,6 +108,12 @@ LABELS: dict[str, str] = {
     "flag.bankruptcy": "bankruptcy (the customer is in bankruptcy or insolvency proceedings)",
     "flag.no_home_visits": "no home visits (the customer must not be visited at home)",
     "flag.grievance_pending": "grievance pending (recovery waits until the customer's grievance is resolved)",
+    # rules, as a summary names them
+    "rule.flag.blocking": "blocking flags", "rule.flag.caution": "flags calling for caution",
+    "rule.notice.lead_time": "advance notice", "rule.window.hours": "allowed hours",
+    "rule.window.days": "allowed days", "rule.holiday.public": "public holidays",
+    "rule.frequency.visits": "visit frequency", "rule.appointment.checkin": "check-in time",
+    "rule.geofence.distance": "distance to the address",
     # explain output
     "explain.pass": "PASS", "explain.fail": "FAIL", "explain.warn": "WARN",
     "explain.allowed": "ALLOWED", "explain.blocked": "BLOCKED",
@@ -112,7 +122,7 @@ LABELS: dict[str, str] = {
 
 _SEPARATORS = {"en": (", ", "; ", " "), "zh_CN": ("、", "；", "")}
 _WORDED = frozenset({"channel", "channels", "found", "flags", "weekday", "days", "kind", "holiday",
-                     "accuracy", "rules"})
+                     "accuracy", "rules", "zone", "calendar", "policy"})
 
 
 def _fields(text: str) -> set[str]:
@@ -185,11 +195,30 @@ def _words(facts: Mapping[str, Any], wanted: frozenset[str], lang: str) -> dict[
         elif key == "kind":
             values[key] = labels.get(f"kind.{value}", value)
         elif key == "rules":
-            values[key] = comma.join(value)
-        elif key == "holiday" and lang != "en" and "calendar" in values and "date" in values:
-            day = dt.date.fromisoformat(values["date"])
-            values[key] = holiday_name(values["calendar"], day, lang) or value
+            values[key] = comma.join(labels.get(f"rule.{r}", r) for r in value)
+        elif key == "zone":
+            values[key] = zone_place(value, lang)
+        elif key == "calendar":
+            values[key] = region_name(value, lang) or value
+        elif key == "policy":
+            values[key] = policy_name(value, lang)
+        elif key == "holiday" and lang != "en" and "calendar" in facts and "date" in facts:
+            day = dt.date.fromisoformat(facts["date"])
+            values[key] = holiday_name(facts["calendar"], day, lang) or value
     return values
+
+
+@lru_cache(maxsize=256)
+def policy_name(policy_id: str, lang: str) -> str:
+    """A preset's name in `lang` (its id, or an earlier one); any other id as it is."""
+    from fieldapp.policy.loader import list_presets, load_policy, preset_aliases
+
+    if policy_id not in list_presets() and policy_id not in preset_aliases():
+        return policy_id
+    try:
+        return load_policy(policy_id).name(lang)
+    except BadInput:
+        return policy_id
 
 
 def render(code: str, facts: Mapping[str, Any], lang: str = "en") -> str:

@@ -154,6 +154,13 @@ class Policy:
     appointment: AppointmentRule
     origin: str = ""  # the file it was read from
     training: Training = Training()
+    aliases: tuple[str, ...] = ()  # earlier ids: cases stored with one keep this policy
+    names: tuple[tuple[str, str], ...] = ()  # (language, short name people read); default: title
+
+    def name(self, lang: str = "en") -> str:
+        """The policy's name for people reading `lang` (English, else the title, as fallback)."""
+        names = dict(self.names)
+        return names.get(lang) or names.get("en") or self.title
 
     def covers(self, region: str) -> bool:
         if not self.regions:

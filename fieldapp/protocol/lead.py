@@ -76,11 +76,21 @@ class ReviewInfo(Wire):
 
 
 class ReviewEvent(Wire):
-    """One line of the visit's audit trail: received, then each decision (who, when)."""
+    """One line of the visit's audit trail: received, then each decision and answer (who,
+    by display name, and when)."""
 
-    action: Literal["received", "approved", "returned", "escalated", "pending"]
+    action: Literal["received", "approved", "returned", "escalated", "pending", "replied"]
     by: str | None = None
     at: AwareDatetime
+
+
+class ReviewReply(Wire):
+    """The agent's answer to the visit's return: its comment and any corrected notes."""
+
+    by: PersonRef
+    at: AwareDatetime
+    comment: str
+    notes: str | None = None
 
 
 class ReviewCase(Wire):
@@ -106,6 +116,7 @@ class ReviewItem(Wire):
     superseded_by: str | None = None  # a later visit that corrects this one
     received_at: AwareDatetime
     history: list[ReviewEvent] = []
+    replies: list[ReviewReply] = []  # the agent's answers to returns, oldest first
 
 
 class LeadChange(Wire):

@@ -21,6 +21,8 @@ Endpoints
 - PUT  /api/v1/attachments/{sha256} raw bytes      -> AttachmentResponse  (idempotent, hash checked)
 - GET  /api/v1/attachments/{sha256}                -> raw bytes           (uploaders, and who may see a
                                                                            visit that legitimately links it)
+- GET  /api/v1/institution                         -> InstitutionResponse (the creditor, any signed-in user)
+- PUT  /api/v1/admin/institution    InstitutionInfo -> InstitutionResponse (administrators)
 """
 
 from __future__ import annotations
@@ -227,7 +229,11 @@ class VisitHistoryRecord(Wire):
     at: AwareDatetime
     contact_made: bool
     outcome: Outcome | None = None
-    agent: str | None = None
+    agent: str | None = None          # user name
+    agent_name: str | None = None     # display name
+    review: ReviewState | None = None  # the lead's decision, so the agent sees approvals too
+    reviewed_by: str | None = None    # the deciding lead's display name
+    reviewed_at: AwareDatetime | None = None
     late: bool = False  # recorded by a former agent while the case was theirs, received after it left
 
 
@@ -241,7 +247,8 @@ class TaskRecord(Wire):
     visit_id: str = ""
     comment: str
     created_at: AwareDatetime
-    created_by: str
+    created_by: str                        # the lead's user name
+    created_by_name: str | None = None     # and display name, as the agent reads it
     appointment_id: str | None = None
     requested_start: AwareDatetime | None = None
     requested_end: AwareDatetime | None = None
@@ -296,7 +303,7 @@ class PullResponse(Wire):
 
 
 # ---------------------------------------------------------------------------- outbox (push)
-ItemKind = Literal["visit", "review_decision", "practice", "appointment_proposal"]
+ItemKind = Literal["visit", "review_decision", "review_reply", "practice", "appointment_proposal"]
 PRACTICE_CASE_ID = ""  # a practice belongs to no case: its outbox item's case_id
 
 
@@ -388,12 +395,22 @@ class AppointmentProposal(Wire):
     replaces_id: str | None = Field(default=None, max_length=36)  # the appointment it moves
 
 
+class ReviewReplyRecord(Wire):
+    """The agent's answer to a returned visit: a comment for the lead (required) and, when
+    the notes needed correcting, the corrected notes. The lead then reviews the visit again."""
+
+    visit_id: Id
+    comment: str = Field(min_length=1, max_length=5000)
+    notes: str | None = Field(default=None, max_length=20000)
+    replied_at: AwareDatetime
+
+
 class OutboxItem(Wire):
     id: str = Field(min_length=8, max_length=MAX_ID_CHARS)  # client-made UUID
     kind: ItemKind
-    case_id: Id
+    case_id: str = Field(max_length=MAX_ID_CHARS)  # empty only for a practice (PRACTICE_CASE_ID)
     created_at: AwareDatetime
-    payload: dict[str, Any]  # a VisitRecord or ReviewDecisionRecord, checked per item by the server
+    payload: dict[str, Any]  # a VisitRecord, ReviewDecisionRecord ..., checked per item by the server
     attachments: list[Annotated[str, Field(pattern=SHA256_PATTERN)]] = Field(default=[],
                                                                              max_length=MAX_ITEM_ATTACHMENTS)
     content_hash: str = Field(pattern=SHA256_PATTERN)
@@ -422,6 +439,38 @@ class PushResult(Wire):
 
 class PushResponse(Wire):
     results: list[PushResult]
+    server_time: AwareDatetime
+
+
+# ---------------------------------------------------------------------------- institution
+INSTITUTION_LANGUAGES = ("en", "zh_CN")
+InstitutionText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class InstitutionInfo(Wire):
+    """The creditor the agents work for: named on every repayment agreement and read aloud
+    by the conversation scripts, per language. Set once on the server by an administrator
+    (`fieldapp server institution`, or PUT /api/v1/admin/institution); every laptop gets it
+    at sync."""
+
+    names: dict[Literal["en", "zh_CN"], Annotated[str, Field(min_length=1, max_length=120)]] = Field(
+        min_length=1)
+    addresses: dict[Literal["en", "zh_CN"], InstitutionText] = {}
+    registration: str | None = Field(default=None, max_length=80)  # e.g. the unified social credit code
+    updated_at: AwareDatetime | None = None
+
+    def name(self, lang: str) -> str:
+        """The name in `lang`, else in English, else in any language it has."""
+        names: dict[str, str] = dict(self.names)
+        return names.get(lang) or names.get("en") or next(iter(names.values()))
+
+    def address(self, lang: str) -> str | None:
+        addresses: dict[str, str] = dict(self.addresses)
+        return addresses.get(lang) or addresses.get("en") or next(iter(addresses.values()), None)
+
+
+class InstitutionResponse(Wire):
+    institution: InstitutionInfo | None  # None until an administrator has set it
     server_time: AwareDatetime
 
 

@@ -17,6 +17,45 @@ from fieldapp.core.timeutil import zone
 from fieldapp.script.model import CASE_FIELDS
 
 EXTRA_FIELDS = ("timezone",)  # the customer's zone: "today" for date inputs is the customer's day
+# Text fields that may be given per language ({"zh_CN": "南京示范银行", "en": "Nanjing Demo Bank"}):
+# a script then says the one of the language it speaks.
+PER_LANGUAGE = ("institution",)
+
+
+# How an amount is read aloud: the language's word or sign for the currency, not its ISO code.
+SPOKEN_CURRENCY: dict[str, dict[str, str]] = {
+    "en": {"CNY": "{amount} yuan", "USD": "${amount}", "GBP": "£{amount}", "EUR": "€{amount}",
+           "INR": "₹{amount}", "AUD": "A${amount}", "HKD": "HK${amount}", "JPY": "{amount} yen"},
+    "zh_CN": {"CNY": "{amount} 元", "USD": "{amount} 美元", "GBP": "{amount} 英镑", "EUR": "{amount} 欧元",
+              "INR": "{amount} 印度卢比", "AUD": "{amount} 澳元", "HKD": "{amount} 港元", "JPY": "{amount} 日元"},
+}
+
+
+def spoken_money(amount: Decimal, currency: str, lang: str | None) -> str:
+    """'49,326.15 元' (zh_CN), '49,326.15 yuan', '$2,450.00' (en); an unlisted currency or
+    language keeps its code ('12 XAF')."""
+    code = currency.upper()
+    try:
+        places = minor_units(code)
+    except BadInput:
+        return f"{amount} {code}"
+    text = f"{amount:,.{places}f}"
+    template = SPOKEN_CURRENCY.get(lang or "", {}).get(code)
+    return template.format(amount=text) if template else f"{text} {code}"
+
+
+def _per_language(value: Mapping[str, Any], *, where: str, field: str) -> dict[str, str]:
+    from fieldapp.core.i18n import LANGUAGES
+
+    out: dict[str, str] = {}
+    for lang, text in value.items():
+        if lang not in LANGUAGES or not isinstance(text, str) or not text.strip():
+            raise BadInput(f"per language, a non-empty text for each of {', '.join(LANGUAGES)} "
+                           f"(got {lang!r}: {text!r})", where=where, field=field)
+        out[lang] = text.strip()
+    if not out:
+        raise BadInput("needs a text in at least one language", where=where, field=field)
+    return out
 
 
 @dataclass(frozen=True)
@@ -45,6 +84,8 @@ class CaseFacts:
                     raise BadInput(f"must be a whole number of at least 0 (got {value!r})",
                                    where=where, field=key)
                 values[key] = value
+            elif key in PER_LANGUAGE and isinstance(value, Mapping):
+                values[key] = _per_language(value, where=where, field=key)
             elif not isinstance(value, str) or not value.strip():
                 raise BadInput(f"must be a non-empty text (got {value!r})", where=where, field=key)
             else:
@@ -79,10 +120,13 @@ class CaseFacts:
             raise BadInput("the case has no currency", field="currency")
         return Money(amount, self.currency)
 
-    def display(self, name: str) -> str:
+    def display(self, name: str, lang: str | None = None) -> str:
+        """The value as a script reads it; amounts in the words of `lang` (default: the code)."""
         value = self.values.get(name)
         if name == "amount_due" and value is not None and self.currency:
-            return str(self.money(value))
+            return spoken_money(value, self.currency, lang) if lang else str(self.money(value))
+        if isinstance(value, dict):  # per language: the reader's, else English, else any
+            return value.get(lang or "en") or value.get("en") or next(iter(value.values()))
         return "" if value is None else str(value)
 
     def today(self, now: _dt.datetime) -> _dt.date:

@@ -25,7 +25,7 @@ from fieldapp.core.i18n import Translator, normalise_language
 from fieldapp.core.money import Money, exact, to_decimal
 from fieldapp.core.outcomes import CONTACT_OUTCOMES, Outcome
 from fieldapp.core.timeutil import iso, utcnow
-from fieldapp.script.case import CaseFacts
+from fieldapp.script.case import CaseFacts, spoken_money
 from fieldapp.script.model import STOP_KINDS, STOP_LABELS, Bound, Node, Script
 from fieldapp.script.notes import (NoteWarning, PhraseList, check_notes, personal_numbers, prepare_note,
                                    warning_from_dict)
@@ -221,7 +221,7 @@ class Runtime:
         """`text` in the current language with case data and (when `facts`) facts filled in."""
         if not text:
             return ""
-        values = _Values({name: self.case.display(name) for name in self.case.values})
+        values = _Values({name: self.case.display(name, self.lang) for name in self.case.values})
         for name, value in self._facts.items() if facts else ():
             values[name] = self._show(name, value)
         return text.get(self.lang, "").format_map(values)
@@ -454,7 +454,7 @@ class Runtime:
         if isinstance(value, bool):
             return self.tr("yes") if value else self.tr("no")
         if isinstance(value, Decimal) and self._kinds.get(name) == "money" and self.case.currency:
-            return str(Money(value, self.case.currency))
+            return spoken_money(value, self.case.currency, self.lang)
         if isinstance(value, str):
             for node in self.script.nodes.values():
                 if node.fact == name:

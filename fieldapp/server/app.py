@@ -18,8 +18,8 @@ from fieldapp.server import errors, observability
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.deps import check_api_version
 from fieldapp.server.limits import BodyLimit
-from fieldapp.server.routers import (admin, appointments, attachments, auth, cases, lead, lead_customers, meta, pki,
-                                      practice, sync, verify)
+from fieldapp.server.routers import (admin, appointments, attachments, auth, cases, institution, lead,
+                                      lead_customers, meta, pki, practice, sync, verify)
 from fieldapp.server.settings import ServerSettings
 
 
@@ -49,7 +49,8 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     app.include_router(meta.router)
     app.include_router(verify.router)  # a public page: no API version header
     versioned = [Depends(check_api_version)]
-    for module in (auth, sync, attachments, cases, admin, lead, practice, pki, appointments, lead_customers):
+    for module in (auth, sync, attachments, cases, admin, lead, institution, practice, pki, appointments,
+                   lead_customers):
         app.include_router(module.router, dependencies=versioned)
     from fieldapp.server.customer import install as install_customer_page
 

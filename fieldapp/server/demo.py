@@ -2,10 +2,13 @@
 
 One team "nanjing-1"; users lead1, agent1, agent2, agent3 and admin, each with the password
 "demo-<username>". About sixty cases around Nanjing and Shanghai (Chinese names and
-addresses, real-looking coordinates, Asia/Shanghai, region CN, policy "seed"), with
+addresses, real-looking coordinates, Asia/Shanghai, region CN, policy "cn-bank-home-visit"), with
 appointments on the coming working days and SMS notices. On purpose: some cases were never
-notified, some are booked outside the allowed hours (20:30), one customer disputes the
-debt, and one case was reassigned from agent1 to agent2. Seeding twice changes nothing.
+notified (one of each agent's day), some are booked outside the allowed hours (20:30), one
+customer disputes the debt, and one case was reassigned from agent1 to agent2. An agent's
+day is spread over the day's slots. The bank is named per language (the institution's
+settings), and earlier visits are on record (`demo_visits`): some for the lead to review,
+one approved, one returned to agent1 with a comment. Seeding twice changes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ TZ = "Asia/Shanghai"
 CASES = 60
 REASSIGNED = "DEMO-0007"
 DISPUTED = "DEMO-0013"
+POLICY = "cn-bank-home-visit"  # the bank's own practice (shipped preset)
+
+# The demo's creditor, per language (a real install sets its own: `fieldapp server institution`).
+INSTITUTION = {"names": {"zh_CN": "南京示范银行", "en": "Nanjing Demo Bank"},
+               "addresses": {"zh_CN": "江苏省南京市玄武区中山路 1 号",
+                             "en": "1 Zhongshan Road, Xuanwu District, Nanjing, Jiangsu"},
+               "registration": "91320000MA1DEMO01X"}
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
@@ -76,13 +86,16 @@ def demo_rows(today: dt.date) -> list[CaseRow]:
         lat += ((i * 7919) % 200 - 100) / 20000.0
         lon += ((i * 104729) % 200 - 100) / 20000.0
         day = days[i % len(days)]
-        hour, minute = _SLOTS[i % len(_SLOTS)]
-        if n % 10 == 4:
-            hour, minute = 20, 30  # outside the allowed hours
+        # An agent has four cases a day (60 cases, 3 agents, 5 days); `k` is which of them:
+        # they take different slots through the day, and the third was never notified.
+        k = i // (len(agents) * len(days))
+        hour, minute = _SLOTS[(k + i % len(agents)) % len(_SLOTS)]
+        if k == 3 and i % 5 == 3:
+            hour, minute = 20, 30  # outside the allowed hours (the last case of some days)
         start = dt.datetime.combine(day, dt.time(hour, minute), tz)
         end = start + dt.timedelta(hours=1)
         notices: list[tuple[str, dt.datetime, dt.datetime | None]] = []
-        if n % 8 != 5:  # every eighth case was never notified
+        if k != 2:  # one case of each agent's day was never notified: it cannot be visited
             sent = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(10, 0), tz)
             notices.append(("sms", sent, sent + dt.timedelta(minutes=1)))
             if n % 5 == 0:
@@ -100,17 +113,29 @@ def demo_rows(today: dt.date) -> list[CaseRow]:
             address=f"{city}{district}{road}{house}号" + (f"{1 + i % 6}栋{101 + (i * 3) % 20}室" if i % 2 else ""),
             lat=round(lat, 6), lon=round(lon, 6), timezone=TZ, region="CN", language="zh_CN",
             amount_due=Decimal(minor).scaleb(-2), currency="CNY", days_past_due=95 + (i * 17) % 300,
-            tier="ABC"[i % 3], product=_PRODUCTS[i % len(_PRODUCTS)], agent=agent, policy_id="seed",
+            tier="ABC"[i % 3], product=_PRODUCTS[i % len(_PRODUCTS)], agent=agent, policy_id=POLICY,
             appointment=(start, end), notifications=notices,
             email=None if n % 4 == 3 else f"{ext.lower()}@example.cn",  # some customers gave no email
             flags=["disputed"] if ext == DISPUTED else []))
     return rows
 
 
+def seed_institution(session: Session) -> bool:
+    """Name the demo's bank when no creditor is set; True when it did."""
+    from fieldapp.protocol.v1 import InstitutionInfo
+    from fieldapp.server.services import institution
+
+    if institution.current(session) is not None:
+        return False
+    institution.update(session, InstitutionInfo.model_validate(INSTITUTION))
+    return True
+
+
 def seed_demo(session: Session, today: dt.date | None = None) -> dict[str, int]:
     """Create the demo users and cases; a no-op when they exist. Returns what was created."""
     today = today or clock.today(zone(TZ))
-    created = {"users": 0, "cases": 0}
+    created = {"users": 0, "cases": 0, "visits": 0}
+    seed_institution(session)
     for username, role, team, display in USERS:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             # Published in the README on purpose (a demo): the strength rules do not apply.
@@ -126,6 +151,9 @@ def seed_demo(session: Session, today: dt.date | None = None) -> dict[str, int]:
         created["cases"] += 1
         if row.external_id == REASSIGNED:
             admin.reassign_case(session, REASSIGNED, "agent2")
+    from fieldapp.server.demo_visits import seed_visits
+
+    created["visits"] = seed_visits(session, today)
     return created
 
 

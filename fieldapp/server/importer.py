@@ -21,7 +21,7 @@ Columns (* required; unknown columns are refused so a typo cannot silently drop 
   days_past_due*    whole number >= 0
   tier, product     free text
   agent             username of the assigned agent (empty: unassigned)
-  policy_id*        compliance policy id (seed, cn, us-fdcpa, ...)
+  policy_id*        compliance policy id (cn-bank-home-visit, cn, us-fdcpa, ...)
   appointment_start, appointment_end   ISO 8601 with offset, both or neither; end after start
   notifications     channel@sent_at@delivered_at entries separated by ';' (delivered_at may be
                     empty): sms@2026-03-01T10:00:00+08:00@2026-03-01T10:01:00+08:00

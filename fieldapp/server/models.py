@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -272,6 +273,36 @@ class PracticeRun(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ReviewReply(Base):
+    """The agent's answer to a returned visit: a comment for the lead and, when the notes
+    needed correcting, the corrected notes. The visit record, the evidence, stays as sent."""
+
+    __tablename__ = "review_replies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agent: Mapped[User] = relationship(lazy="joined")
+
+
+class InstitutionSettings(Base):
+    """The creditor's details, one row: names and addresses per language, registration.
+    Set by an administrator; every laptop receives them at sync (GET /api/v1/institution)."""
+
+    __tablename__ = "institution"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    addresses: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    registration: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Attachment(Base):

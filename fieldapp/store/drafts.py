@@ -53,8 +53,8 @@ def task_rows(session: Session, cipher: Cipher, *, include_done: bool = False) -
     for t in session.scalars(stmt):
         d = json.loads(cipher.open(t.data, f"task:{t.id}"))
         out.append(TaskRow(t.id, t.case_id, t.kind, t.visit_id, d.get("comment", ""), t.created_at,
-                           d.get("created_by", ""), t.done_at, _time(d.get("requested_start")),
-                           _time(d.get("requested_end"))))
+                           d.get("created_by_name") or d.get("created_by", ""), t.done_at,
+                           _time(d.get("requested_start")), _time(d.get("requested_end"))))
     return out
 
 

@@ -255,11 +255,12 @@ class Store:
             lost = s.scalar(select(func.count()).select_from(OutboxEntry)  # set-aside ones too
                             .where(OutboxEntry.state.in_((*UNSENT_STATES, "quarantined")))) or 0
             from fieldapp.store.practice import PracticeRun
+            from fieldapp.store.institution import InstitutionRow
             from fieldapp.store.reviews import LeadMeta, LeadReview
             from fieldapp.store.signing import DeviceCredential
 
             for model in (OutboxAttachment, OutboxEntry, Attachment, VisitDraft, Task, Case,
-                          LeadReview, LeadMeta, PracticeRun, DeviceCredential):
+                          LeadReview, LeadMeta, PracticeRun, DeviceCredential, InstitutionRow):
                 s.execute(delete(model))
             self.update_meta(s, server_url=None, username=None, user=None, token=None, cursor=0,
                              clock_offset_ms=None, clock_checked_at=None, last_sync_at=None)

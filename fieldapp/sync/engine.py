@@ -2,9 +2,10 @@
 
 Order of a sync: (0) set aside (quarantine) the unsent items that cannot be read, so one
 damaged item never holds up the others, (1) upload the attachments of the unsent items
-(PUT is idempotent), (2) push items in batches and record each result, (3) pull pages, each applied together
-with its cursor in ONE transaction, (4) purge withdrawn cases whose items are settled
-(together with the sync's time stamp and clock offset, in one transaction).
+(PUT is idempotent), (2) push items in batches and record each result, (3) pull pages, each
+applied together with its cursor in ONE transaction, (4) fetch the institution's settings
+(the creditor), (5) purge withdrawn cases whose items are settled (together with the settings,
+the sync's time stamp and clock offset, in one transaction).
 A crash between any two steps, or inside one, leaves the store consistent: the next sync
 re-sends `sending` items (the server answers `duplicate`) and re-pulls from the last
 committed cursor.
@@ -24,8 +25,10 @@ from typing import Callable
 
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.v1 import MAX_PULL_LIMIT, MAX_PUSH_ITEMS, OutboxItem, PullResponse, PushRequest
+from fieldapp.protocol.v1 import (MAX_PULL_LIMIT, MAX_PUSH_ITEMS, InstitutionResponse, OutboxItem, PullResponse,
+                                  PushRequest)
 from fieldapp.store import cases as case_repo
+from fieldapp.store import institution as institution_repo
 from fieldapp.store import outbox as outbox_repo
 from fieldapp.store.crypto import Tampered
 from fieldapp.store.models import Meta
@@ -73,6 +76,7 @@ class SyncSummary:
     attachment_errors: list[str] = field(default_factory=list)
     clock_offset_s: float | None = None
     clock_skew: bool = False
+    institution_changed: bool = False
     seconds: float = 0.0
     resynced: bool = False   # the server's history was behind this laptop's: everything pulled again
     resent: int = 0          # accepted items sent again then (the server kept them: `duplicate`)
@@ -146,8 +150,11 @@ class SyncEngine:
             log.warning("device revoked: store wiped, %d unsent items lost", lost)
             raise DeviceRevoked(self.tr("This device was revoked by the server; its data was wiped "
                                         "({lost} unsent items lost)", lost=lost), lost) from exc
-        clock = self.transport.clock
+        clock = self.transport.clock  # measured on the pull (the creditor's answer is too small a sample)
+        creditor = self._institution()
         with self.store.write() as s:  # settle and stamp in one transaction
+            if creditor is not None:
+                summary.institution_changed = institution_repo.save(s, creditor.institution, utcnow())
             purged, files = case_repo.purge_settled(s)
             values = {"last_sync_at": utcnow()}
             if clock is not None:
@@ -163,6 +170,16 @@ class SyncEngine:
         summary.seconds = time.perf_counter() - started
         progress("done", 1, 1)
         return summary
+
+    def _institution(self) -> InstitutionResponse | None:
+        """The creditor's details; None from a server that has no such endpoint yet (the
+        laptop keeps what it has)."""
+        try:
+            return self.transport.institution(self.token)
+        except RequestRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     # ------------------------------------------------------------------ push
     def push(self, summary: SyncSummary, progress: Progress) -> None:

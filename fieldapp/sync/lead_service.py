@@ -234,6 +234,8 @@ class LeadService(CustomerVoice):
         comment = mask_personal_data(comment.strip()).text  # personal numbers never leave the laptop
         if decision == "return" and not comment:
             raise BadInput(self.tr("A returned visit needs a comment for the agent."), field="comment")
+        if decision == "escalate" and not comment:
+            raise BadInput(self.tr("An escalated visit needs a comment saying why."), field="comment")
         now = utcnow()
         with self.store.write() as s:
             item = review_repo.get_item(s, self.store.cipher, visit_id)

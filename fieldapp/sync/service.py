@@ -12,17 +12,20 @@ import datetime as dt
 import logging
 import platform
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from fieldapp.core.errors import BadInput, NotFound
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
-from fieldapp.protocol.v1 import PRACTICE_CASE_ID, CaseRecord, LoginRequest, PracticeRecord, VisitRecord
+from fieldapp.protocol.v1 import (PRACTICE_CASE_ID, CaseRecord, InstitutionInfo, LoginRequest, PracticeRecord,
+                                  ReviewReplyRecord, VisitRecord)
 from fieldapp.store import cases as case_repo
 from fieldapp.store import drafts as draft_repo
+from fieldapp.store import institution as institution_repo
 from fieldapp.store import outbox as outbox_repo
 from fieldapp.store import practice as practice_repo
 from fieldapp.store.practice import PracticeRow
@@ -194,6 +197,11 @@ class AgentService(AppointmentPlanner):
         with self.store.read() as s:
             return draft_repo.task_rows(s, self.store.cipher, include_done=include_done)
 
+    def institution(self) -> InstitutionInfo | None:
+        """The creditor's details as the server last sent them (None before any)."""
+        with self.store.read() as s:
+            return institution_repo.load(s)
+
     # ------------------------------------------------------------------ outbox
     def outbox(self) -> list[OutboxRow]:
         with self.store.read() as s:
@@ -262,6 +270,27 @@ class AgentService(AppointmentPlanner):
         """The agent's finished practices on this laptop, oldest first."""
         with self.store.read() as s:
             return practice_repo.rows(s)
+
+    def reply(self, visit_id: str, comment: str, notes: str | None = None) -> str:
+        """Answer a returned visit: an outbox item for the lead (the comment, and corrected
+        notes when given), and its task marked done, in one transaction."""
+        comment = comment.strip()
+        if not comment:
+            raise BadInput(self.tr("Say something to the lead: the answer cannot be empty."), field="comment")
+        now = utcnow()
+        with self.store.write() as s:
+            task = s.scalar(select(Task).where(Task.visit_id == visit_id, Task.done_at.is_(None)))
+            if task is None:
+                raise NotFound(self.tr("No returned visit {id} waits for an answer on this device", id=visit_id))
+            record = ReviewReplyRecord(visit_id=visit_id, comment=comment, notes=(notes or "").strip() or None,
+                                       replied_at=self.server_now())
+            case = s.get(Case, task.case_id)
+            entry = outbox_repo.record(s, self.store.cipher, self.store.files, kind="review_reply",
+                                       case_id=task.case_id, payload=record.model_dump(mode="json"),
+                                       attachments={}, now=now, item_id=str(uuid.uuid4()),
+                                       case_reference=case.reference if case is not None else None)
+            task.done_at = now
+            return entry.id
 
     def _check_refs(self, s, visit: VisitRecord, attachments: dict[str, bytes]) -> None:
         refs: list[tuple[str, str]] = []

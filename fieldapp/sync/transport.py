@@ -26,9 +26,9 @@ from fieldapp import __version__
 from fieldapp.core import clock as app_clock
 from fieldapp.core.errors import BadInput
 from fieldapp.core.i18n import Translator
-from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, AttachmentResponse, ErrorBody, LoginRequest,
-                                  LoginResponse, MetaResponse, OkResponse, PullResponse, PushRequest,
-                                  PushResponse)
+from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, AttachmentResponse, ErrorBody, InstitutionResponse,
+                                  LoginRequest, LoginResponse, MetaResponse, OkResponse, PullResponse,
+                                  PushRequest, PushResponse)
 from typing import TYPE_CHECKING
 
 from fieldapp.sync.errors import (BadCredentials, DeviceRevoked, IncompatibleServer, Offline,
@@ -129,6 +129,9 @@ class Transport:
         """The raw answer of one pull; `parse` it later (the engine parses on its own thread
         while the next page is being fetched)."""
         return self._fetch("GET", "/sync/pull", token=token, params={"cursor": cursor, "limit": limit})
+
+    def institution(self, token: str) -> InstitutionResponse:
+        return self._call("GET", "/institution", InstitutionResponse, token=token)
 
     def push(self, token: str, request: PushRequest) -> PushResponse:
         return self._call("POST", "/sync/push", PushResponse, token=token, json_body=request)

@@ -21,7 +21,7 @@ from fieldapp import __version__
 from fieldapp.core.i18n import Translator
 from fieldapp.ui.context import AppContext, ServerClock, SignedInUser
 from fieldapp.ui.errors import describe
-from fieldapp.ui.i18n import N_, Language
+from fieldapp.ui.i18n import Language
 from fieldapp.ui.look import app_icon, register_fonts
 from fieldapp.ui.screens.main_window import MainWindow
 from fieldapp.ui.service import AgentServiceLike
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 
 # Opens the agent's store on the database worker; given the passphrase typed (or None).
 ServiceOpener = Callable[[str | None], AgentServiceLike]
-NEEDS_INSTITUTION = N_("Enter the creditor's name before the first visit: it is printed on every "
-                       "repayment agreement.")
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -269,9 +267,6 @@ class FieldApp:
     def start_visit(self, case_id: str) -> None:
         """Open the guided visit of `case_id` (resumed from its draft when there is one)."""
         window, settings = self.window, self.ctx.settings
-        if not settings.institution_name.strip():
-            if not self.open_settings(note=NEEDS_INSTITUTION) or not settings.institution_name.strip():
-                return
         if window.visit.active and window.visit.case_id == case_id:
             window.show_visit()
             return

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 from fieldapp.core.enums import CaseStatus
 from fieldapp.core.errors import BadInput, NotFound
+from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import zone
 from fieldapp.ui.i18n import N_
 from fieldapp.ui.widgets.compliance import ComplianceState
@@ -270,9 +271,33 @@ class VisitStart:
     draft_saved_at: dt.datetime | None = None
 
 
+NO_CREDITOR = N_("The creditor's details have not reached this laptop yet: sync once, then start the "
+                 "visit. (An administrator sets them on the server.)")
+
+
+def visit_creditor(service: Any, typed: Sequence[str], document_lang: str) -> Any:
+    """The creditor of a visit (`fieldapp.ui.visit.setup.Institution`): the institution's
+    settings as the server last sent them, named per language for the script and in the
+    agreement's language(s) for the document. A name typed on this laptop before the
+    server sent one (`typed`: name, address, registration) serves only while there is none."""
+    from fieldapp.ui.visit.setup import Institution
+
+    info = service.institution() if hasattr(service, "institution") else None
+    if info is not None:
+        langs = ("zh_CN", "en") if document_lang == "both" else (document_lang,)
+        printed = list(dict.fromkeys(info.name(lang) for lang in langs))
+        return Institution(" ".join(printed), info.address(langs[0]), info.registration, dict(info.names))
+    name, address, registration = (list(typed) + ["", "", ""])[:3]
+    if name.strip():
+        return Institution(name.strip(), address or None, registration or None)
+    tr = getattr(service, "tr", None) or Translator.for_language(None)
+    raise BadInput(tr(NO_CREDITOR), field="institution")
+
+
 def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
                   institution: Sequence[str], clock: Callable[[], dt.datetime]) -> VisitStart:
-    """The visit setup for a case: its record, policy, shipped script, and any draft."""
+    """The visit setup for a case: its record, policy, shipped script, the creditor, and
+    any draft. `institution` is a creditor typed on this laptop (see `visit_creditor`)."""
     from fieldapp.policy import load_policy
     from fieldapp.script import load_script, validate
     from fieldapp.ui.visit.setup import Institution, VisitSetup, shipped_script_id
@@ -281,16 +306,16 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
     tasks = sorted((t for t in service.tasks() if t.case_id == case_id and t.kind == "visit_returned"),
                    key=lambda t: t.created_at)
     task = tasks[-1] if tasks else None
-    name, address, registration = (list(institution) + ["", "", ""])[:3]
     script = load_script(shipped_script_id(record))
     validate(script)  # proved here, off the GUI thread (the result stays with the script)
     reader = getattr(service, "practised", None)
     setup = VisitSetup(case=record, policy=load_policy(record.policy_id),
                        script=script, agent_name=agent_name,
-                       agent_id=agent_id, institution=Institution(name, address or None, registration or None),
+                       agent_id=agent_id, institution=Institution(""),
                        clock=clock, corrects_visit_id=task.visit_id if task is not None else None,
                        practice=practice_facts(script, reader()) if callable(reader) else None,
                        signing=_signing(service))
+    setup.institution = visit_creditor(service, institution, setup.document_lang())
     draft = service.load_draft(case_id)
     if draft is None:
         return VisitStart(setup, None, task)

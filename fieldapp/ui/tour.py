@@ -1,12 +1,14 @@
-"""The guided tour: the agent's app driven through a whole day offscreen, a screenshot of
-every screen in each language, and the agreement PDF it produced.
+"""The guided tour: the agent's and the team lead's apps driven through a whole day
+offscreen, a screenshot of every screen in each language, and the agreement PDF it produced.
 
 Sign in, Today's route, the case list, a blocked case, a case's full policy decision,
 every step of a visit (pre-check, check-in, conversation, outcome, plan, both
-signatures, agreement), the outbox before and after the sync, the team lead returning
-the visit, and the returned visit as the agent's task. The app runs as it does for an
-agent (real worker threads, the real server and stores given by the caller); the tour
-waits for conditions (the task runner idle, a page shown), never for a fixed time.
+signatures, agreement), the outbox before and after the sync; then the team lead's
+window (the review queue, the visit's evidence with its conversation and agreement PDF,
+returning it with a comment, the team figures); then the returned visit as the agent's
+task, and the agent's answer to the lead. The apps run as they do for people (real worker
+threads, the real server and stores given by the caller); the tour waits for conditions
+(the task runner idle, a page shown, a PDF painted), never for a fixed time.
 
 Two things are set for the tour: the app's clock (the demo's visits are booked on
 coming days: the clock is put at the appointment so check-in can succeed) and the
@@ -21,26 +23,63 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QEventLoop, QPoint, Qt
+from PySide6.QtCore import QDate, QEventLoop, QPoint, QRect, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from fieldapp.core.timeutil import iso, utcnow, zone
+from fieldapp.core.timeutil import utcnow, zone
 from fieldapp.ui.app import FieldApp, build_context
 from fieldapp.ui.positioning import FixedPosition
 from fieldapp.ui.settings import SettingsStore
 from fieldapp.ui.widgets.compliance import ComplianceState
 
 TIMEOUT_S = 180.0
+PAINT_TIMEOUT_S = 60.0
+MIN_INK = 0.004  # share of a PDF page's pixels that are print, once QtPdf has painted it
 DEMO_ZONE = "Asia/Shanghai"  # where the demo's customers live
 # Preferred answers in the shipped conversation scripts, towards a signed instalment plan.
 PREFERRED = ("answered", "confirmed", "yes_talk", "income_fell", "instalments", "agrees", "yes")
 NOTES = "客户今年一月失业，同意分六期还款。Lost his job in January; agreed six monthly payments."
 LEAD_COMMENT = "请在备注中写明客户的收入来源。Please note the customer's source of income."
+AGENT_ANSWER = "客户在一家物流公司上班，月收入约六千元。He works for a logistics firm, about 6,000 a month."
+AGENT_NOTES = "收入来源：物流公司工资，月收入约六千元。Source of income: wages, about 6,000 yuan a month."
 
 
 class TourError(RuntimeError):
     """A step of the tour did not happen (the message names it)."""
+
+
+def ink(image: QImage, rect: QRect | None = None, step: int = 3) -> float:
+    """The share of sampled pixels in `rect` (default: all) dark enough to be print: about
+    0 for a blank white (or grey) page, a few percent for a page of text."""
+    area = (rect or image.rect()).intersected(image.rect())
+    dark = total = 0
+    for y in range(area.top(), area.bottom() + 1, step):
+        for x in range(area.left(), area.right() + 1, step):
+            total += 1
+            if image.pixelColor(x, y).lightness() < 140:
+                dark += 1
+    return dark / total if total else 0.0
+
+
+def wait_painted(widget: QWidget, what: str, *, within: QWidget | None = None,
+                 timeout: float = PAINT_TIMEOUT_S) -> QImage:
+    """Grab `within` (default: `widget` itself) once the area of `widget` shows print:
+    QtPdf renders pages on its own threads, so a grab made as soon as the document is
+    loaded may show a blank page. Raises TourError when it stays blank."""
+    target = within or widget
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    while True:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        image = target.grab().toImage()
+        area = QRect(widget.mapTo(target, QPoint(0, 0)), widget.size()) if target is not widget else None
+        if ink(image, area) >= MIN_INK:
+            return image
+        if time.monotonic() > deadline:
+            raise TourError(f"{what} stayed blank")
+        time.sleep(0.02)
 
 
 class TourClock:
@@ -63,10 +102,9 @@ class Tour:
     languages: list[str]
     server_url: str
     agent: Any                      # the agent's AgentService (its own store)
-    lead: Any                       # the team lead's AgentService (another store)
+    lead: Any                       # the team lead's LeadService (another store)
     agent_login: tuple[str, str] = ("agent1", "demo-agent1")
     lead_login: tuple[str, str] = ("lead1", "demo-lead1")
-    institution: tuple[str, str, str] = ("", "", "")
     progress: Callable[[str], Any] = lambda _message: None
     files: list[Path] = field(default_factory=list)
     shots: int = 0
@@ -81,9 +119,11 @@ class Tour:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
 
-    def idle(self, what: str) -> None:
-        """Until every background operation has delivered its result."""
-        self.wait(lambda: self.ctx.tasks.pending == 0, what)
+    def idle(self, what: str, ctx: Any = None) -> None:
+        """Until every background operation (of the agent's app, or of `ctx`'s) has
+        delivered its result."""
+        tasks = (ctx or self.ctx).tasks
+        self.wait(lambda: tasks.pending == 0, what)
         QApplication.instance().processEvents()
 
     def click(self, parent: QWidget, name: str) -> None:
@@ -92,18 +132,23 @@ class Tour:
             raise TourError(f"the button {name!r} cannot be pressed")
         QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
-    def shot(self, widget: QWidget, name: str) -> None:
+    def shot(self, widget: QWidget, name: str, *, ctx: Any = None, pdf: QWidget | None = None) -> None:
+        """`widget` in each language (`ctx`: the app it belongs to; default the agent's);
+        with `pdf`, a PDF view in it that must show its painted page, never a blank one."""
         self.shots += 1
         number = self.shots
-        first = self.ctx.language.code
+        language = (ctx or self.ctx).language
+        first = language.code
         for code in self.languages:
-            self.ctx.language.set_language(code)
+            language.set_language(code)
             QApplication.instance().processEvents()
             path = self.out / f"{number:02d}_{name}_{code}.png"
-            if not widget.grab().save(str(path)):
+            image = (wait_painted(pdf, f"the PDF in {name} ({code})", within=widget) if pdf is not None
+                     else widget.grab().toImage())
+            if not image.save(str(path)):
                 raise TourError(f"could not write {path}")
             self.files.append(path)
-        self.ctx.language.set_language(first)
+        language.set_language(first)
         QApplication.instance().processEvents()
         self.progress(f"{number:02d} {name}")
 
@@ -115,8 +160,6 @@ class Tour:
         self.ctx = build_context(self.agent, settings_store=SettingsStore(self.out / ".tour-settings.json"),
                                  language=self.languages[0], clock=self.clock, position_source=self.position,
                                  local_zone=zone(DEMO_ZONE))
-        s = self.ctx.settings
-        s.institution_name, s.institution_address, s.institution_registration = self.institution
         self.app = FieldApp(self.ctx)
         self.window = self.app.window
         self.window.sync_after_visit = False  # the outbox is shown before its sync
@@ -127,13 +170,22 @@ class Tour:
             self._cases()
             visit_id = self._visit(stop)
             self._outbox()
-            self._returned(stop.record.id, visit_id)
+            from fieldapp.ui.tour_lead import LeadPart
+
+            lead = LeadPart(self)
+            try:
+                lead.review(visit_id)
+                self._returned(stop.record.id)
+                lead.answered(visit_id)
+            finally:
+                lead.close()
+            self._settings()
         finally:
             self.app.shutdown()
             self.window.close()
-            settings = self.out / ".tour-settings.json"
-            if settings.exists():
-                settings.unlink()
+            for name in (".tour-settings.json", ".tour-lead-settings.json"):
+                if (self.out / name).exists():
+                    (self.out / name).unlink()
         return self.files
 
     def _sign_in(self) -> None:
@@ -216,7 +268,7 @@ class Tour:
             self.shot(window, f"visit_sign_{role}")
         self.click(flow, "flowNext")
         self.wait(lambda: flow.state.agreement is not None and flow.preview.page_count() > 0, "the agreement")
-        self.shot(window, "visit_agreement")
+        self.shot(window, "visit_agreement", pdf=flow.preview.view.viewport())
         pdf = self.out / "agreement.pdf"
         pdf.write_bytes(flow.state.agreement.pdf)
         self.files.append(pdf)
@@ -251,15 +303,9 @@ class Tour:
             raise TourError(f"after the sync the outbox holds {sorted(states)}, not only accepted items")
         self.shot(window, "outbox_after_sync")
 
-    def _returned(self, case_id: str, visit_id: str) -> None:
-        """The team lead returns the visit with a comment; the agent gets it as a task."""
-        lead = self.lead
-        lead.login(self.server_url, *self.lead_login)
-        lead.record("review_decision", case_id, {"visit_id": visit_id, "decision": "return",
-                                                 "comment": LEAD_COMMENT, "decided_at": iso(utcnow())})
-        summary = lead.sync()
-        if summary.rejected:
-            raise TourError(f"the lead's decision was rejected: {summary.rejected[0]}")
+    def _returned(self, case_id: str) -> None:
+        """The visit the lead returned reaches the agent as a task; the agent answers it
+        (a comment, corrected notes), and the answer is sent."""
         window = self.window
         window.start_sync()
         self.wait(lambda: not window.syncing, "the agent's sync")
@@ -268,12 +314,51 @@ class Tour:
         self.wait(lambda: window.today.plan is not None and window.today.plan.tasks, "the returned visit on Today")
         self.shot(window, "today_returned_task")
         window.open_case(case_id)
-        self.wait(lambda: window.detail.view is not None and window.detail.view.tasks, "the lead's comment")
+        self.wait(lambda: window.detail.view is not None and window.detail.view.tasks
+                  and window.detail.view.record.id == case_id, "the lead's comment")
         self.shot(window, "case_returned")
+        detail = window.detail
+        self.click(detail, "answerReturn")
+        self.wait(lambda: detail.reply_dialog is not None and detail.reply_dialog.isVisible(), "the answer")
+        dialog = detail.reply_dialog
+        dialog.comment.setPlainText(AGENT_ANSWER)
+        notes = dialog.notes.toPlainText().strip()
+        dialog.notes.setPlainText((notes + "\n" if notes else "") + AGENT_NOTES)
+        self.shot(dialog, "case_answer")
+        dialog.accept()
+        self.wait(lambda: not any(t.case_id == case_id for t in self.agent.tasks()), "the answer recorded")
+        self.wait(lambda: not window.syncing and self.ctx.tasks.pending == 0, "the answer's sync")
+        if any(o.kind == "review_reply" and o.state != "accepted" for o in self.agent.outbox()):
+            window.start_sync()  # a sync already under way when the answer was recorded missed it
+            self.wait(lambda: not window.syncing and self.ctx.tasks.pending == 0, "the answer's sync")
+        sent = [o for o in self.agent.outbox() if o.kind == "review_reply"]
+        if not sent or sent[-1].state != "accepted":
+            raise TourError(f"the answer to the lead was not accepted: {[o.state for o in sent]}")
+        self._reviews()
+
+    def _reviews(self) -> None:
+        """A case whose earlier visit the lead approved: the agent sees the decision."""
+        from PySide6.QtWidgets import QScrollArea
+
+        window = self.window
+        approved = next((r for r in window.model.rows() if r.reference.endswith("-0010")), None)
+        if approved is None:
+            raise TourError("no case with an approved visit in the demo data")
+        window.open_case(approved.id)
+        detail = window.detail
+        self.wait(lambda: detail.view is not None and detail.case_id == approved.id and detail.view.record.visits,
+                  "a case with an approved visit")
+        self.idle("the approved visit")
+        bar = detail.findChild(QScrollArea, "detailScroll").verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self.shot(window, "case_reviews")
+
+    def _settings(self) -> None:
         from fieldapp.ui.screens.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.ctx, window)
+        dialog = SettingsDialog(self.ctx, self.window)
         dialog.show()
+        self.idle("the settings")
         self.shot(dialog, "settings")
         dialog.reject()
 

@@ -12,7 +12,10 @@ from fieldapp.server.testing import LiveServer
 from fieldapp.sync.lead_service import LeadService
 from fieldapp.sync.service import AgentService
 from fieldapp.sync.transport import RetryPolicy
-from lead.lead_world import CA_PASSPHRASE, make_authority, make_people, password
+from fieldapp.ui.app import build_context
+from fieldapp.ui.lead.window import LeadWindow
+from fieldapp.ui.settings import SettingsStore
+from lead.lead_world import CA_PASSPHRASE, PINNED, SHANGHAI, make_authority, make_people, password, populate
 from server.conftest import pg_schema
 
 FAST_RETRY = RetryPolicy(attempts=2, backoff_s=0.01, backoff_max_s=0.05)
@@ -87,3 +90,28 @@ def laptop(tmp_path):
     yield make
     for svc in made:
         svc.close()
+
+
+@pytest.fixture
+def world(server, laptop, app_clock):
+    app_clock.set(PINNED)
+    ids = populate(server, laptop)
+    lead = laptop("lead", "lead1", server)
+    lead.sync()
+    return {"ids": ids, "lead": lead, "server": server}
+
+
+@pytest.fixture
+def window(qtbot, world, tmp_path):
+    saved: list[str] = []
+    ctx = build_context(world["lead"], synchronous=True, settings_store=SettingsStore(tmp_path / "ui.json"),
+                        language="en")
+    ctx.local_zone = SHANGHAI  # the lead works in the customers' zone
+    ctx.user.username, ctx.user.display_name = "lead1", "Lena Lead"
+    win = LeadWindow(ctx, world["lead"], save_path=lambda _p, _t, name: saved.append(name) or str(tmp_path / name))
+    win.saved = saved
+    qtbot.addWidget(win)
+    win.show()
+    win.refresh()
+    yield win
+    ctx.tasks.shutdown()

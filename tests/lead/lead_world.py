@@ -11,11 +11,18 @@ import math
 import uuid
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.v1 import AgreementRecord, SignatureRef, VisitRecord
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday afternoon in Shanghai, no holiday near: the visits of populate() fall on the
+# three days before it, whatever day the suite runs on.
+PINNED = dt.datetime(2026, 3, 11, 14, 30, tzinfo=SHANGHAI)
+
 
 PEOPLE = {  # username: (role, team, display name)
     "admin": ("admin", None, "Admin"),
@@ -222,3 +229,45 @@ def populate(live, laptop) -> dict[str, Any]:
         agent.record_visit(v, files)
     a1.sync(), a2.sync()
     return {name: v.visit_id for name, (_agent, v, _files) in visits.items()}
+
+
+# Answers towards an instalment plan in the shipped Chinese script (as the tour gives them).
+PREFERRED = ("answered", "confirmed", "yes_talk", "income_fell", "instalments", "agrees", "yes")
+
+
+def scripted_transcript(lang: str, started: dt.datetime, *, stop_after: int | None = None) -> list[dict[str, Any]]:
+    """The transcript of a real run of the shipped `home_visit_cn` script in `lang` (its
+    example case): the preferred answers, 6 instalments two weeks on, a note on the
+    hardship question; `stop_after` answers then the customer is distressed."""
+    from fieldapp.script import Runtime, load_script
+
+    script = load_script("home_visit_cn")
+    moment = [started]
+
+    def clock() -> dt.datetime:
+        moment[0] += dt.timedelta(seconds=40)
+        return moment[0]
+
+    rt = Runtime(script, dict(script.example_case), lang, clock=clock)
+    given = 0
+    while not rt.finished:
+        if stop_after is not None and given >= stop_after:
+            rt.stop("distress", note="客户哭了 / the customer cried")
+            break
+        view = rt.current
+        if view.type == "say":
+            rt.answer()
+        elif view.type == "ask":
+            ids = [o.id for o in view.options]
+            note = "客户一月失业 / lost his job in January" if "income_fell" in ids else None
+            rt.answer(next((p for p in PREFERRED if p in ids), ids[0]), note=note)
+        elif view.input.kind == "yes_no":
+            rt.answer(True)
+        elif view.input.kind == "integer":
+            rt.answer(6)
+        elif view.input.kind == "date":
+            rt.answer((started.date() + dt.timedelta(days=14)).isoformat())
+        else:
+            rt.answer(view.input.min or "100")
+        given += 1
+    return rt.transcript

@@ -40,7 +40,7 @@ def main(out: Path) -> None:
     from fieldapp.ui.lead.window import LeadWindow
     from fieldapp.ui.look import register_fonts
     from fieldapp.ui.settings import SettingsStore
-    from lead.lead_world import make_people, password, populate
+    from lead.lead_world import add_case, make_people, password, populate, scripted_transcript, visit
 
     keyring.set_keyring(MemoryKeyring())
     work = Path(tempfile.mkdtemp(prefix="lead-shots-"))
@@ -61,6 +61,17 @@ def main(out: Path) -> None:
         with live.session() as s, s.begin():
             make_people(s)
         ids = populate(live, laptop)
+        with live.session() as s, s.begin():
+            conv_case = add_case(s, "SHOTS-CONV", "agent1")
+        talker = laptop("agent", "agent1", live)
+        talker.sync()
+        started = app_clock.now() - dt.timedelta(hours=3)
+        for lang in ("zh_CN", "en"):
+            v = visit(conv_case, started=started, outcome="agreement_signed" if lang == "zh_CN" else "refused")
+            v.transcript = scripted_transcript(lang, started, stop_after=None if lang == "zh_CN" else 9)
+            talker.record_visit(v)
+            ids[f"conversation_{lang}"] = v.visit_id
+        talker.sync()
         lead = laptop("lead", "lead1", live)
         lead.sync()
         ctx = build_context(lead, synchronous=True, settings_store=SettingsStore(work / "ui.json"), language="en")
@@ -87,6 +98,10 @@ def main(out: Path) -> None:
         for tab, name in enumerate(("policy", "conversation", "notes")):
             window.evidence.tabs.setCurrentIndex(tab)
             shot(window, f"03_evidence_{tab}_{name}")
+        for lang in ("zh_CN", "en"):
+            window.open_visit(ids[f"conversation_{lang}"])
+            window.evidence.tabs.setCurrentIndex(1)
+            shot(window, f"03_evidence_conversation_held_in_{lang}")
         window.open_visit(ids["rude"])
         window.evidence.tabs.setCurrentIndex(2)
         shot(window, "04_evidence_notes_warning")
@@ -96,6 +111,12 @@ def main(out: Path) -> None:
         window.open_visit(ids["agreement"])
         window.evidence.tabs.setCurrentIndex(3)
         shot(window, "06_evidence_pdf", wait=0.6)
+        window.open_visit(ids["rude"])
+        escalate = window.ask_decision(ids["rude"], "escalate")
+        escalate.comment.setPlainText(" ")
+        shot(escalate, "07a_escalate_needs_a_comment")
+        escalate.reject()
+        window.open_visit(ids["far"])
         dialog = window.ask_decision(ids["far"], "return")
         settle(app)
         shot(dialog, "07_return_dialog")
@@ -111,6 +132,12 @@ def main(out: Path) -> None:
         window.figures.set_period(today - dt.timedelta(days=10), today)
         window.figures.load()
         shot(window, "09_figures")
+        window.resize(900, 800)
+        settle(app)
+        bar = window.figures.table.horizontalScrollBar()
+        bar.setValue(bar.maximum())
+        shot(window, "10_figures_scrolled")
+        window.resize(1280, 800)
         window.close()
         for svc in made:
             svc.close()

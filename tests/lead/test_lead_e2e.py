@@ -56,7 +56,7 @@ def test_visit_reviewed_returned_corrected_and_approved(server, laptop):
 
     agent.sync()
     [task] = agent.tasks()
-    assert (task.visit_id, task.comment, task.created_by) == (first.visit_id, "请补充签到位置说明", "lead1")
+    assert (task.visit_id, task.comment, task.created_by) == (first.visit_id, "请补充签到位置说明", "Lena Lead")
     # An agreement id is recorded once: the corrected visit carries the agreement signed again.
     again, again_files = make_agreement("REF-E2E-1", signer=agent.signing_setup().signer)
     second = visit(case_id, outcome="agreement_signed", agreement=again, corrects=first.visit_id,
@@ -76,7 +76,7 @@ def test_visit_reviewed_returned_corrected_and_approved(server, laptop):
     lead.sync()
     assert [r.state for r in lead.queue()] == ["approved"]
     item = lead.visit(second.visit_id)
-    assert [(e.action, e.by) for e in item.history] == [("received", "agent1"), ("approved", "lead1")]
+    assert [(e.action, e.by) for e in item.history] == [("received", "Wang Agent"), ("approved", "Lena Lead")]
 
     with server.session() as s:
         lead_id = s.scalar(select(User.id).where(User.username == "lead1"))

@@ -4,48 +4,12 @@ live server; background work runs inline (synchronous task runner)."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from fieldapp.core.timeutil import utcnow
-from fieldapp.ui.app import build_context
 from fieldapp.ui.lead.queue_model import Column
-from fieldapp.ui.lead.window import LeadWindow
-from fieldapp.ui.settings import SettingsStore
-from lead.lead_world import populate
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A Wednesday afternoon in Shanghai, no holiday near: the visits of populate() fall on the
-# three days before it, whatever day the suite runs on.
-PINNED = dt.datetime(2026, 3, 11, 14, 30, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def world(server, laptop, app_clock):
-    app_clock.set(PINNED)
-    ids = populate(server, laptop)
-    lead = laptop("lead", "lead1", server)
-    lead.sync()
-    return {"ids": ids, "lead": lead, "server": server}
-
-
-@pytest.fixture
-def window(qtbot, world, tmp_path):
-    saved: list[str] = []
-    ctx = build_context(world["lead"], synchronous=True, settings_store=SettingsStore(tmp_path / "ui.json"),
-                        language="en")
-    ctx.local_zone = SHANGHAI  # the lead works in the customers' zone
-    ctx.user.username, ctx.user.display_name = "lead1", "Lena Lead"
-    win = LeadWindow(ctx, world["lead"], save_path=lambda _p, _t, name: saved.append(name) or str(tmp_path / name))
-    win.saved = saved
-    qtbot.addWidget(win)
-    win.show()
-    win.refresh()
-    yield win
-    ctx.tasks.shutdown()
+from lead.lead_world import PINNED
 
 
 def _choose(combo, data):
@@ -88,7 +52,7 @@ def test_evidence_shows_rules_transcript_notes_pdf_and_history(window, world, qt
     ev = window.evidence
     assert window.current_screen() == "evidence" and ev.visit_id == world["ids"]["agreement"]
     assert ev.title.text().startswith("Visit of 王芳")
-    assert "Distance to the address at check-in: 29 m ±12 m" in ev.facts.text()
+    assert "Distance to the address at check-in: 29 m (±12 m)" in ev.facts.text()
     verdicts = [w for _rule, w, _text in ev.checkin.row_texts()]
     assert len(verdicts) >= 4 and set(verdicts) == {"Passed"}
     assert ev.checkin.isVisible() and ev.planning.isVisible()
@@ -96,7 +60,7 @@ def test_evidence_shows_rules_transcript_notes_pdf_and_history(window, world, qt
     assert ev.notes.toPlainText() == "客户同意分两期还款。"
     assert ev.verification.text().startswith("Verified: the PDF matches the signed terms")
     assert ev.pdf.page_count() >= 1 and "AGR-" in ev.pdf.page_text(0)
-    assert ev.history.rowCount() == 1 and ev.history.item(0, 1).text() == "Received from agent1"
+    assert ev.history.rowCount() == 1 and ev.history.item(0, 1).text() == "Received from Wang Agent"
     assert ev.approve_button.isEnabled()
     window.open_visit(world["ids"]["no_location"])
     assert "No location was recorded at check-in" in ev.facts.text()
@@ -118,7 +82,7 @@ def test_returning_a_visit_needs_a_comment_and_reaches_the_server(window, world,
     assert "Synced at" in window.status_text.text()
     assert ev.evidence.item.review.state.value == "returned"
     assert "Comment: Check-in was 800 m away" in ev.state.text()
-    assert ev.history.item(1, 1).text() == "Returned by lead1"
+    assert ev.history.item(1, 1).text() == "Returned by Lena Lead"
     row = window.queue.model.row_at(window.queue.model.find(world["ids"]["far"]))
     assert row.state == "returned" and row.pending_decision is None
 

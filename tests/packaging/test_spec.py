@@ -74,6 +74,14 @@ def test_data_files_carry_resources_and_the_store_migrations(plan):
     assert any(dest.startswith("fieldapp") and dest.endswith((".dist-info", ".egg-info")) for _, dest in datas)
 
 
+def test_qts_chinese_catalogs_are_listed_and_kept(plan):
+    """The calendar popup, standard buttons and text menus speak Chinese in the bundle too."""
+    listed = {Path(src).name: dest for src, dest in plan.data_files(TOP) if src.endswith(".qm")}
+    assert "qtbase_zh_CN.qm" in listed and listed["qtbase_zh_CN.qm"].startswith("PySide6/")
+    assert all(plan.keep_qt_file(f"{dest}/{name}") for name, dest in listed.items())
+    assert not any(name.startswith("qt_help") or "_de" in name for name in listed)
+
+
 def test_hidden_imports_list_every_lazily_loaded_module(plan):
     hidden = set(plan.hidden_imports())
     for name in ("fieldapp.commands.check", "fieldapp.commands.agreement", "fieldapp.commands.selftest",

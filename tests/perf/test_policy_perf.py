@@ -17,7 +17,7 @@ from fieldapp.policy.calendar import year_calendar
 
 N = 10_000
 TARGET_US = 50.0
-REGIONS = {"seed": ("Asia/Shanghai", "CN"), "cn": ("Asia/Shanghai", "CN"),
+REGIONS = {"cn-bank-home-visit": ("Asia/Shanghai", "CN"), "cn": ("Asia/Shanghai", "CN"),
            "us-fdcpa": ("America/New_York", "US-NY"), "us-ma": ("America/New_York", "US-MA"),
            "uk-fca": ("Europe/London", "GB"), "in-rbi": ("Asia/Kolkata", "IN"),
            "ie": ("Europe/Dublin", "IE"), "au": ("Australia/Sydney", "AU-NSW")}

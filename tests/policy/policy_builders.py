@@ -14,7 +14,7 @@ HOME = {"lat": 32.0603, "lon": 118.7969}
 
 # Per preset: a customer where the preset applies.
 CUSTOMERS = {
-    "seed": ("Asia/Shanghai", "CN"),
+    "cn-bank-home-visit": ("Asia/Shanghai", "CN"),
     "cn": ("Asia/Shanghai", "CN"),
     "us-fdcpa": ("America/New_York", "US-NY"),
     "us-ma": ("America/New_York", "US-MA"),

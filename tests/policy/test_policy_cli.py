@@ -50,8 +50,8 @@ def test_chinese_sentences(tmp_path, capsys):
     data = json.loads(out)
     hours = next(r for r in data["results"] if r["rule"] == "window.hours")
     assert code == 1 and data["language"] == "zh_CN"
-    assert hours["message"] == "预约于Asia/Shanghai时间 22:30 结束，晚于最晚允许的 22:00。"
-    assert data["summary"] == "依据政策 cn 2026.1，不允许上门：window.hours。"
+    assert hours["message"] == "预约于北京时间 22:30 结束，晚于最晚允许的 22:00。"
+    assert data["summary"] == "依据“中国：银行业协会催收工作指引”（2026.1 版），不允许上门：允许时段。"
 
 
 def test_explain_is_readable_text(tmp_path, capsys):
@@ -123,11 +123,11 @@ def _fieldapp(args, tz):
 
 def test_machine_time_zone_does_not_change_the_output(tmp_path):
     """The same check under TZ=Pacific/Kiritimati (UTC+14) and TZ=America/Los_Angeles."""
-    data = context_data("seed", "2026-02-28 17:00", "2026-02-28 18:00", now="2026-02-28 16:50",
+    data = context_data("cn-bank-home-visit", "2026-02-28 17:00", "2026-02-28 18:00", now="2026-02-28 16:50",
                         agent=at_distance(120), visits=[("2026-02-27 23:30", True)])
     ctx = write(tmp_path, data)
-    kiritimati = _fieldapp(["check", "--policy", "seed", ctx], "Pacific/Kiritimati")
-    los_angeles = _fieldapp(["check", "--policy", "seed", ctx], "America/Los_Angeles")
+    kiritimati = _fieldapp(["check", "--policy", "cn-bank-home-visit", ctx], "Pacific/Kiritimati")
+    los_angeles = _fieldapp(["check", "--policy", "cn-bank-home-visit", ctx], "America/Los_Angeles")
     assert kiritimati.returncode == los_angeles.returncode == 0, kiritimati.stderr
     assert kiritimati.stdout == los_angeles.stdout
     blocked = write(tmp_path, context_data("us-fdcpa", "2026-11-01 20:30", "2026-11-01 21:01"), "b.json")

@@ -128,7 +128,7 @@ def make_case(data: dict) -> CaseRecord:
 
 @pytest.mark.parametrize("preset,start,extra", [
     ("cn", "2026-03-02 21:30", {}),
-    ("seed", "2026-10-06 10:00", {"flags": ["vulnerable", "disputed"]}),
+    ("cn-bank-home-visit", "2026-10-06 10:00", {"flags": ["vulnerable", "disputed"]}),
     ("us-ma", "2026-03-31 10:00", {"visits": [("2026-03-10 10:00", True), ("2026-03-12 10:00", False)]}),
     ("uk-fca", "2026-03-04 10:00", {"notice_hours": 20}),
 ])

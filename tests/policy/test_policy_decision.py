@@ -34,8 +34,9 @@ def test_blocked_decision_lists_every_failing_rule():
     assert not decision.allowed
     assert [r.rule for r in decision.blocking] == ["flag.blocking", "window.hours", "frequency.visits",
                                                    "appointment.checkin", "geofence.distance"]
-    assert decision.summary() == ("Blocked under policy us-ma 2026.1: flag.blocking, window.hours, "
-                                  "frequency.visits, appointment.checkin, geofence.distance.")
+    assert decision.summary() == ("Blocked under “Massachusetts: debt collection rules” (version 2026.1): "
+                                  "blocking flags, allowed hours, visit frequency, check-in time, "
+                                  "distance to the address.")
 
 
 def test_localized_renders_the_same_facts_in_chinese():
@@ -117,15 +118,15 @@ def test_every_message_code_renders_in_both_languages(tmp_path):
         ("cn", dict(start="2026-03-02 07:00", end="2026-03-02 23:00", flags=["disputed", "deceased"])),
         ("cn", dict(start="2026-03-02 21:30", end="2026-03-03 00:30", now="2026-03-02 23:59")),
         ("cn", dict(start="2026-03-02 07:30", now="2026-03-02 07:00", agent=at_distance(350, None))),
-        ("seed", dict(start="2026-03-07 10:00", now="2026-03-07 10:00", agent=at_distance(20, 400))),
+        ("cn-bank-home-visit", dict(start="2026-03-07 10:00", now="2026-03-07 10:00", agent=at_distance(20, 400))),
         ("cn", dict(start="2026-03-02 21:30", end="2026-03-02 22:30", now="2026-03-02 23:00",
                     agent=at_distance(20, 400))),
         ("cn", dict(start="2026-03-02 10:00", now="2026-03-02 10:00")),
         (SENT, dict(start="2026-03-02 10:00", delivered=False)),
         (SENT, dict(start="2026-03-02 10:00", notice_hours=1, delivered=False)),
         (SENT, dict(start="2026-03-02 10:00", notice_hours=-1, delivered=False)),
-        ("seed", dict(start="2026-02-28 10:00")), ("seed", dict(start="2026-10-01 10:00")),
-        ("seed", dict(start="2026-03-02 10:00")),
+        ("cn-bank-home-visit", dict(start="2026-02-28 10:00")), ("cn-bank-home-visit", dict(start="2026-10-01 10:00")),
+        ("cn-bank-home-visit", dict(start="2026-03-02 10:00")),
         ("ie", dict(start="2026-03-08 10:00")), ("ie", dict(start="2026-03-07 10:00")),
         ("in-rbi", dict(start="2026-03-02 10:00", notice_hours=3)),
         ("in-rbi", dict(start="2026-03-02 10:00", notice_hours=-3)),
@@ -150,7 +151,7 @@ def test_every_message_code_renders_in_both_languages(tmp_path):
             path.write_text(PRACTICE_POLICY, encoding="utf-8")
             preset, policy = "cn", load_policy(path)
         data = context_data(preset, **kw)
-        if preset == "seed" and "agent" in kw:
+        if preset == "cn-bank-home-visit" and "agent" in kw:
             data["customer"]["location"] = None
         for lang in ("en", "zh_CN"):
             d = decide(policy, data, lang)

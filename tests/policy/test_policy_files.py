@@ -131,7 +131,7 @@ def test_toml_syntax_error_names_the_line(tmp_path):
 def test_missing_file_and_unknown_preset(tmp_path):
     with pytest.raises(BadInput, match="policy file not found"):
         load_policy(tmp_path / "nope.toml")
-    with pytest.raises(BadInput, match="unknown policy 'atlantis'; presets: au, cn, ie"):
+    with pytest.raises(BadInput, match="unknown policy 'atlantis'; presets: au, cn, cn-bank-home-visit, ie"):
         load_policy("atlantis")
 
 

@@ -35,7 +35,7 @@ def test_the_cli_planning_check_uses_the_application_clock(tmp_path, capsys, app
     assert code == 1 and out["allowed"] is False
     assert notice["code"] == "notice.lead_time.future_sent"
     assert notice["message"].startswith(
-        "The notice by SMS is recorded as sent at 2027-06-08 09:00 Asia/Shanghai time, later than the time "
+        "The notice by SMS is recorded as sent at 2027-06-08 09:00 China time, later than the time "
         "of this check (2026-12-05 10:00); a notice cannot count before it has happened.")
     app_clock.set(dt.datetime(2027, 6, 9, 10, 0, tzinfo=SH))  # a day after delivery: it counts
     assert main(["check", "--policy", "cn", str(path)]) == 0

@@ -10,7 +10,7 @@ from policy_builders import at_distance, context_data, decide, failed, result
 from fieldapp.policy import COMMON_BLOCKING, list_presets, load_policy
 from fieldapp.policy.loader import BASIS_KEYS, policies_dir
 
-PRESETS = ["au", "cn", "ie", "in-rbi", "seed", "uk-fca", "us-fdcpa", "us-ma"]
+PRESETS = ["au", "cn", "cn-bank-home-visit", "ie", "in-rbi", "uk-fca", "us-fdcpa", "us-ma"]
 
 # (preset, start, end, extra context, blocked rules (empty = allowed))
 CASES = [
@@ -42,16 +42,18 @@ CASES = [
     ("cn", "2026-03-02 10:00", "2026-03-02 11:00", {"channel": "in_person"}, {"notice.lead_time"}),
     ("cn", "2026-03-02 10:00", "2026-03-02 11:00", {"flags": ["disputed"]}, set()),  # a warning only
     # seed: working days 09-18, holidays banned by the customer's region calendar
-    ("seed", "2026-02-28 10:00", "2026-02-28 11:00", {}, set()),  # make-up working Saturday
-    ("seed", "2026-03-07 10:00", "2026-03-07 11:00", {}, {"window.days"}),  # ordinary Saturday
-    ("seed", "2026-10-06 10:00", "2026-10-06 11:00", {}, {"window.days", "holiday.public"}),  # Golden Week Tue
-    ("seed", "2026-10-01 10:00", "2026-10-01 11:00", {}, {"window.days", "holiday.public"}),
-    ("seed", "2026-01-04 10:00", "2026-01-04 11:00", {}, set()),  # make-up working Sunday
-    ("seed", "2026-03-02 17:30", "2026-03-02 18:30", {}, {"window.hours"}),
-    ("seed", "2026-03-02 17:00", "2026-03-02 18:00", {}, set()),
-    ("seed", "2026-04-20 10:00", "2026-04-20 11:00", {"zone": "America/New_York", "region": "US-MA"},
+    ("cn-bank-home-visit", "2026-02-28 10:00", "2026-02-28 11:00", {}, set()),  # make-up working Saturday
+    ("cn-bank-home-visit", "2026-03-07 10:00", "2026-03-07 11:00", {}, {"window.days"}),  # ordinary Saturday
+    ("cn-bank-home-visit", "2026-10-06 10:00", "2026-10-06 11:00", {},
+     {"window.days", "holiday.public"}),  # Golden Week Tue
+    ("cn-bank-home-visit", "2026-10-01 10:00", "2026-10-01 11:00", {}, {"window.days", "holiday.public"}),
+    ("cn-bank-home-visit", "2026-01-04 10:00", "2026-01-04 11:00", {}, set()),  # make-up working Sunday
+    ("cn-bank-home-visit", "2026-03-02 17:30", "2026-03-02 18:30", {}, {"window.hours"}),
+    ("cn-bank-home-visit", "2026-03-02 17:00", "2026-03-02 18:00", {}, set()),
+    ("cn-bank-home-visit", "2026-04-20 10:00", "2026-04-20 11:00", {"zone": "America/New_York", "region": "US-MA"},
      {"window.days", "holiday.public"}),  # Patriots' Day in Massachusetts
-    ("seed", "2026-04-20 10:00", "2026-04-20 11:00", {"zone": "America/New_York", "region": "US-NY"}, set()),
+    ("cn-bank-home-visit", "2026-04-20 10:00", "2026-04-20 11:00",
+     {"zone": "America/New_York", "region": "US-NY"}, set()),
     # United Kingdom: 08-20 (institution choice), adequate notice, disputed debts not visited
     ("uk-fca", "2026-03-04 19:00", "2026-03-04 20:00", {}, set()),
     ("uk-fca", "2026-03-04 19:30", "2026-03-04 20:30", {}, {"window.hours"}),
@@ -120,25 +122,25 @@ def test_every_number_names_its_basis(pid):
 def test_us_fdcpa_sentence_names_the_numbers():
     d = decide("us-fdcpa", context_data("us-fdcpa", "2026-03-04 20:45", "2026-03-04 21:15"))
     assert result(d, "window.hours").message == (
-        "The appointment ends at 21:15 America/New_York time, after the latest allowed 21:00.")
+        "The appointment ends at 21:15 US Eastern time, after the latest allowed 21:00.")
 
 
 def test_cn_sentence_matches_the_example():
     d = decide("cn", context_data("cn", "2026-03-02 21:30", "2026-03-02 22:30"))
     assert result(d, "window.hours").message == (
-        "The appointment ends at 22:30 Asia/Shanghai time, after the latest allowed 22:00.")
+        "The appointment ends at 22:30 China time, after the latest allowed 22:00.")
 
 
 def test_golden_week_names_the_holiday():
-    d = decide("seed", context_data("seed", "2026-10-06 10:00"))
+    d = decide("cn-bank-home-visit", context_data("cn-bank-home-visit", "2026-10-06 10:00"))
     days = result(d, "window.days")
     assert days.code == "window.days.holiday" and "2026-10-06" in days.message
-    zh = decide("seed", context_data("seed", "2026-10-01 10:00"), lang="zh_CN")
+    zh = decide("cn-bank-home-visit", context_data("cn-bank-home-visit", "2026-10-01 10:00"), lang="zh_CN")
     assert "国庆节" in result(zh, "holiday.public").message
 
 
 def test_makeup_saturday_is_said_to_be_one():
-    d = decide("seed", context_data("seed", "2026-02-28 10:00"))
+    d = decide("cn-bank-home-visit", context_data("cn-bank-home-visit", "2026-02-28 10:00"))
     assert result(d, "window.days").code == "window.days.makeup"
 
 
@@ -158,14 +160,15 @@ def test_visits_after_the_appointment_do_not_count():
 def test_blocking_flag_gives_the_reason():
     d = decide("in-rbi", context_data("in-rbi", "2026-03-04 10:00", flags=["grievance_pending"]))
     assert "grievance" in result(d, "flag.blocking").message
-    assert d.summary() == "Blocked under policy in-rbi 2026.1: flag.blocking."
+    assert d.summary() == "Blocked under “India: RBI recovery rules” (version 2026.1): blocking flags."
 
 
 def test_warning_flag_does_not_block_but_is_reported():
     d = decide("cn", context_data("cn", "2026-03-02 10:00", flags=["disputed"]))
     caution = result(d, "flag.caution")
     assert d.allowed and not caution.passed and caution.severity == "warn"
-    assert d.summary().startswith("Allowed under policy cn 2026.1, with warnings for the lead: flag.caution")
+    assert d.summary().startswith("Allowed under “China: CBA collection guideline” (version 2026.1), "
+                                  "with warnings for the lead: flags calling")
 
 
 # ---------------------------------------------------------------- check-in rules
@@ -192,7 +195,7 @@ def test_geofence_without_agent_location_warns():
     r = result(d, "geofence.distance")
     assert not r.passed and r.severity == "warn" and d.allowed
     assert r.code == "geofence.distance.no_agent_location"
-    assert "flag" not in d.summary() and "geofence.distance" in d.summary()
+    assert "flag" not in d.summary() and "distance to the address" in d.summary()
 
 
 def test_geofence_without_address_coordinates_warns():
@@ -216,7 +219,7 @@ def test_checkin_20_minutes_early_blocked():
     d = checkin(now="2026-03-02 09:40", agent=at_distance(20))
     assert failed(d) == {"appointment.checkin"}
     assert result(d, "appointment.checkin").message.startswith(
-        "Check-in at 2026-03-02 09:40 Asia/Shanghai time is 20 minutes before the start")
+        "Check-in at 2026-03-02 09:40 China time is 20 minutes before the start")
 
 
 @pytest.mark.parametrize("now,ok", [("2026-03-02 09:45", True), ("2026-03-02 09:44", False),

@@ -68,7 +68,7 @@ def test_answers_are_checked_with_messages_in_the_agents_language():
             rt.answer(bad)
     rt.answer(dt.date(2026, 4, 1))
     assert rt.facts["promise_amount"] == Decimal("12000.00")
-    assert "2026-04-01前还款12,000.00 CNY" in rt.current.text
+    assert "2026-04-01前还款12,000.00 元" in rt.current.text
 
 
 def test_options_integers_and_yes_no_are_checked():

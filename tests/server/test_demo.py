@@ -27,7 +27,8 @@ def test_rows_look_like_the_brief():
     rows = demo_rows(DAY)
     cities = {r.address[:3] for r in rows}
     assert cities == {"南京市", "上海市"}
-    assert all(r.timezone == "Asia/Shanghai" and r.region == "CN" and r.policy_id == "seed" for r in rows)
+    assert all(r.timezone == "Asia/Shanghai" and r.region == "CN" and r.policy_id == "cn-bank-home-visit"
+               for r in rows)
     assert all(31.0 < r.lat < 32.3 and 118.5 < r.lon < 121.7 for r in rows)
     starts = [r.appointment[0] for r in rows]
     assert all(s.date() > DAY and s.weekday() < 5 for s in starts)
@@ -39,9 +40,9 @@ def test_rows_look_like_the_brief():
 
 def test_seed_twice_is_a_no_op_and_users_can_sign_in(live):
     with live.session() as s, s.begin():
-        assert seed_demo(s, DAY) == {"users": 5, "cases": CASES}
+        assert seed_demo(s, DAY) == {"users": 5, "cases": CASES, "visits": 5}
     with live.session() as s, s.begin():
-        assert seed_demo(s, DAY) == {"users": 0, "cases": 0}
+        assert seed_demo(s, DAY) == {"users": 0, "cases": 0, "visits": 0}
     with live.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == CASES
         roles = dict(s.execute(select(User.username, User.role)).all())
@@ -61,6 +62,37 @@ def test_seed_twice_is_a_no_op_and_users_can_sign_in(live):
     assert len(tomb) == 1 and tomb[0]["reason"] == "unassigned"
     mine = {r.external_id for r in demo_rows(DAY) if r.agent == "agent1"} - {REASSIGNED}
     assert {c["case"]["external_id"] for c in changes if c["op"] == "upsert"} == mine
+
+
+def test_an_agents_day_is_spread_with_one_visit_that_cannot_happen():
+    rows = demo_rows(DAY)
+    days = sorted({r.appointment[0].date() for r in rows})
+    for agent in ("agent1", "agent2", "agent3"):
+        for day in days:
+            mine = [r for r in rows if r.agent == agent and r.appointment[0].date() == day]
+            assert len(mine) == 4
+            assert len({r.appointment[0].time() for r in mine}) == 4, (agent, day)  # no two at one time
+            assert sum(1 for r in mine if not r.notifications) == 1
+
+
+def test_the_demo_has_visits_on_record_for_the_lead_and_a_returned_one_for_agent1(live):
+    with live.session() as s, s.begin():
+        seed_demo(s, DAY)
+    lead = Api(live.url)
+    lead.login("lead1", "demo-lead1")
+    r = lead.get("/api/v1/lead/pull", params={"cursor": 0, "limit": 1000})
+    items = [i for c in r.json()["changes"] for i in c["items"]]
+    states = sorted(i["review"]["state"] for i in items)
+    assert states == ["approved", "pending", "pending", "pending", "returned"]
+    assert all(i["visit"]["transcript"] and i["visit"]["planning_decision"] for i in items)
+    assert any(i["exceptions"] for i in items)  # something for the lead to look at
+    agent = Api(live.url)
+    agent.login("agent1", "demo-agent1")
+    changes, _ = agent.pull_all()
+    tasks = [t for c in changes if c["case"] for t in c["case"]["tasks"]]
+    assert [(t["created_by_name"], t["comment"][:4]) for t in tasks] == [("王组长", "请在备注")]
+    reviewed = [v for c in changes if c["case"] for v in c["case"]["visits"] if v["review"] == "approved"]
+    assert reviewed and reviewed[0]["reviewed_by"] == "王组长"
 
 
 def test_seed_on_two_databases_gives_the_same_cases(tmp_path):

@@ -78,6 +78,7 @@ class FakeService:
         self.drafts: dict = {}
         self.records: dict = {}     # case id -> CaseRecord, instead of one made from the row
         self.requeued: list[str] = []
+        self.creditor = None        # the InstitutionInfo the server sent, once synced
 
     def _record(self, name: str) -> None:
         self.calls.append((name, threading.current_thread().name))
@@ -140,6 +141,9 @@ class FakeService:
 
     def clock(self):
         return None, False
+
+    def institution(self):
+        return self.creditor
 
     def requeue(self, item_id: str) -> bool:
         self._record("requeue")

@@ -195,8 +195,7 @@ def test_login_and_settings_dialogs_switch(qtbot, ctx):
     assert CJK.search(app.window.sync_button.text())  # the window behind the dialog followed as well
     dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("en"))
     dialog.reject()
-    settings = SettingsDialog(ctx, app.window, note="Enter the creditor's name before the first visit: it is "
-                                                   "printed on every repayment agreement.")
+    settings = SettingsDialog(ctx, app.window)
     qtbot.addWidget(settings)
     settings.show()
-    switch_and_compare(ctx, settings, {"agent1", "http://127.0.0.1:9"})
+    switch_and_compare(ctx, settings, {"agent1", "http://127.0.0.1:9", "—"})

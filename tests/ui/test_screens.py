@@ -128,17 +128,6 @@ def test_case_detail_start_button(app, day_service):
     assert "no longer assigned to you" in window.detail.start_reason.text()
 
 
-def test_starting_a_visit_asks_for_the_creditor_first(app, monkeypatch):
-    asked = []
-    monkeypatch.setattr(app, "open_settings", lambda note="": asked.append(note) or False)
-    app.window.open_case("late")
-    app.window.detail.start_button.click()
-    assert asked and "creditor" in asked[0] and app.window.current_screen() == "detail"
-    app.ctx.settings.institution_name = "Nanjing Demo Bank"
-    app.window.detail.start_button.click()
-    assert app.window.current_screen() == "visit" and app.window.visit.case_id == "late"
-
-
 def outbox_row(item_id: str, state: str, **values) -> OutboxRow:
     defaults = dict(kind="visit", case_id="late", case_reference="NJ-late",
                     created_at=dt.datetime(2026, 3, 2, 2, tzinfo=UTC), state=state, server_status=None,

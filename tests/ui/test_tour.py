@@ -9,14 +9,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QImage
 
 from fieldapp.cli import main
+from fieldapp.ui.tour import ink
 
 SCREENS = ["login", "today", "cases", "case_blocked", "case_detail", "visit_precheck", "visit_checkin",
            "visit_script", "visit_script_end", "visit_outcome", "visit_plan", "visit_sign_customer_empty",
            "visit_sign_customer", "visit_sign_agent_empty", "visit_sign_agent", "visit_agreement",
-           "outbox_before_sync", "outbox_after_sync", "today_returned_task", "case_returned", "settings"]
+           "outbox_before_sync", "outbox_after_sync", "lead_queue", "lead_evidence", "lead_conversation",
+           "lead_agreement", "lead_return", "lead_returned", "lead_figures", "today_returned_task",
+           "case_returned", "case_answer", "case_reviews", "lead_answered", "settings"]
+PDF_SCREENS = ("visit_agreement", "lead_agreement")
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -39,6 +45,13 @@ def test_the_tour_writes_every_screen_in_both_languages_and_the_agreement(tmp_pa
         assert not image.isNull() and image.width() >= 400 and image.height() >= 150, path
     # the two languages really differ on screen
     assert QImage(str(out / "02_today_en.png")) != QImage(str(out / "02_today_zh_CN.png"))
+    # a PDF preview is grabbed once painted: its page shows print, not a blank white sheet
+    for n, name in enumerate(SCREENS, 1):
+        if name in PDF_SCREENS:
+            for lang in ("en", "zh_CN"):
+                image = QImage(str(out / f"{n:02d}_{name}_{lang}.png"))
+                page = QRect(image.width() // 5, image.height() // 4, image.width() * 3 // 5, image.height() // 2)
+                assert ink(image, page) > 0.01, f"{name}_{lang} shows a blank page"
     pdf = out / "agreement.pdf"
     assert pdf in listed and pdf.read_bytes().startswith(b"%PDF")
     assert out / "root.pem" in listed   # the laptop signed it: checked against the demo CA's root
@@ -55,3 +68,38 @@ def test_the_tour_refuses_an_output_that_is_a_file(tmp_path, capsys):
     assert main(["tour", "--out", str(target)]) == 2
     err = capsys.readouterr().err
     assert "--out" in err and "not a folder" in err and len(err.strip().splitlines()) == 1
+
+
+def _agreement_pdf() -> bytes:
+    import json
+
+    from fieldapp.core.resources import resources_root
+    from fieldapp.documents.agreement import build_agreement_pdf
+    from fieldapp.documents.terms import parse_terms
+
+    data = json.loads((resources_root() / "demo" / "terms_example.json").read_text(encoding="utf-8"))
+    return build_agreement_pdf(parse_terms(data, where="terms_example.json"), "both")
+
+
+def test_a_pdf_preview_is_grabbed_only_once_painted(qtbot):
+    """QtPdf paints pages on its own threads: grabbed at once, the page may still be blank;
+    the tour waits for print on it, and says so when it never comes."""
+    from PySide6.QtWidgets import QLabel
+
+    from fieldapp.ui.i18n import Language
+    from fieldapp.ui.tour import TourError, wait_painted
+    from fieldapp.ui.visit.pdf_preview import PdfPreview
+
+    preview = PdfPreview(Language("en"))
+    preview.resize(900, 700)
+    qtbot.addWidget(preview)
+    preview.show()
+    assert preview.set_pdf(_agreement_pdf())
+    image = wait_painted(preview.view.viewport(), "the agreement", within=preview)
+    assert ink(image) > 0.01
+    blank = QLabel("")
+    blank.resize(300, 200)
+    qtbot.addWidget(blank)
+    blank.show()
+    with pytest.raises(TourError, match="stayed blank"):
+        wait_painted(blank, "an empty label", timeout=0.5)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from fieldapp.core.errors import BadInput, Conflict
 from fieldapp.core.i18n import LANGUAGES, Translator
 from fieldapp.server.deps import SessionDep, SettingsDep, client_ip
-from fieldapp.server.services import appointments, customer_links, feedback
+from fieldapp.server.services import appointments, customer_links, feedback, institution
 from fieldapp.server.services import customer_page as page
 from fieldapp.server.settings import ServerSettings
 
@@ -70,8 +70,12 @@ def _url(token: str, path: str = "", lang: str | None = None) -> str:
 class Ctx:
     """One request: its language, CSRF value and the render/redirect helpers."""
 
-    def __init__(self, request: Request, settings: ServerSettings, lang: str, token: str | None = None):
+    def __init__(self, request: Request, settings: ServerSettings, lang: str, token: str | None = None,
+                 session: Session | None = None):
         self.request, self.settings, self.lang, self.token = request, settings, lang, token
+        # The creditor's name in the page's language (the administrator's, else the setting).
+        self.institution = institution.name_in(session, lang, settings.institution_name) \
+            if session is not None else settings.institution_name
         self.tr = Translator.for_language(lang)
         cookie = request.cookies.get(CSRF_COOKIE) or ""
         self.new_csrf = not (20 <= len(cookie) <= 100 and cookie.replace("-", "").replace("_", "").isalnum())
@@ -82,7 +86,7 @@ class Ctx:
         path = self.request.url.path
         html = _env.get_template(template).render(
             t=self.tr, lang=self.lang, html_lang="zh-CN" if self.lang == "zh_CN" else "en",
-            institution=self.settings.institution_name, csrf=self.csrf, token=self.token,
+            institution=self.institution, csrf=self.csrf, token=self.token,
             other_lang_url=f"{path}?{urlencode({'lang': other})}" if self.request.method == "GET" else None,
             other_lang_code="zh-CN" if other == "zh_CN" else "en",
             other_lang_label="中文" if other == "zh_CN" else "English",
@@ -105,7 +109,7 @@ def _open(request: Request, session: Session, settings: ServerSettings, token: s
     """Rate limit, then the link: (ctx, loaded, None), or (ctx, None, an error page)."""
     ip = client_ip(request, settings) or "unknown"
     window = dt.timedelta(minutes=settings.page_window_minutes)
-    ctx = Ctx(request, settings, _language(request, form_lang), token)
+    ctx = Ctx(request, settings, _language(request, form_lang), token, session)
     wait = (page.over_limit(session, f"bad:{ip}", settings.page_max_bad_tokens, window, record=False)
             or page.over_limit(session, f"ip:{ip}", settings.page_max_requests, window))
     if wait is not None:
@@ -120,7 +124,7 @@ def _open(request: Request, session: Session, settings: ServerSettings, token: s
     if state == "expired":
         return ctx, None, ctx.problem("expired", 410)
     loaded = page.load(session, link)
-    ctx = Ctx(request, settings, _language(request, form_lang, loaded), token)
+    ctx = Ctx(request, settings, _language(request, form_lang, loaded), token, session)
     customer_links.opened(session, link)
     return ctx, loaded, None
 

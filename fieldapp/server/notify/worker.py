@@ -32,7 +32,7 @@ from fieldapp.server.models_appointments import Notice
 from fieldapp.server.notify.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure, configured_channels
 from fieldapp.server.notify.templates import NoticeTemplate, load_template
 from fieldapp.server.notify.words import date_text, institution_phone, masked_name, staff_number, window_text
-from fieldapp.server.services import appointments, customer_links, customer_page, notices
+from fieldapp.server.services import appointments, customer_links, customer_page, institution, notices
 from fieldapp.server.services.appointment_records import MANAGED_ACTIVE
 from fieldapp.server.settings import ServerSettings
 
@@ -181,9 +181,9 @@ class NoticeWorker:
         lang = notice.language if notice.language in self.template.texts else "en"
         token = customer_links.mint(session, appt, self.settings, notice_id=notice.id)
         s = self.settings
+        creditor = institution.name_in(session, lang, s.institution_name)
         values = {
-            "institution": s.institution_name, "institution_phone": institution_phone(s.institution_phone,
-                                                                                       s.institution_name, lang),
+            "institution": creditor, "institution_phone": institution_phone(s.institution_phone, creditor, lang),
             "agent_name": agent.display_name if agent else "", "staff_number": staff_number(agent),
             "window": window_text(appt.start, appt.end, customer.timezone, lang),
             "date": date_text(appt.start.astimezone(_zone(customer.timezone)).date(), lang),
@@ -191,7 +191,7 @@ class NoticeWorker:
         texts = self.template.render(lang, values)
         text = texts["email_body"] if notice.channel == "email" else texts["sms"]
         return Rendered(Outgoing(message_id=notice.id, to=to, subject=texts["email_subject"], text=text,
-                                 language=lang, sender_name=s.institution_name))
+                                 language=lang, sender_name=creditor))
 
     # ------------------------------------------------------------------ running
     def serve(self) -> None:

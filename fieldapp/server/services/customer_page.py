@@ -25,7 +25,7 @@ from fieldapp.server.notify.words import (
     staff_number,
     window_text,
 )
-from fieldapp.server.services import appointments, feedback
+from fieldapp.server.services import appointments, feedback, institution
 from fieldapp.server.services.appointment_records import MANAGED_ACTIVE
 from fieldapp.server.settings import ServerSettings
 
@@ -105,9 +105,10 @@ def view(session: Session, loaded: Loaded, settings: ServerSettings, lang: str) 
                                 full_date_text(c.due_at.astimezone(zone(tz)).date(), lang),
                                 _stamp(c.answered_at, tz), c.answer)
                   for c in feedback.complaints_of(session, appt.id)]
+    creditor = institution.name_in(session, lang, settings.institution_name)
     return PageView(
-        institution=settings.institution_name,
-        phone=institution_phone(settings.institution_phone, settings.institution_name, lang),
+        institution=creditor,
+        phone=institution_phone(settings.institution_phone, creditor, lang),
         customer=masked_name(customer.name), window=window_text(appt.start, appt.end, tz, lang),
         date=date_text(appt.start.astimezone(zone(tz)).date(), lang),
         agent_name=agent.display_name if agent else "", staff_number=staff_number(agent),

@@ -31,6 +31,7 @@ from fieldapp.protocol.v1 import (
     PushResponse,
     PushResult,
     ReviewDecisionRecord,
+    ReviewReplyRecord,
     VisitRecord,
     item_content_hash,
 )
@@ -45,6 +46,7 @@ from fieldapp.server.models import (
     PracticeRun,
     PushedItem,
     Review,
+    ReviewReply,
     User,
     Visit,
     VisitAttachment,
@@ -167,6 +169,8 @@ def _apply(session: Session, user: User, item: OutboxItem, batch: _Batch, tr: Tr
         batch.documents.visit(session, user, item)
     elif item.kind == "appointment_proposal":
         _appointment_proposal(session, user, item, case, batch.settings, tr)
+    elif item.kind == "review_reply":
+        _review_reply(session, user, item, case)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
@@ -342,6 +346,38 @@ def _hashes(shas: list[str]) -> str:
     return ", ".join(shas[:5]) + (f" (+{len(shas) - 5})" if len(shas) > 5 else "")
 
 
+def _locked_review(session: Session, visit: Visit) -> Review | None:
+    """The visit's review, locked and re-read: concurrent decisions and answers on one
+    visit are serialised here and each sees the one before it."""
+    return session.scalar(select(Review).where(Review.visit_id == visit.id).with_for_update(of=Review)
+                          .execution_options(populate_existing=True))
+
+
+def _review_reply(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
+    """The agent answers a returned visit: the answer is kept and the visit goes back to the
+    lead's queue to be reviewed again."""
+    rec: ReviewReplyRecord = _validate(ReviewReplyRecord, item.payload, "review_reply")
+    if not rec.comment.strip():
+        raise _Rejected("invalid", "payload.comment: an answer to a returned visit says something to the lead.")
+    visit = session.get(Visit, rec.visit_id)
+    if visit is None or case is None or visit.case_id != case.id:
+        raise _Rejected("invalid", "payload.visit_id names no visit of this case.")
+    if visit.agent_id != user.id:
+        raise _Rejected("not_yours", "Only the agent who made the visit answers its return.")
+    review = _locked_review(session, visit)
+    if review is None or review.state != "returned":
+        raise _Rejected("conflict", "The visit is not returned (it is {state}); there is nothing to answer.",
+                        state=review.state if review is not None else "pending")
+    # Personal numbers are masked before the answer is kept, as in notes and lead comments.
+    notes = (rec.notes or "").strip()
+    session.add(ReviewReply(visit_id=visit.id, agent_id=user.id, comment=clean_text(rec.comment.strip()).text,
+                            notes=clean_text(notes).text if notes else None, replied_at=rec.replied_at,
+                            received_at=utcnow()))
+    review.state = "pending"
+    session.flush()
+    audit.record(session, "review.replied", "visit", visit.id, user.id, item_id=item.id)
+
+
 def _review_decision(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
     rec: ReviewDecisionRecord = _validate(ReviewDecisionRecord, item.payload, "review_decision")
     visit = session.get(Visit, rec.visit_id)
@@ -351,8 +387,7 @@ def _review_decision(session: Session, user: User, item: OutboxItem, case: Case 
         raise _Rejected("invalid", "Only the lead of the visit's team decides its review.")
     # Locked and re-read: two leads deciding at once are serialised here, and the second
     # compares its expected state with the first one's decision, not with a stale copy.
-    review = session.scalar(select(Review).where(Review.visit_id == visit.id).with_for_update(of=Review)
-                            .execution_options(populate_existing=True))
+    review = _locked_review(session, visit)
     if review is None:
         review = Review(visit_id=visit.id, state="pending", comment="")
         session.add(review)
@@ -361,6 +396,8 @@ def _review_decision(session: Session, user: User, item: OutboxItem, case: Case 
                         **conflict_values(review))
     if rec.decision == "return" and not rec.comment.strip():
         raise _Rejected("invalid", "payload.comment: a returned visit needs a comment for the agent.")
+    if rec.decision == "escalate" and not rec.comment.strip():
+        raise _Rejected("invalid", "payload.comment: an escalated visit needs a comment saying why.")
     # The comment reaches the agent as a task: personal numbers are masked, and wording
     # against the conduct rules is named in the audit (categories only, never the text).
     comment = clean_text(rec.comment)

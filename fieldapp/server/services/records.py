@@ -31,7 +31,9 @@ from fieldapp.server.services.appointment_records import (
 
 
 # Bumped whenever case_record() changes what it writes: older documents are then rebuilt.
-DOCUMENT_FORMAT = 3  # 2: only the failed rules of the planning decision; 3: appointment states
+DOCUMENT_FORMAT = 4  # 2: the planning decision carries only the rules that did not pass
+#                      3: appointment states; visits carry their review, people their display names
+#                      4: both of those, and late visits (work done before a handover)
 
 
 def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False) -> dict[str, Case]:
@@ -71,7 +73,8 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
     tasks = [
         TaskRecord(id=v.review.id, kind="visit_returned", visit_id=v.id, comment=v.review.comment,
                    created_at=v.review.decided_at or v.review.created_at,
-                   created_by=v.review.decider.username if v.review.decider else "")
+                   created_by=v.review.decider.username if v.review.decider else "",
+                   created_by_name=v.review.decider.display_name if v.review.decider else None)
         for v in visits
         if v.review is not None and v.review.state == "returned" and v.id not in corrected
     ] + appointment_tasks(appt)
@@ -85,16 +88,25 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
         tier=case.tier, product=case.product, policy_id=case.policy_id,
         appointment=appointment_record(appt) if appt else None,
         notifications=notifications_for(case.notifications, appt),
-        visits=[VisitHistoryRecord(id=v.id, at=v.checked_in_at or v.started_at,
-                                   contact_made=v.contact_made, outcome=v.outcome,
-                                   agent=v.agent.username if v.agent else None, late=v.late is not None)
-                for v in visits],
+        visits=[_history(v) for v in visits],
         tasks=tasks,
         updated_at=case.updated_at,
     )
     if assessor is not None:
         record.compliance = assessor.assess(record)
     return record
+
+
+def _history(v: Visit) -> VisitHistoryRecord:
+    """One earlier visit as its agent sees it, with the lead's decision once taken."""
+    review = v.review if v.review is not None and v.review.state != "pending" else None
+    decider = review.decider if review is not None else None
+    return VisitHistoryRecord(
+        id=v.id, at=v.checked_in_at or v.started_at, contact_made=v.contact_made, outcome=v.outcome,
+        agent=v.agent.username if v.agent else None, agent_name=v.agent.display_name if v.agent else None,
+        review=review.state if review is not None else None,
+        reviewed_by=(decider.display_name or decider.username) if decider is not None else None,
+        reviewed_at=review.decided_at if review is not None else None, late=v.late is not None)
 
 
 def document_stamp(policy_id: str, assessor: Assessor) -> str:

@@ -30,16 +30,17 @@ from fieldapp.protocol.lead import (
     ReviewItem,
     exceptions_of,
 )
+from fieldapp.protocol.lead import ReviewReply as ReviewReplyInfo
 from fieldapp.protocol.v1 import VisitRecord
 from fieldapp.server.errors import ApiError
-from fieldapp.server.models import AuditEntry, Case, ChangeRow, Review, User, Visit
+from fieldapp.server.models import AuditEntry, Case, ChangeRow, Review, ReviewReply, User, Visit
 from fieldapp.server.services import history
 from fieldapp.server.services.access import leads_team_of, team_member_ids
 from fieldapp.server.services.changes import last_seq
 
 EVENT_ACTIONS = {"visit.received": "received", "review.approved": "approved",
                  "review.returned": "returned", "review.escalated": "escalated",
-                 "review.pending": "pending"}
+                 "review.pending": "pending", "review.replied": "replied"}
 
 
 def require_reviewer(user: User) -> None:
@@ -130,7 +131,11 @@ def build_items(session: Session, visits: Sequence[Visit]) -> list[ReviewItem]:
             .order_by(Visit.received_at)):
         superseded[earlier] = later  # the latest correction wins
     history = _history(session, ids)
-    return [_item(v, superseded.get(v.id), history.get(v.id, [])) for v in visits]
+    replies: dict[str, list[ReviewReply]] = defaultdict(list)
+    for reply in session.scalars(select(ReviewReply).where(ReviewReply.visit_id.in_(ids))
+                                 .order_by(ReviewReply.replied_at, ReviewReply.id)):
+        replies[reply.visit_id].append(reply)
+    return [_item(v, superseded.get(v.id), history.get(v.id, []), replies.get(v.id, [])) for v in visits]
 
 
 def _history(session: Session, visit_ids: Iterable[str]) -> dict[str, list[ReviewEvent]]:
@@ -140,8 +145,8 @@ def _history(session: Session, visit_ids: Iterable[str]) -> dict[str, list[Revie
                AuditEntry.action.in_(list(EVENT_ACTIONS)))
         .order_by(AuditEntry.id)).all()
     actors = {a for _, _, a, _ in entries if a}
-    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(actors))).all()) \
-        if actors else {}
+    names = {uid: display or username for uid, username, display in session.execute(
+        select(User.id, User.username, User.display_name).where(User.id.in_(actors)))} if actors else {}
     out: dict[str, list[ReviewEvent]] = defaultdict(list)
     for visit_id, action, actor, at in entries:
         out[visit_id].append(ReviewEvent(action=EVENT_ACTIONS[action], by=names.get(actor), at=at))
@@ -155,7 +160,8 @@ def _amount(case: Case) -> str:
         return format(case.amount_due.normalize(), "f")
 
 
-def _item(visit: Visit, superseded_by: str | None, history: list[ReviewEvent]) -> ReviewItem:
+def _item(visit: Visit, superseded_by: str | None, history: list[ReviewEvent],
+          replies: list[ReviewReply]) -> ReviewItem:
     case, cust, review = visit.case, visit.case.customer, visit.review
     record: dict[str, Any] = visit.record
     info = ReviewInfo(state="pending")
@@ -170,7 +176,9 @@ def _item(visit: Visit, superseded_by: str | None, history: list[ReviewEvent]) -
                         currency=case.currency, policy_id=case.policy_id),
         agent=person(visit.agent), visit=VisitRecord.model_validate(record), review=info,
         exceptions=exceptions_of(record, late=visit.late is not None), superseded_by=superseded_by,
-        received_at=visit.received_at, history=history)
+        received_at=visit.received_at, history=history,
+        replies=[ReviewReplyInfo(by=person(r.agent), at=r.replied_at, comment=r.comment, notes=r.notes)
+                 for r in replies])
 
 
 # ---------------------------------------------------------------------------- decisions

@@ -1,5 +1,5 @@
 """Confirming a decision: approve, return to the agent (a comment is required: it reaches
-the agent's app as a task) or escalate (a comment says why). Modal, small, no I/O.
+the agent's app as a task) or escalate (a comment, required, says why). Modal, small, no I/O.
 
 The comment is checked as it is typed by the conduct rules (the same checker as scripts and
 notes): wording that threatens, shames, insults or points at third parties is named, and
@@ -7,6 +7,8 @@ the lead must change it or tick "keep" (the server audits what was kept). Person
 are named too: they are stored masked."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
@@ -18,19 +20,19 @@ from fieldapp.ui.visit.style import MUTED, WARN, WARN_FILL, banner, wrapped_labe
 PROMPTS = {"approve": N_("Approve this visit? A comment is optional."),
            "return": N_("Return this visit to the agent. Say what to correct: the agent sees this comment "
                         "as a task after the next sync."),
-           "escalate": N_("Escalate this visit. Say why, for whoever takes it up.")}
+           "escalate": N_("Escalate this visit. Say why, for whoever takes it up: a comment is required.")}
 MAX_COMMENT = 5000
 
 
 class DecisionDialog(QDialog):
-    def __init__(self, language: Language, decision: str, visit_summary: str,
+    def __init__(self, language: Language, decision: str, visit_summary: str | Callable[[Callable[..., str]], str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("decisionDialog")
         self.decision = decision
         self._lang = language
         self.summary = wrapped_label(self, "decisionVisit", colour=MUTED)
-        self.summary.setText(visit_summary)
+        self._summary = visit_summary  # a text, or made in the language of the moment
         self.prompt = wrapped_label(self, "decisionPrompt")
         self.comment_label = QLabel(self)
         self.comment = QPlainTextEdit(self)
@@ -66,6 +68,8 @@ class DecisionDialog(QDialog):
     def _problem(self) -> str:
         if self.decision == "return" and not self.text():
             return self._lang.tr("A returned visit needs a comment for the agent.")
+        if self.decision == "escalate" and not self.text():
+            return self._lang.tr("An escalated visit needs a comment saying why.")
         if len(self.text()) > MAX_COMMENT:
             return self._lang.tr("The comment is too long (at most {n} characters).", n=MAX_COMMENT)
         return ""
@@ -83,7 +87,9 @@ class DecisionDialog(QDialog):
         self.findings = findings
         problem = self._problem()
         self.problem.setText(problem)
-        self.problem.setVisible(bool(problem) and bool(self.text() or self.decision != "return"))
+        # A missing comment is said once something was typed (blanks only), not on opening.
+        typed = bool(self.comment.toPlainText())
+        self.problem.setVisible(bool(problem) and (typed or self.decision == "approve"))
         lines = [f.message(tr) for f in findings]
         if findings:
             lines.append(tr("The agent reads this comment. Change the wording, or tick the box to keep it."))
@@ -99,6 +105,7 @@ class DecisionDialog(QDialog):
 
     def retranslate(self, *_: object) -> None:
         tr = self._lang.tr
+        self.summary.setText(self._summary(tr) if callable(self._summary) else self._summary)
         self.setWindowTitle(tr(DECISIONS[self.decision]))
         self.prompt.setText(tr(PROMPTS[self.decision]))
         self.comment_label.setText(tr("Comment for the agent") if self.decision == "return" else tr("Comment"))

@@ -8,8 +8,6 @@ The evidence comes from the laptop (it was pulled with the queue), so it reads o
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -31,29 +29,24 @@ from PySide6.QtWidgets import (
 from fieldapp.core.errors import BadInput
 from fieldapp.policy import Decision
 from fieldapp.ui.context import AppContext
-from fieldapp.ui.formatting import NONE, distance_text, money_text, time_text
+from fieldapp.ui.formatting import NONE, money_text, time_text
 from fieldapp.ui.i18n import N_
-from fieldapp.ui.lead.labels import (STATE_COLOURS, exception_labels, outcome_label, pending_text,
-                                     state_label)
+from fieldapp.ui.lead.labels import (LIST_SEPARATOR, STATE_COLOURS, exception_labels, location_reason, metres_text,
+                                     note_warning_texts, outcome_label, pending_text, state_label)
 from fieldapp.ui.lead.queue import title_font
 from fieldapp.ui.lead.service import LeadServiceLike
+from fieldapp.ui.lead.transcript import TranscriptReader, TranscriptTable
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.decision_view import DecisionView
 from fieldapp.ui.visit.pdf_preview import PdfPreview
 from fieldapp.ui.visit.style import BLOCK, PASS, WARN, WARN_FILL, banner, wrapped_label
 
 TABS = (N_("Policy check"), N_("Conversation"), N_("Outcome and notes"), N_("Agreement PDF"), N_("History"))
+OPEN_DECISIONS = {"pending": frozenset({"approve", "return", "escalate"}),
+                  "escalated": frozenset({"approve", "return"})}
 EVENTS = {"received": N_("Received from {who}"), "approved": N_("Approved by {who}"),
           "returned": N_("Returned by {who}"), "escalated": N_("Escalated by {who}"),
-          "pending": N_("Reopened by {who}")}
-
-
-def _answer(value: Any) -> str:
-    if value is None or value is True:
-        return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+          "pending": N_("Reopened by {who}"), "replied": N_("Answered by {who}")}
 
 
 class EvidenceScreen(QWidget):
@@ -89,15 +82,7 @@ class EvidenceScreen(QWidget):
         policy_scroll.setWidgetResizable(True)
         policy_scroll.setWidget(policy_page)
 
-        self.transcript = QTableWidget(0, 3, self)
-        self.transcript.setObjectName("transcript")
-        self.transcript.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.transcript.setWordWrap(True)
-        self.transcript.verticalHeader().hide()
-        head = self.transcript.horizontalHeader()
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.transcript = TranscriptTable(self)
 
         self.outcome = wrapped_label(self, "evidenceOutcome", factor=1.1, bold=True)
         self.outcome_facts = wrapped_label(self, "evidenceOutcomeFacts")
@@ -181,11 +166,20 @@ class EvidenceScreen(QWidget):
         if self.visit_id:
             emit(self.decision_requested, self.visit_id, decision)
 
-    def can_decide(self) -> bool:
+    def allowed_decisions(self) -> frozenset[str]:
+        """What the lead may decide now: everything on a visit to review; on an escalated
+        one, approve or return (escalating again says nothing new); nothing once it is
+        approved or returned (a return waits for the agent's answer), while a decision of
+        the lead's own waits to be sent, or when a correction replaces the visit."""
         ev = self.evidence
         if ev is None or ev.item.superseded_by:
-            return False
-        return not (ev.pending_decision and ev.pending_state in ("waiting", "sending"))
+            return frozenset()
+        if ev.pending_decision and ev.pending_state in ("waiting", "sending"):
+            return frozenset()
+        return OPEN_DECISIONS.get(str(ev.item.review.state), frozenset())
+
+    def can_decide(self) -> bool:
+        return bool(self.allowed_decisions())
 
     # ------------------------------------------------------------------ text
     def retranslate(self, *_: object) -> None:
@@ -199,9 +193,10 @@ class EvidenceScreen(QWidget):
         self.notes_title.setText(tr("The agent's notes"))
         self.transcript.setHorizontalHeaderLabels([tr("Time"), tr("Said or asked"), tr("Answer")])
         self.history.setHorizontalHeaderLabels([tr("Time"), tr("Event")])
-        enabled = self.can_decide()
-        for button in (self.approve_button, self.return_button, self.escalate_button):
-            button.setEnabled(enabled)
+        allowed = self.allowed_decisions()
+        for button, decision in ((self.approve_button, "approve"), (self.return_button, "return"),
+                                 (self.escalate_button, "escalate")):
+            button.setEnabled(decision in allowed)
         ev = self.evidence
         if ev is None:
             self.title.setText(tr("No visit chosen"))
@@ -214,16 +209,26 @@ class EvidenceScreen(QWidget):
         self._facts(item, visit, tz)
         self._state(ev)
         self._decisions(visit)
-        self._transcript(visit.transcript, tz)
+        self._transcript(item, visit)
         self._outcome(item, visit)
         self._verification(ev)
         self._history(item.history, tz)
-        if item.superseded_by:
-            self.decide_note.setText(tr("A corrected visit replaces this one; decide on the correction."))
-        elif not enabled:
-            self.decide_note.setText(tr("Your decision waits to be sent; sync to send it."))
-        else:
-            self.decide_note.setText("")
+        self.decide_note.setText(self._decide_note(ev, allowed))
+
+    def _decide_note(self, ev: Any, allowed: frozenset[str]) -> str:
+        tr, review = self._lang.tr, ev.item.review
+        if ev.item.superseded_by:
+            return tr("A corrected visit replaces this one; decide on the correction.")
+        if ev.pending_decision and ev.pending_state in ("waiting", "sending"):
+            return tr("Your decision waits to be sent; sync to send it.")
+        who = (review.decided_by.display_name or review.decided_by.username) if review.decided_by else NONE
+        if str(review.state) == "approved":
+            return tr("Approved by {who}: nothing more to decide.", who=who)
+        if str(review.state) == "returned":
+            return tr("Returned by {who}: it waits for the agent's answer.", who=who)
+        if str(review.state) == "escalated" and allowed:
+            return tr("Escalated by {who}: approve or return it once it is settled.", who=who)
+        return ""
 
     def _facts(self, item: Any, visit: Any, tz: str) -> None:
         tr = self._lang.tr
@@ -232,12 +237,15 @@ class EvidenceScreen(QWidget):
                     start=time_text(visit.agent_started_at, tz), checkin=time_text(visit.checked_in_at, tz),
                     end=time_text(visit.ended_at, tz))]
         if visit.location is not None:
-            accuracy = f" ±{visit.location.accuracy_m:.0f} m" if visit.location.accuracy_m is not None else ""
-            lines.append(tr("Distance to the address at check-in: {distance}{accuracy}",
-                            distance=distance_text(visit.distance_m), accuracy=accuracy))
+            distance = metres_text(visit.distance_m, tr)
+            if visit.location.accuracy_m is not None:
+                distance = tr("{distance} (±{metres} m)", distance=distance,
+                              metres=f"{visit.location.accuracy_m:.0f}")
+            lines.append(tr("Distance to the address at check-in: {distance}{accuracy}", distance=distance,
+                            accuracy=""))
         else:
             lines.append(tr("No location was recorded at check-in. The agent's reason: {reason}",
-                            reason=visit.location_exception or NONE))
+                            reason=location_reason(visit.location_exception, tr) or NONE))
         lines.append(tr("{customer}, {address} · amount due {amount}", customer=item.case.customer_name,
                         address=item.case.address, amount=money_text(item.case.amount_due, item.case.currency)))
         if visit.corrects_visit_id:
@@ -253,6 +261,11 @@ class EvidenceScreen(QWidget):
                                when=time_text(review.decided_at, self._ctx.zone()))
         if review.comment:
             text += "\n" + tr("Comment: {comment}", comment=review.comment)
+        replies = list(getattr(ev.item, "replies", None) or [])
+        if replies:
+            last = replies[-1]
+            text += "\n" + tr("{agent} answered on {when}: “{comment}”", agent=last.by.display_name or last.by.username,
+                              when=time_text(last.at, ev.item.case.timezone), comment=last.comment)
         pending = pending_text(ev.pending_decision, ev.pending_state, ev.pending_reason, tr)
         if pending:
             text += "\n" + pending
@@ -280,24 +293,10 @@ class EvidenceScreen(QWidget):
             except BadInput as exc:
                 view.set_decision(None, [tr("The stored decision cannot be read: {reason}", reason=str(exc))])
 
-    def _transcript(self, entries: list[dict[str, Any]], tz: str) -> None:
-        tr = self._lang.tr
-        self.transcript.setRowCount(len(entries))
-        for row, entry in enumerate(entries):
-            when = entry.get("at")
-            try:
-                moment = dt.datetime.fromisoformat(str(when).replace("Z", "+00:00")) if when else None
-            except ValueError:
-                moment = None
-            text = entry.get("text") or ""
-            if entry.get("event") == "back":
-                text = tr("Went back to “{node}”", node=entry.get("to") or "")
-            if entry.get("note"):
-                text += "\n" + tr("Note: {note}", note=entry["note"])
-            cells = [time_text(moment, tz) if moment else NONE, text, _answer(entry.get("answer"))]
-            for column, value in enumerate(cells):
-                self.transcript.setItem(row, column, QTableWidgetItem(value))
-        self.transcript.resizeRowsToContents()
+    def _transcript(self, item: Any, visit: Any) -> None:
+        reader = TranscriptReader(visit.script_id, item.case.currency, item.case.timezone, self._lang.tr,
+                                  self._lang.code)
+        self.transcript.set_rows(reader.rows(visit.transcript))
 
     def _outcome(self, item: Any, visit: Any) -> None:
         tr = self._lang.tr
@@ -310,10 +309,16 @@ class EvidenceScreen(QWidget):
             facts.append(tr("Agreement {id} over {amount}", id=visit.agreement.agreement_id,
                             amount=money_text(visit.agreement.total, visit.agreement.currency)))
         self.outcome_facts.setText("\n".join(facts))
-        self.notes.setPlainText(visit.notes or tr("(no notes)"))
+        notes = visit.notes or tr("(no notes)")
+        for reply in getattr(item, "replies", None) or []:
+            if reply.notes:
+                who = reply.by.display_name or reply.by.username
+                notes += "\n\n" + tr("Corrected by {agent} on {when}:", agent=who,
+                                      when=time_text(reply.at, item.case.timezone)) + "\n" + reply.notes
+        self.notes.setPlainText(notes)
         if visit.note_warnings:
             self.note_warnings.setText(tr("The phrase check flagged these notes and the agent kept them: {hits}",
-                                          hits="; ".join(visit.note_warnings)))
+                                          hits=tr(LIST_SEPARATOR).join(note_warning_texts(visit.note_warnings, tr))))
             self.note_warnings.show()
         else:
             self.note_warnings.hide()
@@ -340,7 +345,7 @@ class EvidenceScreen(QWidget):
         self.history.setRowCount(len(events))
         for row, event in enumerate(events):
             self.history.setItem(row, 0, QTableWidgetItem(time_text(event.at, self._ctx.zone())))
-            self.history.setItem(row, 1, QTableWidgetItem(tr(EVENTS[event.action], who=event.by or NONE)))
+            self.history.setItem(row, 1, QTableWidgetItem(tr(EVENTS.get(event.action, "{who}"), who=event.by or NONE)))
 
 
 __all__ = ["EvidenceScreen"]

@@ -21,25 +21,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from fieldapp.protocol.lead import (
-    CSV_COLUMNS,
-    EXCEPTION_KINDS,
-    TOTAL_LABEL,
-    amounts_text,
-    customer_cells,
-    ratio_text,
-)
+from fieldapp.protocol.lead import CSV_COLUMNS, EXCEPTION_KINDS, TOTAL_LABEL, customer_cells, ratio_text
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.errors import describe
-from fieldapp.ui.formatting import time_text
-from fieldapp.ui.i18n import N_
+from fieldapp.ui.formatting import NONE, money_text, time_text
+from fieldapp.ui.i18n import N_, zone_label
 from fieldapp.ui.lead.chart import BarChart, Group
+from fieldapp.ui.lead.frozen import FrozenFirstColumnTable
 from fieldapp.ui.lead.queue import title_font
 from fieldapp.ui.lead.service import LeadServiceLike
 from fieldapp.ui.visit.style import BLOCK, MUTED
@@ -104,7 +97,7 @@ class FiguresScreen(QWidget):
         self.status.setObjectName("figuresStatus")
         self.status.setWordWrap(True)
 
-        self.table = QTableWidget(0, len(CSV_COLUMNS) - 1, self)
+        self.table = FrozenFirstColumnTable(0, len(CSV_COLUMNS) - 1, self)  # the name stays in view
         self.table.setObjectName("figuresTable")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -162,6 +155,14 @@ class FiguresScreen(QWidget):
         return self.date_from.date().toPython(), self.date_to.date().toPython()
 
     # ------------------------------------------------------------------ data
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """The first time the screen shows, the figures of the default period are fetched
+        (the last ones kept on the laptop show meanwhile, and when offline)."""
+        super().showEvent(event)
+        if not self.loaded_once:
+            self.show_cached()
+            self.load()
+
     def show_cached(self) -> None:
         (self._ctx.tasks.db(self._service.cached_figures, label="cached_figures").with_parent(self)
          .success(lambda figures: figures is not None and self.figures is None and self.set_figures(
@@ -197,7 +198,8 @@ class FiguresScreen(QWidget):
         else:
             self._set_status(N_("Team {team}, {start} to {end} ({zone})."),
                              {"team": figures.team or "—", "start": figures.date_from.isoformat(),
-                              "end": figures.date_to.isoformat(), "zone": figures.timezone}, MUTED)
+                              "end": figures.date_to.isoformat(),
+                              "zone": zone_label(figures.timezone, self._lang.code, self._lang.tr)}, MUTED)
         self.retranslate()
 
     def export_csv(self) -> None:
@@ -231,7 +233,7 @@ class FiguresScreen(QWidget):
         if self._status is not None:
             message, values, colour = self._status
             self._set_status(message, values, colour)
-        self.table.setHorizontalHeaderLabels([tr(c) for c in CSV_COLUMNS[1:]])
+        self.table.set_header_labels([tr(c) for c in CSV_COLUMNS[1:]])
         self._fill()
 
     def _fill(self) -> None:
@@ -243,8 +245,8 @@ class FiguresScreen(QWidget):
             who = row.agent
             cells = [f"{who.display_name} ({who.username})" if who else tr(TOTAL_LABEL), row.visits, row.contacts,
                      ratio_text(row.contacts, row.visits), row.promises, row.promises_due, row.promises_kept,
-                     ratio_text(row.promises_kept, row.promises_due), amounts_text(row.promised_amounts),
-                     row.agreements, amounts_text(row.agreement_amounts), row.visits_with_exceptions,
+                     ratio_text(row.promises_kept, row.promises_due), amount_cell(row.promised_amounts),
+                     row.agreements, amount_cell(row.agreement_amounts), row.visits_with_exceptions,
                      *(row.exceptions.get(k, 0) for k in EXCEPTION_KINDS), *customer_cells(row)]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
@@ -255,12 +257,18 @@ class FiguresScreen(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(r, c, item)
+        self.table.fit_rows()
         groups = [] if f is None else [
             Group(a.agent.display_name if a.agent else "", (a.visits, a.contacts, a.promises_kept, a.agreements,
                                                             a.visits_with_exceptions)) for a in f.agents]
         self.chart.set_data([tr(s) for s in SERIES], groups,
                             tr("No figures yet: choose a period and press Show.") if f is None
                             else tr("No agents in this team."))
+
+
+def amount_cell(amounts: dict[str, str]) -> str:
+    """Sums per currency as money ("12,345.60 CNY"), one per line; a dash for none."""
+    return "\n".join(money_text(value, currency) for currency, value in sorted(amounts.items())) or NONE
 
 
 def date_edit(date: QDate, parent: QWidget, name: str) -> QDateEdit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from fieldapp.core.errors import BadInput
 from fieldapp.core.outcomes import Outcome
 from fieldapp.documents.visit_report import OUTCOME_LABELS
 from fieldapp.ui.i18n import N_
@@ -37,6 +38,52 @@ LIST_SEPARATOR = N_(", ")
 
 def exception_labels(kinds: tuple[str, ...] | list[str], tr: Callable[..., str]) -> str:
     return tr(LIST_SEPARATOR).join(tr(EXCEPTIONS[k]) if k in EXCEPTIONS else k for k in kinds)
+
+
+def metres_text(metres: float | None, tr: Callable[..., str]) -> str:
+    """A distance with its unit in the reader's words ("812 m", "812 米", "1.2 公里")."""
+    if metres is None:
+        return "—"
+    if metres < 1000:
+        return tr("{metres} m", metres=f"{metres:.0f}")
+    return tr("{km} km", km=f"{metres / 1000:.1f}")
+
+
+def location_reason(stored: str | None, tr: Callable[..., str]) -> str:
+    """Why no location was recorded, as stored by the visit (`<code>` or `<code>: <the
+    agent's words>`, or free text), in words."""
+    from fieldapp.ui.visit.flow_state import LOCATION_REASONS
+
+    if not stored:
+        return ""
+    code, sep, words = stored.partition(":")
+    if code.strip() not in LOCATION_REASONS:
+        return stored
+    reason = tr(LOCATION_REASONS[code.strip()])
+    return tr("{reason}: {words}", reason=reason, words=words.strip()) if sep and words.strip() else reason
+
+
+# Categories of the phrase list that came before the conduct rules, in visits recorded then.
+LEGACY_CATEGORIES = {"abuse": "insult"}
+
+
+def note_warning_texts(stored: list[str], tr: Callable[..., str]) -> list[str]:
+    """The phrase check's hits the agent kept (`<category>: <phrase>`), the category in words."""
+    from fieldapp.conduct.rules import load_rules
+
+    try:
+        labels = load_rules().labels
+    except BadInput:
+        labels = {}
+    out = []
+    for hit in stored:
+        category, sep, phrase = hit.partition(":")
+        category = LEGACY_CATEGORIES.get(category.strip(), category.strip())
+        if sep and category in labels:
+            out.append(tr("{kind}: “{phrase}”", kind=tr(labels[category]), phrase=phrase.strip()))
+        else:
+            out.append(hit)
+    return out
 
 
 def pending_text(decision: str | None, state: str | None, reason: str | None, tr: Callable[..., str]) -> str:

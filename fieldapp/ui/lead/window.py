@@ -170,10 +170,13 @@ class LeadWindow(QMainWindow):
     # ------------------------------------------------------------------ decisions
     def ask_decision(self, visit_id: str, decision: str) -> DecisionDialog:
         ev = self.evidence.evidence
-        summary = ""
-        if ev is not None:
-            summary = self._lang.tr("{customer} · case {reference} · {agent}", customer=ev.item.case.customer_name,
-                                    reference=ev.item.case.reference, agent=ev.item.agent.display_name)
+
+        def summary(tr: Any) -> str:
+            if ev is None:
+                return ""
+            return tr("{customer} · case {reference} · {agent}", customer=ev.item.case.customer_name,
+                      reference=ev.item.case.reference, agent=ev.item.agent.display_name)
+
         dialog = DecisionDialog(self._lang, decision, summary, self)
         self.dialog = dialog
 

@@ -31,9 +31,10 @@ from fieldapp.ui.appointment_words import CUSTOMER_TASKS, customer_task_text, st
 from fieldapp.ui.case_data import CaseView
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import NONE, money_text, time_text, window_text
-from fieldapp.ui.i18n import N_
+from fieldapp.ui.i18n import N_, language_label, zone_label
 from fieldapp.ui.models.case_table import FLAG_LABELS
 from fieldapp.ui.qt_compat import emit
+from fieldapp.ui.screens.returned_task import ReplyDialog, ReturnedTaskBar, review_text
 from fieldapp.ui.widgets.compliance import COLOURS, ComplianceState
 
 CHANNELS = {"sms": N_("SMS"), "phone": N_("Phone call"), "letter": N_("Letter"), "email": N_("Email"),
@@ -76,6 +77,7 @@ def _tree(parent: QWidget, name: str, columns: int) -> QTreeWidget:
 class CaseDetailScreen(QWidget):
     back_requested = Signal()
     start_visit = Signal(str)   # case id
+    sync_requested = Signal()   # work was recorded here (an answer to the lead): send it
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,11 +118,10 @@ class CaseDetailScreen(QWidget):
         self.start_reason = QLabel(self)
         self.start_reason.setObjectName("startReason")
         self.start_reason.setWordWrap(True)
-        self.task_banner = QLabel(self)
-        self.task_banner.setObjectName("taskBanner")
-        self.task_banner.setWordWrap(True)
-        self.task_banner.setStyleSheet(f"QLabel {{ border: 2px solid {COLOURS[ComplianceState.WARNING]};"
-                                       " border-radius: 6px; padding: 8px; background: #fff8e1; }")
+        self.returned = ReturnedTaskBar(ctx.language, self)
+        self.returned.answer_requested.connect(self.answer_return)
+        self.task_banner = self.returned.label
+        self.reply_dialog: ReplyDialog | None = None
 
         content = QWidget(self)
         self.customer_box = QGroupBox(content)
@@ -133,7 +134,7 @@ class CaseDetailScreen(QWidget):
         self.notices = _tree(self.notices_box, "noticeList", 3)
         QVBoxLayout(self.notices_box).addWidget(self.notices)
         self.visits_box = QGroupBox(content)
-        self.visits = _tree(self.visits_box, "visitHistory", 4)
+        self.visits = _tree(self.visits_box, "visitHistory", 5)
         self.local_work = QLabel(self.visits_box)
         self.local_work.setObjectName("localWork")
         self.local_work.setWordWrap(True)
@@ -172,7 +173,7 @@ class CaseDetailScreen(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.start_reason)
-        layout.addWidget(self.task_banner)
+        layout.addWidget(self.returned)
         layout.addWidget(scroll, 1)
         self._lang.changed.connect(self.retranslate)
         self.retranslate()
@@ -250,6 +251,36 @@ class CaseDetailScreen(QWidget):
         if self.case_id is not None and self.can_start:
             emit(self.start_visit, self.case_id)
 
+    def answer_return(self, visit_id: str) -> ReplyDialog | None:
+        """Open the answer to the returned visit (non-modal); sent through the outbox."""
+        task = self.returned.task
+        service = self._ctx.service
+        if task is None or task.visit_id != visit_id or service is None:
+            return None
+        notes = None
+        if hasattr(service, "outbox_payload"):
+            try:
+                payload = service.outbox_payload(visit_id)  # the visit as this laptop sent it
+            except Exception:  # noqa: BLE001 - a purged or unreadable payload: no notes to offer
+                payload = None
+            notes = payload.get("notes") if isinstance(payload, dict) else None
+        dialog = ReplyDialog(self._lang, task, notes, self)
+        self.reply_dialog = dialog
+
+        def done(result: int) -> None:
+            self.reply_dialog = None
+            dialog.deleteLater()
+            if result == ReplyDialog.DialogCode.Accepted:
+                (self._ctx.tasks.db(service.reply, visit_id, dialog.text(), dialog.corrected_notes(),
+                                    label="reply_to_lead")
+                 .with_parent(self)
+                 .success(lambda _item: (self.reload(), emit(self.sync_requested)))
+                 .start())
+
+        dialog.finished.connect(done)
+        dialog.open()
+        return dialog
+
     def _ensure_decision_view(self) -> Any:
         if self.decision_view is None:
             from fieldapp.ui.visit.decision_view import DecisionView
@@ -275,7 +306,8 @@ class CaseDetailScreen(QWidget):
             for key, label in fields:
                 titles[key].setText(tr(label))
         self.notices.setHeaderLabels([tr("Channel"), tr("Sent"), tr("Delivered")])
-        self.visits.setHeaderLabels([tr("When"), tr("Contact made"), tr("Outcome"), tr("Agent")])
+        self.visits.setHeaderLabels([tr("When"), tr("Contact made"), tr("Outcome"), tr("Agent"),
+                                     tr("Team lead's review")])
         view = self.view
         if view is None:
             self.title.setText(tr("Loading the case…") if self.case_id else "")
@@ -284,7 +316,7 @@ class CaseDetailScreen(QWidget):
             self.start_button.setEnabled(False)
             self.propose_button.setEnabled(False)
             self.start_reason.hide()
-            self.task_banner.hide()
+            self.returned.set_task(None)
             return
         self._fill(view)
 
@@ -295,9 +327,12 @@ class CaseDetailScreen(QWidget):
         self.title.setText(cust.name)
         self.subtitle.setText(tr("{reference} · {amount} · {days} days overdue", reference=rec.reference,
                                  amount=amount, days=rec.days_past_due))
+        from fieldapp.policy.messages import policy_name  # the policy engine loads with the first case
+
         flags = [tr(FLAG_LABELS[f]) if f in FLAG_LABELS else str(f) for f in cust.flags]
         values = {"address": cust.address, "phone": cust.phone or NONE, "id_tail": cust.id_tail or NONE,
-                  "language": cust.language or NONE, "timezone": cust.timezone,
+                  "language": language_label(cust.language, tr) or NONE,
+                  "timezone": zone_label(cust.timezone, self._lang.code, tr) or NONE,
                   "flags": ", ".join(flags) if flags else tr("none")}
         for key, value in values.items():
             self.customer_values[key].setText(value)
@@ -305,8 +340,11 @@ class CaseDetailScreen(QWidget):
         self.customer_values["flags"].setStyleSheet(
             f"color: {COLOURS[ComplianceState.BLOCKED]}; font-weight: bold;" if flags else "")
         for key, value in {"amount": amount, "days": str(rec.days_past_due), "tier": rec.tier or NONE,
-                           "product": rec.product or NONE, "policy": rec.policy_id}.items():
+                           "product": rec.product or NONE,
+                           "policy": policy_name(rec.policy_id, self._lang.code)}.items():
             self.debt_values[key].setText(value)
+        self.customer_values["timezone"].setToolTip(cust.timezone)
+        self.debt_values["policy"].setToolTip(rec.policy_id)
         appt = rec.appointment
         if appt is None:
             self.appointment_values["window"].setText(tr("No appointment"))
@@ -336,9 +374,10 @@ class CaseDetailScreen(QWidget):
                              outcome=outcome)
             self.visits.addTopLevelItem(QTreeWidgetItem([
                 time_text(v.at, cust.timezone), tr("yes") if v.contact_made else tr("no"),
-                outcome, v.agent or NONE]))
+                outcome, v.agent_name or v.agent or NONE,
+                review_text(v, tr, cust.timezone)]))
         if not rec.visits:
-            self.visits.addTopLevelItem(QTreeWidgetItem([tr("No visit yet"), "", "", ""]))
+            self.visits.addTopLevelItem(QTreeWidgetItem([tr("No visit yet"), "", "", "", ""]))
         local = [tr("Recorded {when}: {state}", when=time_text(o.created_at, self._ctx.zone()),
                     state=tr(OUTBOX_STATES[o.state]))
                  + (f" ({o.reason})" if o.state == "rejected" and o.reason else "")
@@ -355,20 +394,9 @@ class CaseDetailScreen(QWidget):
 
         returned = [t for t in view.tasks if t.kind == "visit_returned"]
         answers = [t for t in view.tasks if t.kind in CUSTOMER_TASKS]
-        if returned:
-            task = sorted(returned, key=lambda t: t.created_at)[-1]
-            self.task_banner.setText(tr("{lead} returned your visit on {date}: “{comment}” "
-                                        "Your next visit to this customer corrects it.",
-                                        lead=task.created_by or tr("The team lead"),
-                                        date=time_text(task.created_at, self._ctx.zone()),
-                                        comment=task.comment))
-            self.task_banner.show()
-        elif answers:
-            task = sorted(answers, key=lambda t: t.created_at)[-1]
-            self.task_banner.setText(customer_task_text(task, cust.name, rec.reference, cust.timezone, tr))
-            self.task_banner.show()
-        else:
-            self.task_banner.hide()
+        shown = sorted(returned or answers, key=lambda t: t.created_at)[-1] if (returned or answers) else None
+        self.returned.set_task(shown, zone=self._ctx.zone(), customer=cust.name, reference=rec.reference,
+                               timezone=cust.timezone)
         self._fill_start(view)
 
     def _fill_start(self, view: CaseView) -> None:

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
             screen = CaseDetailScreen(ctx, self)
             screen.back_requested.connect(lambda: self.show_screen(self._return_to))
             screen.start_visit.connect(self.visit_requested)
+            screen.sync_requested.connect(self.start_sync)
         elif key == "practice":
             from fieldapp.ui.screens.practice import PracticeScreen
 

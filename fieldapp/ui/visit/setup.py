@@ -47,11 +47,13 @@ SHIPPED_SCRIPTS = {"CN": "home_visit_cn", "US": "home_visit_us"}
 
 @dataclass(frozen=True)
 class Institution:
-    """The creditor named on the agreement."""
+    """The creditor: `name` as the agreement prints it; `names` per language, as the
+    script says it (empty: the script says `name`)."""
 
     name: str
     address: str | None = None
     registration: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,7 +91,7 @@ class VisitSetup:
         return {
             "customer_name": case.customer.name,
             "agent_name": self.agent_name,
-            "institution": self.institution.name,
+            "institution": dict(self.institution.names) or self.institution.name,
             "reference": case.reference,
             "amount_due": case.amount_due,
             "currency": case.currency,
