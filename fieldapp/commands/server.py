@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import logging
 import os
 import socket
 import sys
@@ -344,11 +345,18 @@ def _run(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-
     from fieldapp.server.services.history import start_new_stretch
     from fieldapp.server.settings import data_dir
 
-    observed = serving.prepare(settings, args.port, data_dir())
-    if not args.no_upgrade:
-        with _database(settings.database_url):
-            upgrade(settings.database_url)
-            start_new_stretch(settings.database_url)
+    root = logging.getLogger()
+    found = (list(root.handlers), root.level)
+    try:
+        observed = serving.prepare(settings, args.port, data_dir())
+        if not args.no_upgrade:
+            with _database(settings.database_url):
+                upgrade(settings.database_url)
+                start_new_stretch(settings.database_url)
+    except BaseException:  # refused before serving: the caller's logging as it was (main() in-process)
+        root.handlers[:] = found[0]
+        root.setLevel(found[1])
+        raise
     serving.announce(args.host, args.port, args.workers, _safe_url(settings.database_url), settings)
     if args.workers == 1:
         from fieldapp.server.app import create_app

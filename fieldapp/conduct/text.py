@@ -114,7 +114,12 @@ class _Segmenter:
             if self._tokenizer is None:
                 import jieba
 
-                jieba.setLogLevel(logging.WARNING)  # it announces its dictionary on stderr
+                # jieba gives its logger a handler on the stderr of its import time and
+                # announces its dictionary there: its records go where everyone's go instead.
+                jieba_log = logging.getLogger("jieba")
+                for handler in list(jieba_log.handlers):
+                    jieba_log.removeHandler(handler)
+                jieba_log.setLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 for word in self._words:

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 
 from fieldapp.core.errors import BadInput, FieldappError
 from fieldapp.documents import pki
+from fieldapp.documents.offloop import off_loop
 
 # pyHanko imports the DSA primitives, which cryptography marks as deprecated on import.
 warnings.filterwarnings("ignore", message="DSA is deprecated")
@@ -165,7 +166,7 @@ def sign_pdf(pdf: bytes, signer: DocumentSigner, *, now: _dt.datetime, reason: s
             DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=chain, crls=crls)
         pdf_signer = _clocked_signer_class()(meta, cms_signer, now=now)
         # A fixed reservation spares pyHanko a dry run of the whole CMS to measure it.
-        out = pdf_signer.sign_pdf(writer, bytes_reserved=CMS_RESERVED)
+        out = off_loop(lambda: pdf_signer.sign_pdf(writer, bytes_reserved=CMS_RESERVED))
     except (ValueError, KeyError, TypeError) as exc:
         raise SigningFailed(f"the PDF could not be signed ({type(exc).__name__}: {exc})") from None
     return out.getvalue()
@@ -221,7 +222,7 @@ def seal_pdf(pdf: bytes, *, tsa_key: pki.PrivateKey, tsa_cert: x509.Certificate,
             writer, None, certs=[_asn1_cert(c) for c in (tsa_cert, *chain)],
             crls=[_asn1_crl(crl)] if crl else None)
         stamper = PdfTimeStamper(_ReceiptStamper.make(tsa_key, tsa_cert, chain, now), field_name=SEAL_FIELD)
-        out = stamper.timestamp_pdf(writer, "sha256", bytes_reserved=CMS_RESERVED)
+        out = off_loop(lambda: stamper.timestamp_pdf(writer, "sha256", bytes_reserved=CMS_RESERVED))
     except (ValueError, KeyError, TypeError) as exc:
         raise SigningFailed(f"the PDF could not be sealed ({type(exc).__name__}: {exc})") from None
     return out.getvalue()

@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from fieldapp.core.errors import BadInput
 from fieldapp.core.timeutil import utcnow
 from fieldapp.documents import pki
+from fieldapp.documents.offloop import off_loop
 from fieldapp.documents.facts import check_facts
 
 # pyHanko imports the DSA primitives, which cryptography marks as deprecated on import.
@@ -117,7 +118,8 @@ def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls
         result.problems = ["the document is not signed (a draft): it proves nothing"] + facts.problems
         return result
     now = now or utcnow()
-    _Checker(result, trust or [], crls or [], now, now if received_now else None).run(embedded)
+    checker = _Checker(result, trust or [], crls or [], now, now if received_now else None)
+    off_loop(lambda: checker.run(embedded))
     result.problems += facts.problems
     result.status = INTACT if not result.problems else ALTERED
     return result

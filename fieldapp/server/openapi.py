@@ -14,11 +14,14 @@ DESCRIPTIONS = {
          "(error: token_missing, token_invalid, token_expired, device_revoked; at sign-in bad_credentials)",
     403: "Signed in, but this role or team may not do this (error: forbidden)",
     404: "No such object, or none this user may see (error: not_found)",
-    409: "Conflicts with the server's state, e.g. a cursor ahead of the change log (error: conflict)",
+    409: "Conflicts with the server's state, e.g. a cursor ahead of the change log, an appointment no "
+         "longer active, a server without a signing CA (error: conflict, no_authority)",
     413: "The body is larger than the server accepts (error: too_large)",
-    422: "Invalid input; `detail` names the field (error: invalid or hash_mismatch)",
+    422: "Invalid input; `detail` names the field (error: invalid or hash_mismatch; not_allowed: a slot "
+         "the policy forbids, the reasons in `detail`)",
     426: "The X-Fieldapp-Api version is not one this server speaks (error: incompatible_version)",
     429: "Too many failed sign-ins: wait `retry_after` seconds (also the Retry-After header)",
+    503: "The server cannot do this now, e.g. its signing CA cannot be opened (error: no_authority)",
 }
 
 SIGNED_IN = (401, 422, 426)   # every route behind a token: sign-in, version, parameters

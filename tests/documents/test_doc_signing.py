@@ -156,3 +156,18 @@ def test_creation_date_comes_from_the_clock(draft_pdf):
 
     info = PdfReader(io.BytesIO(draft_pdf)).metadata
     assert info["/CreationDate"].startswith("D:20260302024500")
+
+
+def test_signing_sealing_and_verifying_work_inside_a_running_asyncio_loop(draft_pdf, test_pki):
+    """pyHanko's blocking API calls asyncio.run; a host with a running loop in the same thread
+    (qasync, an embedding application, a browser session in the tests) must not break it."""
+    import asyncio
+
+    async def inside() -> bool:
+        asyncio.get_running_loop()  # the loop runs here
+        signed = sign_pdf(draft_pdf, test_pki.signer, now=SIGNED_AT, reason="test")
+        sealed = seal_pdf(signed, tsa_key=test_pki.tsa_key, tsa_cert=test_pki.tsa, chain=(test_pki.root,),
+                          crl=test_pki.crl, now=RECEIVED_AT)
+        return check(sealed, test_pki).intact
+
+    assert asyncio.run(inside())

@@ -39,7 +39,7 @@ def test_wheel_and_sdist_carry_the_same_resources_as_the_checkout(dists):
     sdist, wheel = dists
     assert smoke.check_contents(sdist, wheel) > 20
     shipped = smoke.wheel_resources(wheel)
-    for name in ("policies/seed.toml", "policies/cn.toml", "policies/examples/visit_allowed.json",
+    for name in ("policies/cn-bank-home-visit.toml", "policies/cn.toml", "policies/examples/visit_allowed.json",
                  "scripts/home_visit_cn.yaml", "fonts/wqy-microhei.ttc",
                  "fonts/wqy-microhei.LICENSE-Apache-2.0.txt", "fonts/wqy-microhei.COPYRIGHT",
                  "translations/zh_CN/ui.po", "icons/fieldapp.svg", "demo/terms_example.json",
@@ -84,9 +84,9 @@ def test_the_locator_finds_the_resources_inside_the_unpacked_wheel(dists, tmp_pa
     assert font.is_file() and font.is_relative_to(site)
 
 
-@pytest.mark.parametrize("policy", ["seed", "cn"])
+@pytest.mark.parametrize("policy", ["cn-bank-home-visit", "seed", "cn"])
 @pytest.mark.parametrize(("example", "code"), [("visit_allowed.json", 0), ("checkin_blocked.json", 1)])
 def test_the_shipped_example_contexts_give_their_documented_result(policy, example, code, capsys):
-    """resources/policies/examples/README.md: allowed (0) and blocked (1) under seed and cn."""
+    """resources/policies/examples/README.md: allowed (0) and blocked (1) under the bank preset (also by its earlier id, seed) and cn."""
     assert main(["check", "--policy", policy, str(resource_path("policies", "examples", example))]) == code
     assert capsys.readouterr().err == ""

@@ -18,9 +18,11 @@ import pytest
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.server import admin
-from fieldapp.server.models import Visit, VisitAttachment
+from fieldapp.server.models import Case, Visit, VisitAttachment
+from fieldapp.server.services import appointments as booking
 from fieldapp.server.testing import LiveServer
 
+from .appt_kit import notices_of, settings_for
 from .kit import Api, add_case, agreement, item, make_people, visit_payload
 
 CALLERS = ["agent1", "agent2", "agent3", "lead1", "lead2", "admin", "anon", "revoked"]
@@ -28,7 +30,8 @@ CALLERS = ["agent1", "agent2", "agent3", "lead1", "lead2", "admin", "anon", "rev
 
 @pytest.fixture(scope="module")
 def world(module_db_url):
-    with LiveServer(module_db_url, upgrade_db=False) as live:
+    with LiveServer(module_db_url, upgrade_db=False, signing_ca=True,
+                    **settings_for(sms_webhook_secret=None)) as live:
         with live.session() as s, s.begin():
             make_people(s)
             admin.create_user(s, "spare", "four cats on a roof", "agent", "t1")
@@ -37,6 +40,7 @@ def world(module_db_url):
             add_case(s, "M-X", "agent3")
             add_case(s, "M-CLOSED", "agent3")
             admin.close_case(s, "M-CLOSED")
+            appointments = _appointments(s, live.settings, ids)
         apis = {name: Api(live.url, name) for name in CALLERS if name not in ("anon", "revoked")}
         apis["anon"] = Api(live.url)
         apis["revoked"] = Api(live.url, "agent1")
@@ -56,9 +60,24 @@ def world(module_db_url):
             assert r["status"] == "accepted", r
         with live.session() as s, s.begin():  # a link made before pushes were checked
             s.add(VisitAttachment(visit_id=v3x, sha256=pdf))
-        yield {"live": live, "apis": apis, "pdf": pdf, "s3": s3, "V1": v1, "V3": v3, **ids}
+        yield {"live": live, "apis": apis, "pdf": pdf, "s3": s3, "V1": v1, "V3": v3, **ids, **appointments}
         for api in apis.values():
             api.close()
+
+
+def _appointments(session, settings, ids) -> dict[str, str]:
+    """A1: a cancelled appointment on C1 (team t1); A3: an active one on C3 (team t2), in the
+    future, with its notices queued (N3 is one of them)."""
+    def book(case_key: str):  # type: ignore[no-untyped-def]
+        case = session.get(Case, ids[case_key])
+        [slot] = booking.offer(session, case, settings, "en", count=1).slots
+        return booking.propose(session, case, slot.start, slot.end, settings=settings, actor=None,
+                               via="back_office")
+
+    a1 = book("C1")
+    booking.cancel(session, a1, None)
+    a3 = book("C3")
+    return {"A1": a1.id, "A3": a3.id, "N3": notices_of(session, a3.id)[0].id}
 
 
 def _push(w, api, case_key, payload, kind="visit", attachments=()):
@@ -150,6 +169,34 @@ ENDPOINTS: dict[str, Callable[[dict, Api, str], Any]] = {
     "lead figures": lambda w, api, c: _status(api.get("/api/v1/lead/figures?from=2026-01-01&to=2026-12-31")),
     "lead figures of t1": lambda w, api, c: _status(api.get(
         "/api/v1/lead/figures?from=2026-01-01&to=2026-12-31&team=t1")),
+    "institution": lambda w, api, c: _status(api.get("/api/v1/institution")),
+    "admin institution": lambda w, api, c: _status(api.client.put("/api/v1/admin/institution", json={
+        "names": {"en": "Jiangnan Bank", "zh_CN": "江南银行"}})),
+    "lead practice": lambda w, api, c: _status(api.get("/api/v1/lead/practice")),
+    "lead practice of t1": lambda w, api, c: _status(api.get("/api/v1/lead/practice?team=t1")),
+    "slots of C1 (t1)": lambda w, api, c: _status(api.get(f"/api/v1/cases/{w['C1']}/slots")),
+    "slots of C3 (t2)": lambda w, api, c: _status(api.get(f"/api/v1/cases/{w['C3']}/slots")),
+    "propose on C1 in the past": lambda w, api, c: _status(api.post("/api/v1/appointments", json={
+        "case_id": w["C1"], "start": "2020-03-02T10:00:00+08:00", "end": "2020-03-02T11:00:00+08:00"})),
+    "get appointment A1 (t1)": lambda w, api, c: _status(api.get(f"/api/v1/appointments/{w['A1']}")),
+    "get appointment A3 (t2)": lambda w, api, c: _status(api.get(f"/api/v1/appointments/{w['A3']}")),
+    "get unknown appointment": lambda w, api, c: _status(api.get("/api/v1/appointments/no-such-appointment")),
+    "cancel A1 (t1, cancelled)": lambda w, api, c: _status(api.post(f"/api/v1/appointments/{w['A1']}/cancel")),
+    "missed A3 (t2, not begun)": lambda w, api, c: _status(api.post(f"/api/v1/appointments/{w['A3']}/missed")),
+    "lead complaints": lambda w, api, c: _status(api.get("/api/v1/lead/complaints")),
+    "lead answer unknown complaint": lambda w, api, c: _status(api.post(
+        "/api/v1/lead/complaints/no-such-complaint/answer", json={"answer": "We are sorry."})),
+    "lead notices": lambda w, api, c: _status(api.get("/api/v1/lead/notices")),
+    "lead decide N3 (t2, queued)": lambda w, api, c: _status(api.post(
+        f"/api/v1/lead/notices/{w['N3']}/decide", json={"decision": "mark_sent"})),
+    "enrol a device": lambda w, api, c: _status(api.post("/api/v1/devices/certificate",
+                                                         json={"csr_pem": "not a request"})),
+    "pki root": lambda w, api, c: _status(api.get("/api/v1/pki/root.pem")),
+    "pki crl": lambda w, api, c: _status(api.get("/api/v1/pki/crl")),
+    "verify page": lambda w, api, c: _status(api.get("/verify/" + "0" * 64 + "?format=json")),
+    "sms receipt (receipts off)": lambda w, api, c: _status(api.post("/webhooks/sms", json={})),
+    "healthz": lambda w, api, c: _status(api.get("/healthz")),
+    "readyz": lambda w, api, c: _status(api.get("/readyz")),
 }
 
 A, NY, FA, INV = "accepted", "not_yours", "foreign_attachment", "invalid"
@@ -184,6 +231,29 @@ EXPECTED: dict[str, tuple] = {
     "lead visit V3 (t2)":        (403,   403,   403,   403,   200,   200,   401,   401),
     "lead figures":              (403,   403,   403,   200,   200,   200,   401,   401),
     "lead figures of t1":        (403,   403,   403,   200,   403,   200,   401,   401),
+    "institution":               (200,   200,   200,   200,   200,   200,   401,   401),
+    "admin institution":         (403,   403,   403,   403,   403,   200,   401,   401),
+    "lead practice":             (403,   403,   403,   200,   200,   200,   401,   401),
+    "lead practice of t1":       (403,   403,   403,   200,   403,   200,   401,   401),
+    "slots of C1 (t1)":          (200,   403,   403,   200,   403,   200,   401,   401),
+    "slots of C3 (t2)":          (403,   403,   200,   403,   200,   200,   401,   401),
+    "propose on C1 in the past": (422,   403,   403,   422,   403,   422,   401,   401),
+    "get appointment A1 (t1)":   (200,   403,   403,   200,   403,   200,   401,   401),
+    "get appointment A3 (t2)":   (403,   403,   200,   403,   200,   200,   401,   401),
+    "get unknown appointment":   (404,   404,   404,   404,   404,   404,   401,   401),
+    "cancel A1 (t1, cancelled)": (409,   403,   403,   409,   403,   409,   401,   401),
+    "missed A3 (t2, not begun)": (403,   403,   422,   403,   422,   422,   401,   401),
+    "lead complaints":           (403,   403,   403,   200,   200,   200,   401,   401),
+    "lead answer unknown complaint": (403, 403, 403,   404,   404,   404,   401,   401),
+    "lead notices":              (403,   403,   403,   200,   200,   200,   401,   401),
+    "lead decide N3 (t2, queued)": (403, 403,   403,   404,   409,   409,   401,   401),
+    "enrol a device":            (422,   422,   422,   422,   422,   422,   401,   401),
+    "pki root":                  (200,   200,   200,   200,   200,   200,   200,   200),
+    "pki crl":                   (200,   200,   200,   200,   200,   200,   200,   200),
+    "verify page":               (200,   200,   200,   200,   200,   200,   200,   200),
+    "sms receipt (receipts off)": (403,  403,   403,   403,   403,   403,   403,   403),
+    "healthz":                   (200,   200,   200,   200,   200,   200,   200,   200),
+    "readyz":                    (200,   200,   200,   200,   200,   200,   200,   200),
 }
 
 
@@ -204,6 +274,18 @@ def test_the_table_covers_every_endpoint_of_the_api(world):
         "POST /api/v1/admin/cases/{external_id}/close": "admin close",
         "POST /api/v1/admin/devices/revoke": "admin revoke", "GET /api/v1/lead/pull": "lead pull",
         "GET /api/v1/lead/visits/{visit_id}": "lead visit V1 (t1)", "GET /api/v1/lead/figures": "lead figures",
+        "GET /api/v1/institution": "institution", "PUT /api/v1/admin/institution": "admin institution",
+        "GET /api/v1/lead/practice": "lead practice", "GET /api/v1/cases/{case_id}/slots": "slots of C1 (t1)",
+        "POST /api/v1/appointments": "propose on C1 in the past",
+        "GET /api/v1/appointments/{appointment_id}": "get appointment A1 (t1)",
+        "POST /api/v1/appointments/{appointment_id}/cancel": "cancel A1 (t1, cancelled)",
+        "POST /api/v1/appointments/{appointment_id}/missed": "missed A3 (t2, not begun)",
+        "GET /api/v1/lead/complaints": "lead complaints",
+        "POST /api/v1/lead/complaints/{complaint_id}/answer": "lead answer unknown complaint",
+        "GET /api/v1/lead/notices": "lead notices", "POST /api/v1/lead/notices/{notice_id}/decide":
+            "lead decide N3 (t2, queued)", "POST /api/v1/devices/certificate": "enrol a device",
+        "GET /api/v1/pki/root.pem": "pki root", "GET /api/v1/pki/crl": "pki crl", "GET /verify/{sha256}": "verify page",
+        "POST /webhooks/sms": "sms receipt (receipts off)", "GET /healthz": "healthz", "GET /readyz": "readyz",
     }
     assert operations == set(covered)
     assert set(covered.values()) <= set(EXPECTED) and set(EXPECTED) == set(ENDPOINTS)

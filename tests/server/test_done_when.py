@@ -112,7 +112,7 @@ def test_offline_proposal_to_confirmed_visit(seeded, tmp_path, phone, app_clock)
             assert verdict.decision.allowed
             notice_rule = next(r for r in verdict.decision.results if r.rule == "notice.lead_time")
             shown = reached.astimezone(local(2026, 3, 2, 0, 0).tzinfo).strftime("%Y-%m-%d %H:%M:%S")
-            assert f"Notice by SMS was delivered at {shown} Asia/Shanghai time" in notice_rule.message
+            assert f"Notice by SMS was delivered at {shown} China time" in notice_rule.message
             plan = load_day(laptop, dt.date(2026, 3, 4), "en")
             [stop] = plan.stops
             assert state_text(stop.record.appointment, lambda s, **k: s) == "Confirmed by the customer"

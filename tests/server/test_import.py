@@ -253,7 +253,7 @@ def test_an_institutions_own_policy_file_is_known(world, tmp_path):
     from fieldapp.core.resources import resource_path
 
     own = tmp_path / "bank.toml"
-    own.write_text(resource_path("policies", "seed.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    own.write_text(resource_path("policies", "cn-bank-home-visit.toml").read_text(encoding="utf-8"), encoding="utf-8")
     report = _import(world, write(tmp_path / "cases.csv", [row("P-9", policy_id=str(own))]))
     assert report.applied and report.created == 1
 

@@ -106,7 +106,7 @@ def test_the_receipt_sets_the_delivered_time_the_policy_check_cites(world, app_c
 
     decision = evaluate(context_from_case(record), load_policy("seed"), "en")
     notice_rule = next(r for r in decision.results if r.rule == "notice.lead_time")
-    assert notice_rule.passed and "delivered at 2026-03-02 09:07 Asia/Shanghai time" in notice_rule.message
+    assert notice_rule.passed and "delivered at 2026-03-02 09:07 China time" in notice_rule.message
     # A second receipt changes nothing; the first proof counts.
     assert gateway.deliver(sms["client_message_id"], at="2026-03-02T05:00:00Z").status_code == 200
     with live.session() as s:

@@ -16,11 +16,12 @@ from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, Translat
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import Appointment, Case, User
 from fieldapp.server.models_appointments import Notice
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.services import appointments
 from fieldapp.server.services.access import can_see_case
 from fieldapp.server.services.appointment_records import appointment_record
 
-router = APIRouter(prefix="/api/v1", tags=["appointments"])
+router = APIRouter(prefix="/api/v1", tags=["appointments"], responses=errors(*SIGNED_IN, 403, 404))
 Id = Annotated[str, Path(min_length=1, max_length=100)]
 
 
@@ -67,7 +68,8 @@ def slots(case_id: Id, session: SessionDep, principal: PrincipalDep, settings: S
                          server_time=utcnow())
 
 
-@router.post("/appointments", response_model=AppointmentResponse, status_code=201)
+@router.post("/appointments", response_model=AppointmentResponse, status_code=201,
+             responses=errors(*WITH_BODY, 409))
 def propose(body: ProposeRequest, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
             tr: TranslatorDep) -> AppointmentResponse:
     """Propose a slot; a slot the policy forbids is refused (422 `not_allowed`) with the reasons."""
@@ -93,14 +95,14 @@ def get(appointment_id: Id, session: SessionDep, principal: PrincipalDep) -> App
     return _answer(session, _appointment(session, principal.user, appointment_id))
 
 
-@router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentResponse)
+@router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentResponse, responses=errors(409))
 def cancel(appointment_id: Id, session: SessionDep, principal: PrincipalDep) -> AppointmentResponse:
     appt = _appointment(session, principal.user, appointment_id)
     appointments.cancel(session, appt, principal.user)
     return _answer(session, appt)
 
 
-@router.post("/appointments/{appointment_id}/missed", response_model=AppointmentResponse)
+@router.post("/appointments/{appointment_id}/missed", response_model=AppointmentResponse, responses=errors(409))
 def missed(appointment_id: Id, session: SessionDep, principal: PrincipalDep) -> AppointmentResponse:
     appt = _appointment(session, principal.user, appointment_id)
     appointments.mark_missed(session, appt, principal.user)

@@ -22,12 +22,14 @@ from fieldapp.protocol.appointments import (
 from fieldapp.server.deps import PrincipalDep, SessionDep
 from fieldapp.server.errors import ApiError
 from fieldapp.server.models import Case
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.routers.appointments import notice_info
 from fieldapp.server.routers.lead import require_reviewer
 from fieldapp.server.services import feedback, notices
 from fieldapp.server.services.access import can_see_case, visible_cases
 
-router = APIRouter(prefix="/api/v1/lead", tags=["lead"], dependencies=[Depends(require_reviewer)])
+router = APIRouter(prefix="/api/v1/lead", tags=["lead"], dependencies=[Depends(require_reviewer)],
+                   responses=errors(*SIGNED_IN, 403))
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -37,7 +39,7 @@ def complaints(session: SessionDep, principal: PrincipalDep,
     return ComplaintsResponse(items=feedback.complaints_for(session, principal.user, state), server_time=utcnow())
 
 
-@router.post("/complaints/{complaint_id}/answer", response_model=ComplaintItem)
+@router.post("/complaints/{complaint_id}/answer", response_model=ComplaintItem, responses=errors(*WITH_BODY, 404, 409))
 def answer(complaint_id: Id, body: AnswerRequest, session: SessionDep, principal: PrincipalDep) -> ComplaintItem:
     return feedback.answer_complaint(session, principal.user, complaint_id, body.answer)
 
@@ -49,7 +51,7 @@ def attention(session: SessionDep, principal: PrincipalDep) -> NoticesResponse:
                            server_time=utcnow())
 
 
-@router.post("/notices/{notice_id}/decide", response_model=NoticeInfo)
+@router.post("/notices/{notice_id}/decide", response_model=NoticeInfo, responses=errors(*WITH_BODY, 404, 409))
 def decide(notice_id: Id, body: NoticeDecision, session: SessionDep, principal: PrincipalDep) -> NoticeInfo:
     from fieldapp.server.models_appointments import Notice
 

@@ -16,6 +16,7 @@ from fieldapp.documents import pki
 from fieldapp.protocol.signing import EnrolRequest, EnrolResponse
 from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep
 from fieldapp.server.errors import ApiError
+from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.services import signing
 
 router = APIRouter(prefix="/api/v1", tags=["signing"])
@@ -30,7 +31,8 @@ def _authority(session: SessionDep, settings: SettingsDep) -> signing.Authority:
         raise ApiError("no_authority", "the server's signing CA cannot be opened now", status=503) from None
 
 
-@router.post("/devices/certificate", response_model=EnrolResponse)
+@router.post("/devices/certificate", response_model=EnrolResponse,
+             responses=errors(*SIGNED_IN, *WITH_BODY, 409, 503))
 def enrol(body: EnrolRequest, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> EnrolResponse:
     authority = _authority(session, settings)
     cert = signing.enrol_device(session, authority, principal.user, principal.token.device,
@@ -43,14 +45,16 @@ def enrol(body: EnrolRequest, session: SessionDep, principal: PrincipalDep, sett
                          server_time=utcnow())
 
 
-@router.get("/pki/root.pem", response_class=Response, responses={200: {"content": {"application/x-pem-file": {}}}})
+@router.get("/pki/root.pem", response_class=Response,
+            responses={200: {"content": {"application/x-pem-file": {}}}, **errors(404, 422, 426)})
 def root(session: SessionDep) -> Response:
     if not signing.exists(session):
         raise ApiError("not_found", "this server has no signing CA yet")
     return Response(pki.cert_to_pem(signing.root_certificate(session)), media_type="application/x-pem-file")
 
 
-@router.get("/pki/crl", response_class=Response, responses={200: {"content": {"application/pkix-crl": {}}}})
+@router.get("/pki/crl", response_class=Response,
+            responses={200: {"content": {"application/pkix-crl": {}}}, **errors(409, 422, 426, 503)})
 def crl(session: SessionDep, settings: SettingsDep) -> Response:
     data = signing.current_crl(session, _authority(session, settings))
     return Response(data, media_type="application/pkix-crl", headers={"Cache-Control": "max-age=300"})

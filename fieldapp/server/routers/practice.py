@@ -12,10 +12,12 @@ from fastapi import APIRouter, Depends, Query
 
 from fieldapp.protocol.lead import PracticeStatusResponse
 from fieldapp.server.deps import PrincipalDep, SessionDep
+from fieldapp.server.openapi import SIGNED_IN, errors
 from fieldapp.server.routers.lead import require_reviewer
 from fieldapp.server.services import practice as practice_service
 
-router = APIRouter(prefix="/api/v1/lead", tags=["lead"], dependencies=[Depends(require_reviewer)])
+router = APIRouter(prefix="/api/v1/lead", tags=["lead"], dependencies=[Depends(require_reviewer)],
+                   responses=errors(*SIGNED_IN, 403, 404))
 
 
 @router.get("/practice", response_model=PracticeStatusResponse)

@@ -18,6 +18,7 @@ from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.signing import DocumentStatus
 from fieldapp.server.deps import SessionDep
+from fieldapp.server.openapi import errors
 from fieldapp.server.services import receipts
 
 router = APIRouter(tags=["verify"])
@@ -44,7 +45,8 @@ def _status(session: SessionDep, sha256: str) -> DocumentStatus:
 
 
 @router.get("/verify/{sha256}", response_class=Response,
-            responses={200: {"content": {"text/html": {}, "application/json": {"schema": DocumentStatus.model_json_schema()}}}})
+            responses={200: {"content": {"text/html": {}, "application/json": {"schema": DocumentStatus.model_json_schema()}}},
+                       **errors(422)})
 def verify_page(sha256: Sha, request: Request, session: SessionDep,
                 format: Annotated[str | None, Query(pattern="^(json|html)$")] = None) -> Response:  # noqa: A002
     status = _status(session, sha256)

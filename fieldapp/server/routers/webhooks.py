@@ -22,6 +22,7 @@ from fieldapp.protocol.v1 import Wire
 from fieldapp.server.deps import SessionDep, SettingsDep
 from fieldapp.server.errors import ApiError, describe_validation
 from fieldapp.server.notify.channels import SIGNATURE_HEADER, sign
+from fieldapp.server.openapi import errors
 from fieldapp.server.services import notices
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -36,7 +37,7 @@ class Receipt(Wire):
     error: str | None = None
 
 
-@router.post("/sms")
+@router.post("/sms", responses=errors(401, 403, 404, 413, 422))
 async def sms_receipt(request: Request, session: SessionDep, settings: SettingsDep) -> dict:
     if not settings.sms_webhook_secret:
         raise ApiError("forbidden", "delivery receipts are off: set sms_webhook_secret")
