@@ -70,9 +70,14 @@ def _working_days(start: dt.date, count: int) -> list[dt.date]:
     return days
 
 
-def demo_rows(today: dt.date) -> list[CaseRow]:
-    """The demo cases for `today` (the date in Shanghai), as import rows."""
+def demo_rows(today: dt.date, now: dt.datetime | None = None) -> list[CaseRow]:
+    """The demo cases for `today` (the date in Shanghai), as import rows.
+
+    Notices were sent two days before each visit at 10:00, or an hour before `now` (the
+    seeding) when that is earlier: after a long holiday the first working day is a week
+    away, and a notice recorded as sent in the future counts for nothing."""
     tz = zone(TZ)
+    seeded = now or clock.now()
     days = _working_days(today, 5)
     rows: list[CaseRow] = []
     agents = ("agent1", "agent2", "agent3")
@@ -96,10 +101,12 @@ def demo_rows(today: dt.date) -> list[CaseRow]:
         end = start + dt.timedelta(hours=1)
         notices: list[tuple[str, dt.datetime, dt.datetime | None]] = []
         if k != 2:  # one case of each agent's day was never notified: it cannot be visited
-            sent = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(10, 0), tz)
+            sent = min(dt.datetime.combine(day - dt.timedelta(days=2), dt.time(10, 0), tz),
+                       (seeded - dt.timedelta(hours=1)).astimezone(tz).replace(second=0, microsecond=0))
             notices.append(("sms", sent, sent + dt.timedelta(minutes=1)))
             if n % 5 == 0:
-                notices.append(("phone", sent + dt.timedelta(hours=3), sent + dt.timedelta(hours=3)))
+                called = min(sent + dt.timedelta(hours=3), sent + (seeded - sent) / 2)
+                notices.append(("phone", called, called))
         ext = f"DEMO-{n:04d}"
         agent = agents[i % 3]
         if ext == REASSIGNED:

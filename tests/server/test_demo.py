@@ -142,3 +142,15 @@ def test_the_demo_announces_visits_through_its_loopback_channels(db_url, app_clo
             assert sorted(p.name for p in (tmp_path / "mail").iterdir()) == ["0001.eml", "0002.eml"]
             body = channels.smtp.messages[0].get_content()
             assert "李明" in body and "NJ2031" in body and f"http://127.0.0.1:{channels.port}/c/" in body
+
+
+def test_notices_are_never_recorded_as_sent_after_the_seeding():
+    """Seeded on the eve of the Spring Festival the first working day is a week away: every
+    notice is still sent before the seeding and at least a day before its visit."""
+    sh = ZoneInfo("Asia/Shanghai")
+    for seeded in (dt.datetime(2027, 2, 5, 10, 0, tzinfo=sh), dt.datetime(2026, 12, 13, 23, 50, tzinfo=sh),
+                   dt.datetime(2026, 12, 12, 12, 0, tzinfo=sh)):
+        rows = demo_rows(seeded.date(), now=seeded)
+        notices = [(r.appointment[0], sent) for r in rows for _, sent, _ in r.notifications]
+        assert notices
+        assert all(sent < seeded and start - sent >= dt.timedelta(hours=24) for start, sent in notices)
