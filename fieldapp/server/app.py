@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from fieldapp import __version__
 from fieldapp.server import errors, observability
+from fieldapp.server.concurrency import ConcurrencyLimit
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.deps import check_api_version
 from fieldapp.server.limits import BodyLimit
@@ -27,7 +28,8 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     """An app serving `settings.database_url` (or the given engine, which the caller owns)."""
     settings = settings or ServerSettings.load()
     own_engine = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                   max_overflow=settings.db_max_overflow)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +60,8 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     app.add_middleware(BodyLimit, default=settings.max_json_bytes,  # type: ignore[arg-type]
                        per_prefix={"/api/v1/attachments/": settings.max_attachment_bytes},
                        raw_prefixes=("/api/v1/attachments/",))
+    app.add_middleware(ConcurrencyLimit, limit=settings.db_pool_size + settings.db_max_overflow,  # type: ignore[arg-type]
+                       wait_seconds=settings.request_queue_seconds)
     observability.install(app, settings, engine)  # last: its middleware is the outermost
     return app
 

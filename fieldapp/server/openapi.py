@@ -21,10 +21,11 @@ DESCRIPTIONS = {
          "the policy forbids, the reasons in `detail`)",
     426: "The X-Fieldapp-Api version is not one this server speaks (error: incompatible_version)",
     429: "Too many failed sign-ins: wait `retry_after` seconds (also the Retry-After header)",
-    503: "The server cannot do this now, e.g. its signing CA cannot be opened (error: no_authority)",
+    503: "The server cannot do this now: busy, retry after `retry_after` seconds (also the Retry-After "
+         "header); or its signing CA cannot be opened (error: busy, no_authority)",
 }
 
-SIGNED_IN = (401, 422, 426)   # every route behind a token: sign-in, version, parameters
+SIGNED_IN = (401, 422, 426, 503)   # every route behind a token: sign-in, version, parameters, busy
 WITH_BODY = (400, 413, 422)   # every route that reads a JSON body
 
 
@@ -33,7 +34,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {}
     for code in sorted(set(codes)):
         entry: dict[str, Any] = {"model": ErrorBody, "description": DESCRIPTIONS[code]}
-        if code == 429:
+        if code in (429, 503):
             entry["headers"] = {"Retry-After": {"description": "seconds to wait",
                                                 "schema": {"type": "integer", "minimum": 1}}}
         out[code] = entry

@@ -59,6 +59,11 @@ class ServerSettings(BaseSettings):
     login_slowdown_max_seconds: int = Field(default=30, ge=1)   # longest wait for an address
     max_attachment_bytes: int = Field(default=MAX_ATTACHMENT_BYTES, ge=1)
     max_json_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # Database connections per process; as many requests are in progress at once, the rest
+    # wait in line up to request_queue_seconds, then get 503 `busy` (fieldapp.server.concurrency).
+    db_pool_size: int = Field(default=10, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    request_queue_seconds: float = Field(default=30.0, gt=0, le=600)
     geocoder: Literal["nominatim", "none"] = "nominatim"
     geocoder_domain: str = "nominatim.openstreetmap.org"
     geocoder_scheme: Literal["http", "https"] = "https"

@@ -18,7 +18,7 @@ from fieldapp.server.services.users import user_info
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=LoginResponse, responses=errors(*WITH_BODY, 401, 426, 429))
+@router.post("/login", response_model=LoginResponse, responses=errors(*WITH_BODY, 401, 426, 429, 503))
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> LoginResponse:
     throttle = auth.Throttle(
         max_failures=settings.login_max_failures, max_failures_user=settings.login_max_failures_user,
