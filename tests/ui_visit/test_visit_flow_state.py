@@ -99,7 +99,7 @@ def test_state_round_trips_mid_script_and_resumes(clock):
     assert again.to_dict() == json.loads(saved)       # a second save is the same draft
     answer_all(again, TO_AGREEMENT[5:])
     again.advance()
-    assert again.step is Step.OUTCOME and again.steps[4:8] == AGREEMENT_STEPS
+    assert again.step is Step.OUTCOME and again.steps[4:9] == AGREEMENT_STEPS
 
 
 def test_a_draft_of_another_case_or_a_damaged_draft_is_refused(clock):
@@ -121,7 +121,9 @@ def test_a_visit_without_agreement_records_no_agreement(clock):
     st.advance()
     record, files = st.result
     assert record.outcome.value == "not_home" and not record.contact_made
-    assert record.agreement is None and files == {} and record.checkin_decision["allowed"]
+    assert record.agreement is None and record.checkin_decision["allowed"]
+    assert set(files) == {record.report_sha256}                   # the visit report alone
+    assert files[record.report_sha256].startswith(b"%PDF") and b"/ByteRange" not in files[record.report_sha256]
 
 
 def test_notes_longer_than_the_record_holds_are_stopped_at_the_outcome(clock):
@@ -142,11 +144,17 @@ def test_a_changed_plan_voids_the_signatures(clock):
     st.advance()
     st.set_plan(PLAN)
     st.advance()
+    assert st.step is Step.READ_DRAFT and not st.can_advance()    # the draft is read first
+    with pytest.raises(BadInput, match="read it aloud"):
+        st.advance()
+    st.confirm_reading("customer_read")
+    assert st.reading_text() == "The customer read the whole agreement"
+    st.advance()
     st.set_signature("customer", png(), clock())
     st.set_plan(PLAN)                                 # the same plan: the signature stands
-    assert "customer" in st.signatures
+    assert "customer" in st.signatures and st.reading == "customer_read"
     st.set_plan(Plan(**{**PLAN.__dict__, "count": 4}))
-    assert st.signatures == {} and not st.can_advance()
+    assert st.signatures == {} and st.reading is None and not st.can_advance()
 
 
 def test_a_blank_signature_is_refused(clock):
@@ -164,6 +172,8 @@ def test_a_case_without_an_identity_tail_cannot_make_an_agreement(clock):
     for _ in range(2):
         st.advance()
     st.set_plan(PLAN)
+    st.advance()
+    st.confirm_reading("read_aloud")
     st.advance()
     st.set_signature("customer", png(), clock())
     st.advance()
