@@ -229,8 +229,7 @@ class DocumentViewer(QDialog):
 def verdict_text(verdict: Any, tr: Any, zone: Any) -> tuple[str, str]:
     """The verify verdict in words, and its colour."""
     if verdict.status == "intact":
-        text = tr("Intact: signed by {signer} on device {device} at {time}.", signer=verdict.signer or "-",
-                  device=verdict.device_id or "-",
+        text = tr("Intact: signed by {signer} at {time}.", signer=verdict.signer or "-",
                   time=time_text(verdict.signed_at, zone) if verdict.signed_at else "-")
         if verdict.received_at is not None:
             text += " " + tr("Sealed by the server at {time}.", time=time_text(verdict.received_at, zone))

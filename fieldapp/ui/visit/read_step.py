@@ -16,7 +16,7 @@ from fieldapp.ui.i18n import Language
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.flow_state import READINGS, FlowState
 from fieldapp.ui.visit.pdf_preview import PdfPreview
-from fieldapp.ui.visit.style import BLOCK, MUTED, scaled_font, wrapped_label
+from fieldapp.ui.visit.style import BLOCK, MUTED, WARN, WARN_FILL, banner, scaled_font, wrapped_label
 
 # The conversation script's answer (fact `agreement_reading`) -> the confirmation it suggests.
 SCRIPT_CHOICES = {"read_self": "customer_read", "read_aloud": "read_aloud"}
@@ -32,6 +32,8 @@ class ReadDraftPage(QWidget):
         self._state = state
         self._error: str | None = None
         self.intro = wrapped_label(self, "readIntro", factor=1.1)
+        self.draft_mark = wrapped_label(self, "draftMark", factor=1.2, bold=True)
+        banner(self.draft_mark, WARN_FILL, WARN)
         self.preview = PdfPreview(language, self)
         self.preview.setObjectName("draftPreview")
         self.asked = wrapped_label(self, "readAsked", colour=MUTED)
@@ -53,6 +55,7 @@ class ReadDraftPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.intro)
+        layout.addWidget(self.draft_mark)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.asked)
@@ -91,6 +94,8 @@ class ReadDraftPage(QWidget):
         self.intro.setText(tr("Show the customer the whole agreement before anyone signs. This is the "
                               "draft: it has the agreed terms and no signatures yet. Then confirm how "
                               "the customer took it in."))
+        self.draft_mark.setText(tr("DRAFT: not signed yet. Every page is marked as a draft; the signed "
+                                   "agreement is shown after both signatures."))
         self.choices["customer_read"].setText(tr("The customer read it"))
         self.choices["read_aloud"].setText(tr("I read it aloud to the customer"))
         rt = self._state.runtime
