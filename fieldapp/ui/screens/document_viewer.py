@@ -55,6 +55,9 @@ class DocumentViewer(QDialog):
         self.close_button.setObjectName("closeViewer")
         for button in (self.print_button, self.save_button, self.close_button):
             button.setMinimumHeight(40)
+        for button in self.preview.findChildren(QPushButton):
+            button.setAutoDefault(False)           # Enter does not zoom
+        self.close_button.setDefault(True)
         self.print_button.clicked.connect(self.print_dialog)
         self.save_button.clicked.connect(self.save_as)
         self.close_button.clicked.connect(self.close)
