@@ -356,7 +356,25 @@ class AgentService(AppointmentPlanner):
 
     def documents(self, case_id: str) -> list[Any]:
         """The agreements and visit reports of a case recorded on this laptop
-        (fieldapp.store.documents.DocumentRow), newest visit first."""
+        (fieldapp.store.documents.DocumentRow), newest visit first. Visits recorded before the
+        laptop kept a list of documents are added from their outbox items on the way."""
+        with self.store.read() as s:
+            known = {r.visit_id for r in documents_repo.for_case(s, case_id)}
+            entries = s.scalars(select(OutboxEntry).where(OutboxEntry.case_id == case_id, OutboxEntry.kind == "visit",
+                                                          OutboxEntry.id.not_in(known))).all()
+            older = []
+            for entry in entries:
+                payload = outbox_repo.payload(s, self.store.cipher, entry.id)
+                try:
+                    older.append((entry, VisitRecord.model_validate(payload or {})))
+                except ValueError:  # a purged or unreadable payload: nothing to list
+                    continue
+        if older:
+            with self.store.write() as s:
+                for entry, visit in older:
+                    found = {k: sha for k, sha in visit_documents(visit).items() if s.get(Attachment, sha)}
+                    documents_repo.register(s, visit_id=visit.visit_id, case_id=case_id, documents=found,
+                                            now=entry.created_at)
         with self.store.read() as s:
             return documents_repo.for_case(s, case_id)
 

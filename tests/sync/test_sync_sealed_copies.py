@@ -60,6 +60,16 @@ def test_the_sealed_copies_come_back_after_the_sync(ca_server, make_service, app
         from fieldapp.store import documents
 
         assert documents.awaiting_seal(s) == []
+    with svc.store.write() as s:                      # as on a laptop that recorded it before the list existed
+        from sqlalchemy import delete
+
+        from fieldapp.store.models import Document
+
+        s.execute(delete(Document))
+    assert [(r.visit_id, r.kind, r.sealed_sha256) for r in svc.documents(case_id)] == [
+        (record.visit_id, "agreement", None), (record.visit_id, "visit_report", None)]
+    svc.sync()                                        # and the sealed copies come again
+    assert all(r.sealed_sha256 for r in svc.documents(case_id))
     other, _ = _agent(ca_server, 0)
     token = httpx.post(ca_server.url + "/api/v1/auth/login", json={
         "username": other, "password": serverdata.PASSWORD, "device_id": "other-laptop"}).json()["token"]
