@@ -16,7 +16,7 @@ from fieldapp.server.models import Attachment
 from fieldapp.server.services.receipts import documents_of_visit
 
 
-def _report(svc, record, now) -> bytes:
+def _report(svc, record, now, signer=None) -> bytes:
     data = {"visit_id": record.visit_id,
             "case": {"reference": "S-1", "customer_name": "Wang Fang", "address": "1 River Road, Nanjing",
                      "amount_due": "1200.00", "currency": "CNY"},
@@ -24,7 +24,7 @@ def _report(svc, record, now) -> bytes:
             "decision": {"allowed": True, "policy": {"id": "seed", "version": "1"}, "results": []},
             "transcript": [], "outcome": {"code": "agreement_signed", "notes": "", "promise": None},
             "location": None, "agreement": {"id": record.agreement.agreement_id, "sha256": record.agreement.pdf_sha256}}
-    return sign_pdf(build_visit_report(data, "en"), svc.signing_setup().signer, now=now)
+    return sign_pdf(build_visit_report(data, "en"), signer or svc.signing_setup().signer, now=now)
 
 
 def test_the_sealed_copies_come_back_after_the_sync(ca_server, make_service, app_clock):  # noqa: F811
@@ -76,3 +76,20 @@ def test_the_sealed_copies_come_back_after_the_sync(ca_server, make_service, app
     r = httpx.get(f"{ca_server.url}/api/v1/visits/{record.visit_id}/documents/agreement",
                   headers={"Authorization": f"Bearer {token}", "X-Fieldapp-Api": "1"})
     assert r.status_code == 403
+
+
+def test_a_report_signed_by_a_foreign_authority_is_refused_with_its_visit(ca_server, make_service,  # noqa: F811
+                                                                          app_clock, test_pki):
+    name, (case_id,) = _agent(ca_server)
+    svc = make_service()
+    svc.login(ca_server.url, name, serverdata.PASSWORD)
+    svc.sync()
+    record, files, _terms = _signed_visit(svc, case_id, app_clock)
+    report = _report(svc, record, app_clock(), signer=test_pki.signer)
+    report_sha = hashlib.sha256(report).hexdigest()
+    svc.record_visit(record.model_copy(update={"report_sha256": report_sha}), {**files, report_sha: report})
+    svc.sync()
+    (row,) = svc.outbox()
+    assert row.state == "rejected" and row.code == "bad_signature"
+    assert row.reason.startswith("The visit report PDF is refused")
+    assert all(d.sealed_sha256 is None for d in svc.documents(case_id))

@@ -291,18 +291,20 @@ class _Receipt:
         report = item.payload.get("report_sha256") or None
         if agreement is None and report is None:
             return
-        visit = session.get(Visit, item.payload["visit_id"])
+        visit: Visit = session.get(Visit, item.payload["visit_id"])  # type: ignore[assignment]
+        sealer = self.sealer
         if agreement is not None:
             try:
-                self.sealer.receive(session, user, self.device_id, visit, agreement["pdf_sha256"],  # type: ignore[arg-type]
-                                    agreement_id=agreement["agreement_id"], terms_sha256=agreement["terms_sha256"])
+                sealer.receive(session, user, self.device_id, visit, agreement["pdf_sha256"],
+                               agreement_id=agreement["agreement_id"], terms_sha256=agreement["terms_sha256"])
             except DocumentRefused as exc:
                 raise _Rejected("bad_signature", "The agreement PDF is refused: {reason}", reason=str(exc)) from None
         if report is not None:
             try:
-                self.sealer.receive(session, user, self.device_id, visit, report, kind="visit_report")  # type: ignore[arg-type]
+                sealer.receive(session, user, self.device_id, visit, report, kind="visit_report")
             except DocumentRefused as exc:
-                raise _Rejected("bad_signature", "The visit report PDF is refused: {reason}", reason=str(exc)) from None
+                raise _Rejected("bad_signature", "The visit report PDF is refused: {reason}",
+                                reason=str(exc)) from None
 
 
 def _appointment_proposal(session: Session, user: User, item: OutboxItem, case: Case | None,
