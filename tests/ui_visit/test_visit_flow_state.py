@@ -181,3 +181,29 @@ def test_a_case_without_an_identity_tail_cannot_make_an_agreement(clock):
     st.advance()
     assert st.step is Step.PREVIEW and st.agreement is None
     assert "customer.id_tail" in st.blocker() and not st.can_advance()
+
+
+def test_every_visit_keeps_a_report_and_one_that_cannot_be_printed_is_kept_without(clock):
+    st = to_script(FlowState(make_setup(clock=clock)))
+    answer_all(st, ["no_answer", None])
+    st.advance()
+    st.set_notes("Nobody answered 😀")                  # a character no document font can show
+    st.advance()
+    record, files = st.result
+    assert st.step is Step.DONE and record.report_sha256 is None and files == {}
+
+
+def test_a_draft_saved_at_the_pad_before_the_reading_step_goes_back_to_the_draft(clock):
+    st = to_script(FlowState(make_setup(clock=clock)))
+    answer_all(st, TO_AGREEMENT)
+    st.advance()
+    st.advance()
+    st.set_plan(PLAN)
+    st.advance()
+    st.confirm_reading("read_aloud")
+    st.advance()
+    saved = st.to_dict()
+    assert saved["step"] == "sign_customer"
+    del saved["reading"]                                  # as an older app saved it
+    again = FlowState.from_json(make_setup(clock=clock), saved)
+    assert again.step is Step.READ_DRAFT and again.reading is None and not again.can_advance()

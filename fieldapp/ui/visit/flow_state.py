@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import logging
 import uuid
 from decimal import Decimal
 from enum import StrEnum
@@ -48,6 +49,8 @@ from fieldapp.ui.formatting import clock_text, in_zone
 from fieldapp.ui.visit.record import (ROLES, Agreement, SignatureCapture, make_agreement, make_draft,
                                       make_report, seal_handwriting)
 from fieldapp.ui.visit.setup import VisitSetup
+
+log = logging.getLogger(__name__)
 
 FORMAT = "fieldapp.visit-flow/1"
 MAX_NOTES = 20_000  # VisitRecord.notes
@@ -444,7 +447,11 @@ class FlowState:
         except ValidationError as exc:  # a bug, not the agent's doing: say which field
             problem = exc.errors()[0]
             raise BadInput(str(problem.get("msg")), field=".".join(map(str, problem.get("loc", ())))) from None
-        report = make_report(self.setup, record)
+        try:
+            report = make_report(self.setup, record)
+        except BadInput as exc:  # the visit is kept all the same; the lead reads it from the record
+            log.warning("the visit report could not be made: %s", exc.field or type(exc).__name__)
+            return record, files
         record = record.model_copy(update={"report_sha256": report.sha256})
         files[report.sha256] = report.pdf
         return record, files
@@ -526,6 +533,8 @@ class FlowState:
             self.reading = data.get("reading") if data.get("reading") in READINGS else None
             if step not in self.steps:
                 raise BadInput(f"step {step.value} does not follow from the saved answers", where=where)
+            if step in (Step.SIGN_CUSTOMER, Step.SIGN_AGENT, Step.PREVIEW) and self.reading is None:
+                step = Step.READ_DRAFT  # saved before the reading was asked for: the customer reads first
             self.step = step
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BadInput(f"the saved visit is damaged ({type(exc).__name__}: {exc})", where=where) from None
