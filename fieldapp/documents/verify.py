@@ -105,12 +105,15 @@ def verify_pdf_file(path: Path, *, trust: list[x509.Certificate] | None = None,
 
 
 def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls: list[bytes] | None = None,
-               where: str = "PDF", now: _dt.datetime | None = None, received_now: bool = False) -> Verification:
+               where: str = "PDF", now: _dt.datetime | None = None, received_now: bool = False,
+               kind: str = "agreement") -> Verification:
     """The verdict on `data`; unreadable input is BadInput (exit 2), every other failure a problem.
 
     `received_now`: the server judging a document it is receiving; certificates and
-    revocation are then checked at the server's `now`, not at the laptop's claimed time."""
-    facts = check_facts(data, where=where)
+    revocation are then checked at the server's `now`, not at the laptop's claimed time.
+    `kind`: `agreement` (the facts check applies) or `visit_report` (it carries no terms:
+    the signatures alone decide, and the document must say it is a visit report)."""
+    facts = check_facts(data, where=where) if kind == "agreement" else _report_facts(data, where)
     result = Verification(agreement_id=facts.agreement_id, sha256=facts.sha256, pages=facts.pages)
     embedded = _embedded(data, where)
     if not embedded:
@@ -122,6 +125,19 @@ def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls
     off_loop(lambda: checker.run(embedded))
     result.problems += facts.problems
     result.status = INTACT if not result.problems else ALTERED
+    return result
+
+
+def _report_facts(data: bytes, where: str):  # type: ignore[no-untyped-def]
+    """A visit report's own facts: its page count, and that it says it is one."""
+    from fieldapp.documents.facts import Facts
+    from fieldapp.documents.facts import _reader as read
+
+    reader = read(data, where)
+    result = Facts(pages=len(reader.pages))
+    keywords = str((reader.metadata or {}).get("/Keywords", "")) if reader.metadata else ""
+    if not keywords.startswith("fieldapp-visit-report/"):
+        result.problems.append("the PDF is not a visit report")
     return result
 
 

@@ -322,6 +322,8 @@ class AgreementRecord(Wire):
     total: MoneyStr
     currency: str = Field(min_length=3, max_length=3)
     signatures: list[SignatureRef] = Field(default=[], max_length=MAX_SIGNATURES)
+    # How the customer took in the whole unsigned agreement before signing, as the agent confirmed.
+    read_before_signing: Literal["customer_read", "read_aloud"] | None = None
 
 
 class PromiseToPay(Wire):
@@ -355,6 +357,7 @@ class VisitRecord(Wire):
     promise: PromiseToPay | None = None
     agreement: AgreementRecord | None = None
     corrects_visit_id: Id | None = None  # a resubmission after a lead returned the visit
+    report_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)  # attachment: the signed visit report PDF
 
 
 class ReviewDecisionRecord(Wire):

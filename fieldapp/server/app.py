@@ -19,7 +19,7 @@ from fieldapp.server.concurrency import ConcurrencyLimit
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.deps import check_api_version
 from fieldapp.server.limits import BodyLimit
-from fieldapp.server.routers import (admin, appointments, attachments, auth, cases, institution, lead,
+from fieldapp.server.routers import (admin, appointments, attachments, auth, cases, documents, institution, lead,
                                       lead_customers, meta, pki, practice, sync, verify)
 from fieldapp.server.settings import ServerSettings
 
@@ -52,7 +52,7 @@ def create_app(settings: ServerSettings | None = None, *, engine: Engine | None 
     app.include_router(verify.router)  # a public page: no API version header
     versioned = [Depends(check_api_version)]
     for module in (auth, sync, attachments, cases, admin, lead, institution, practice, pki, appointments,
-                   lead_customers):
+                   lead_customers, documents):
         app.include_router(module.router, dependencies=versioned)
     from fieldapp.server.customer import install as install_customer_page
 

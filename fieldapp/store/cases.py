@@ -124,7 +124,10 @@ def unsent_case_ids(session: Session, case_ids: Iterable[str] | None = None) -> 
 def purge_case(session: Session, case_id: str) -> list[str]:
     """Delete the case (tasks and drafts cascade) and the payloads and files of its accepted
     items. Returns the attachment hashes whose files the caller deletes after commit."""
+    from fieldapp.store import documents
+
     session.execute(delete(Case).where(Case.id == case_id))
+    sealed = documents.purge_case(session, case_id)
     accepted = select(OutboxEntry.id).where(OutboxEntry.case_id == case_id,
                                             OutboxEntry.state == "accepted")
     session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(accepted)).values(payload=None))
@@ -132,12 +135,12 @@ def purge_case(session: Session, case_id: str) -> list[str]:
                                       .where(OutboxAttachment.outbox_id.in_(accepted))))
     session.execute(delete(OutboxAttachment).where(OutboxAttachment.outbox_id.in_(accepted)))
     if not candidates:
-        return []
+        return sealed
     still_used = set(session.scalars(select(OutboxAttachment.sha256)
                                      .where(OutboxAttachment.sha256.in_(candidates))))
     gone = [sha for sha in set(candidates) if sha not in still_used]
     session.execute(delete(Attachment).where(Attachment.sha256.in_(gone)))
-    return gone
+    return sorted(set(gone) | set(sealed))
 
 
 def purge_settled(session: Session) -> tuple[list[str], list[str]]:

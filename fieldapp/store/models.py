@@ -144,3 +144,19 @@ class VisitDraft(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[bytes] = mapped_column(LargeBinary)  # sealed JSON
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Document(Base):
+    """A signed document of a visit recorded on this laptop: the agreement or the visit
+    report, as signed here (`signed_sha256`) and, once fetched after a sync, as the server
+    sealed it (`sealed_sha256`); both are attachment files. Only hashes and times in clear."""
+
+    __tablename__ = "documents"
+
+    visit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)    # agreement | visit_report
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    signed_sha256: Mapped[str] = mapped_column(String(64))
+    sealed_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sealed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # when the sealed copy was fetched

@@ -140,13 +140,13 @@ def case_documents(store: Store, case_id: str) -> list[SignedDocumentRow]:
     return out
 
 
-def check_document(store: Store, pdf: bytes):  # type: ignore[no-untyped-def]
-    """The full verdict (fieldapp.documents.verify) on `pdf`, against the institution's root and
-    the newest CRL this laptop holds."""
+def check_document(store: Store, pdf: bytes, kind: str = "agreement"):  # type: ignore[no-untyped-def]
+    """The full verdict (fieldapp.documents.verify) on `pdf` (an agreement or a visit report),
+    against the institution's root and the newest CRL this laptop holds."""
     from fieldapp.documents.verify import verify_pdf
 
     with store.read() as s:
         creds = repo.load(s, store.cipher)
     trust = pki.load_certs(creds.chain_pem) if creds is not None and creds.chain_pem else []
     crls = [creds.crl_der] if creds is not None and creds.crl_der else []
-    return verify_pdf(pdf, trust=trust, crls=crls, where="agreement PDF")
+    return verify_pdf(pdf, trust=trust, crls=crls, where=f"{kind.replace('_', ' ')} PDF", kind=kind)

@@ -25,6 +25,7 @@ from fieldapp.protocol.v1 import (PRACTICE_CASE_ID, CaseRecord, InstitutionInfo,
                                   ReviewReplyRecord, VisitRecord)
 from fieldapp.store import cases as case_repo
 from fieldapp.store import drafts as draft_repo
+from fieldapp.store import documents as documents_repo
 from fieldapp.store import institution as institution_repo
 from fieldapp.store import outbox as outbox_repo
 from fieldapp.store import practice as practice_repo
@@ -158,6 +159,7 @@ class AgentService(AppointmentPlanner):
             try:
                 summary = engine.run(progress)
                 self._enrol(transport, token)
+                self._fetch_sealed(transport, token)
                 return summary
             except DeviceRevoked:
                 self._forget_token(meta.server_url, meta.username)
@@ -248,6 +250,8 @@ class AgentService(AppointmentPlanner):
                                        now=now, item_id=visit.visit_id, case_reference=case.reference)
             if existing is None:
                 draft_repo.delete_draft(s, visit.case_id)
+                documents_repo.register(s, visit_id=visit.visit_id, case_id=visit.case_id, now=now,
+                                        documents=visit_documents(visit))
                 if visit.corrects_visit_id:
                     s.execute(update(Task).where(Task.visit_id == visit.corrects_visit_id,
                                                  Task.done_at.is_(None)).values(done_at=now))
@@ -294,6 +298,8 @@ class AgentService(AppointmentPlanner):
 
     def _check_refs(self, s, visit: VisitRecord, attachments: dict[str, bytes]) -> None:
         refs: list[tuple[str, str]] = []
+        if visit.report_sha256 is not None:
+            refs.append(("report_sha256", visit.report_sha256))
         if visit.agreement is not None:
             refs.append(("agreement.pdf_sha256", visit.agreement.pdf_sha256))
             refs += [(f"agreement.signatures.{i}.sha256", sig.sha256)
@@ -348,6 +354,61 @@ class AgentService(AppointmentPlanner):
 
         return check_document(self.store, pdf)
 
+    def documents(self, case_id: str) -> list[Any]:
+        """The agreements and visit reports of a case recorded on this laptop
+        (fieldapp.store.documents.DocumentRow), newest visit first. Visits recorded before the
+        laptop kept a list of documents are added from their outbox items on the way."""
+        with self.store.read() as s:
+            known = {r.visit_id for r in documents_repo.for_case(s, case_id)}
+            entries = s.scalars(select(OutboxEntry).where(OutboxEntry.case_id == case_id, OutboxEntry.kind == "visit",
+                                                          OutboxEntry.id.not_in(known))).all()
+            older = []
+            for entry in entries:
+                payload = outbox_repo.payload(s, self.store.cipher, entry.id)
+                try:
+                    older.append((entry, VisitRecord.model_validate(payload or {})))
+                except ValueError:  # a purged or unreadable payload: nothing to list
+                    continue
+        if older:
+            with self.store.write() as s:
+                for entry, visit in older:
+                    found = {k: sha for k, sha in visit_documents(visit).items() if s.get(Attachment, sha)}
+                    documents_repo.register(s, visit_id=visit.visit_id, case_id=case_id, documents=found,
+                                            now=entry.created_at)
+        with self.store.read() as s:
+            return documents_repo.for_case(s, case_id)
+
+    def document(self, visit_id: str, kind: str) -> tuple[Any, bytes, Any]:
+        """(row, the PDF to show: the server's sealed copy when fetched, else the laptop's
+        signed one, the verdict on it against the institution's root)."""
+        with self.store.read() as s:
+            row = documents_repo.get(s, visit_id, kind)
+        if row is None:
+            raise NotFound(self.tr("This document of visit {id} is not on this device", id=visit_id))
+        data = self.store.files.read(row.sha256)
+        from fieldapp.sync.enrol import check_document
+
+        return row, data, check_document(self.store, data, kind=kind)
+
+    def _fetch_sealed(self, transport: Transport, token: str) -> int:
+        """After a sync: fetch the server-sealed copies of accepted visits' documents. A failure
+        waits for the next sync."""
+        with self.store.read() as s:
+            waiting = documents_repo.awaiting_seal(s)
+        fetched = 0
+        for row in waiting:
+            try:
+                data = transport.get_sealed_document(token, row.visit_id, row.kind)
+            except (DeviceRevoked, TokenExpired):
+                raise
+            except SyncError as exc:
+                log.info("sealed copy not fetched: %s", type(exc).__name__)
+                return fetched
+            with self.store.write() as s:
+                documents_repo.keep_sealed(s, self.store.files, row.visit_id, row.kind, data, utcnow())
+            fetched += data is not None
+        return fetched
+
     def _enrol(self, transport: Transport, token: str) -> None:
         """Enrol at first login, refresh the CRL at each sync; a failure waits for the next sync."""
         from fieldapp.sync.enrol import ensure_enrolled
@@ -388,6 +449,16 @@ class AgentService(AppointmentPlanner):
         keyring_delete(SESSION_SERVICE, f"{url} {username}")
         with self.store.write() as s:
             self.store.update_meta(s, token=None)
+
+
+def visit_documents(visit: VisitRecord) -> dict[str, str]:
+    """{kind: sha256} of the documents a visit record names."""
+    out = {}
+    if visit.agreement is not None:
+        out["agreement"] = visit.agreement.pdf_sha256
+    if visit.report_sha256 is not None:
+        out["visit_report"] = visit.report_sha256
+    return out
 
 
 __all__ = ["AgentService", "SyncSummary"]

@@ -143,6 +143,15 @@ class Transport:
     def get_attachment(self, token: str, sha256: str) -> bytes:
         return self._send("GET", f"/attachments/{sha256}", token=token).content
 
+    def get_sealed_document(self, token: str, visit_id: str, kind: str) -> bytes | None:
+        """The server-sealed PDF of a visit's agreement or report; None when it has none."""
+        try:
+            return self._send("GET", f"/visits/{visit_id}/documents/{kind}", token=token).content
+        except RequestRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def enrol(self, token: str, request: "EnrolRequest") -> "EnrolResponse":
         from fieldapp.protocol.signing import EnrolResponse
 

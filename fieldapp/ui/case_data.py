@@ -139,6 +139,7 @@ class CaseView:
     has_draft: bool = False
     unsent: int = 0                                   # this case's outbox items not yet accepted
     outbox: list[Any] = field(default_factory=list)   # this case's OutboxRows
+    documents: list[Any] = field(default_factory=list)  # signed agreements and visit reports kept here
 
 
 def load_case_view(service: Any, case_id: str, lang: str) -> CaseView:
@@ -147,8 +148,9 @@ def load_case_view(service: Any, case_id: str, lang: str) -> CaseView:
     outbox = [o for o in service.outbox() if o.case_id == case_id]
     has_draft = service.load_draft(case_id) is not None
     unsent = sum(o.state in ("waiting", "sending") for o in outbox)
+    documents = list(service.documents(case_id)) if hasattr(service, "documents") else []
     return CaseView(record, planning_verdict(record, lang, practised=Practised(service)), tasks, has_draft,
-                    unsent, outbox)
+                    unsent, outbox, documents)
 
 
 # ---------------------------------------------------------------------- the day

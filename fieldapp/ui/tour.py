@@ -170,6 +170,7 @@ class Tour:
             self._cases()
             visit_id = self._visit(stop)
             self._outbox()
+            self._documents(stop.record.id, visit_id)
             from fieldapp.ui.tour_lead import LeadPart
 
             lead = LeadPart(self)
@@ -258,6 +259,12 @@ class Tour:
         self.click(flow, "flowNext")
         self.wait(lambda: flow.plan_builder.plan() is not None, "a repayment plan")
         self.shot(window, "visit_plan")
+        self.click(flow, "flowNext")
+        reading = flow.read_page
+        self.wait(lambda: reading.preview.page_count() > 0, "the draft agreement")
+        self.shot(window, "visit_read_draft", pdf=reading.preview.view.viewport())
+        self.click(reading, "reading_customer_read")
+        self.wait(lambda: flow.state.reading is not None, "the reading confirmed")
         for role, offset in (("customer", 0), ("agent", 40)):
             self.click(flow, "flowNext")
             pad = flow.sign_page(role).pad
@@ -302,6 +309,21 @@ class Tour:
         if states != {"accepted"}:
             raise TourError(f"after the sync the outbox holds {sorted(states)}, not only accepted items")
         self.shot(window, "outbox_after_sync")
+
+    def _documents(self, case_id: str, visit_id: str) -> None:
+        """The customer's copy: the case's signed agreement reopened from its visit history."""
+        window = self.window
+        window.open_case(case_id)
+        detail = window.detail
+        self.wait(lambda: detail.view is not None and detail.case_id == case_id
+                  and any(d.visit_id == visit_id for d in detail.view.documents), "the case's documents")
+        viewer = detail.open_visit_documents(visit_id)
+        if viewer is None:
+            raise TourError("the visit's documents cannot be opened from the case")
+        viewer.resize(1000, 800)
+        self.wait(lambda: viewer.current is not None and viewer.preview.page_count() > 0, "the document viewer")
+        self.shot(viewer, "case_document_viewer", pdf=viewer.preview.view.viewport())
+        viewer.close()
 
     def _returned(self, case_id: str) -> None:
         """The visit the lead returned reaches the agent as a task; the agent answers it

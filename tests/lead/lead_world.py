@@ -131,7 +131,7 @@ def make_agreement(reference: str, total: str = "1200.00", agreed_on: dt.date | 
         terms_sha256=terms.sha256, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         total=format(terms.plan.total, "f"), currency=terms.currency,
         signatures=[SignatureRef(role=role, sha256=hashlib.sha256(png).hexdigest(), captured_at=at)
-                    for role, png in pngs.items()])
+                    for role, png in pngs.items()], read_before_signing="read_aloud")
     files = {hashlib.sha256(b).hexdigest(): b for b in (pdf, *pngs.values())}
     return record, files
 

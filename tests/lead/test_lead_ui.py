@@ -59,6 +59,7 @@ def test_evidence_shows_rules_transcript_notes_pdf_and_history(window, world, qt
     assert ev.transcript.rowCount() == 2 and "外访专员" in ev.transcript.item(0, 1).text()
     assert ev.notes.toPlainText() == "客户同意分两期还款。"
     assert ev.verification.text().startswith("Verified: the PDF matches the signed terms")
+    assert ev.verification.text().endswith("Before signing, the agent read the whole agreement aloud to the customer.")
     assert ev.pdf.page_count() >= 1 and "AGR-" in ev.pdf.page_text(0)
     assert ev.history.rowCount() == 1 and ev.history.item(0, 1).text() == "Received from Wang Agent"
     assert ev.approve_button.isEnabled()
@@ -126,7 +127,7 @@ def test_everything_switches_to_chinese(window, world):
     assert window.sync_button.text() == "同步"
     assert window.windowTitle().startswith("团队审核")
     assert ev.approve_button.text() == "批准" and ev.tabs.tabText(1) == "谈话记录"
-    assert ev.verification.text().startswith("已核验")
+    assert ev.verification.text().startswith("已核验") and "签字前，外访员已向客户朗读完整协议。" in ev.verification.text()
     assert any(text.startswith("外访员距客户地址") for _r, _w, text in ev.checkin.row_texts())
     assert window.queue.model.headerData(Column.STATE, Qt.Orientation.Horizontal) == "审核"
     window.show_screen("figures")

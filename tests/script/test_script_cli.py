@@ -26,7 +26,7 @@ def _write(tmp_path, name, data):
 def test_validate_shipped_scripts_exits_0(capsys):
     assert main(["script", "validate", "home_visit_cn", "home_visit_us"]) == 0
     out = capsys.readouterr().out
-    assert "home_visit_cn.yaml: valid (50 nodes)" in out and "home_visit_us.yaml: valid" in out
+    assert "home_visit_cn.yaml: valid (52 nodes)" in out and "home_visit_us.yaml: valid" in out
 
 
 def test_validate_invalid_script_exits_1_with_the_list(capsys):
@@ -128,7 +128,7 @@ def test_the_installed_command_line_works(tmp_path):
     result = subprocess.run([sys.executable, "-m", "fieldapp", "script", "validate", "home_visit_us"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "valid (42 nodes)" in result.stdout
+    assert "valid (44 nodes)" in result.stdout
     result = subprocess.run([sys.executable, "-m", "fieldapp", "script", "validate"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr

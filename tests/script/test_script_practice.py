@@ -59,8 +59,8 @@ def test_the_cli_practises_and_records_in_the_outbox(tmp_path, capsys):
         (row,) = service.outbox()
         assert (row.id, row.kind, row.case_id) == (out["recorded"], "practice", "")
         payload = service.outbox_payload(row.id)
-        assert "note" not in json.dumps(payload) and payload["script_version"] == 2
-        assert [(r.script_id, r.version) for r in service.practised()] == [("home_visit_cn", 2)]
+        assert "note" not in json.dumps(payload) and payload["script_version"] == 3
+        assert [(r.script_id, r.version) for r in service.practised()] == [("home_visit_cn", 3)]
     finally:
         service.close()
 

@@ -184,7 +184,7 @@ def test_resume_from_json_mid_visit_gives_the_same_visit():
 
 def test_resume_refuses_another_version_of_the_script_and_damaged_state():
     saved = _cn(answers=TO_OFFERS).to_json()
-    edited = load_script_text(CN.text.replace("version: 2", "version: 3"), source=CN.source)
+    edited = load_script_text(CN.text.replace("version: 3", "version: 4"), source=CN.source)
     with pytest.raises(BadInput, match="has changed since this conversation started"):
         Runtime.from_json(saved, edited)
     data = json.loads(saved)
@@ -222,7 +222,7 @@ def test_us_script_says_the_debt_collector_disclosure_first_and_records_a_settle
     rt.answer("confirmed")
     assert rt.current.node == "mini_miranda"
     assert "is a debt collector. This is an attempt to collect a debt" in rt.current.text
-    for value in [None, None, "yes_talk", "forgot", "settlement", "1800", "2026-03-09", None]:
+    for value in [None, None, "yes_talk", "forgot", "settlement", "1800", "2026-03-09", None, "read_self"]:
         rt.answer(value)
     assert rt.outcome == Outcome.AGREEMENT_SIGNED
     assert rt.plan_request == {"kind": "settlement", "currency": "USD", "amount_due": "2450.00",

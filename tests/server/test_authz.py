@@ -195,6 +195,11 @@ ENDPOINTS: dict[str, Callable[[dict, Api, str], Any]] = {
     "pki crl": lambda w, api, c: _status(api.get("/api/v1/pki/crl")),
     "verify page": lambda w, api, c: _status(api.get("/verify/" + "0" * 64 + "?format=json")),
     "sms receipt (receipts off)": lambda w, api, c: _status(api.post("/webhooks/sms", json={})),
+    "sealed agreement of V1 (t1, unsigned)": lambda w, api, c: _status(
+        api.get(f"/api/v1/visits/{w['V1']}/documents/agreement")),
+    "sealed report of V3 (t2)": lambda w, api, c: _status(api.get(f"/api/v1/visits/{w['V3']}/documents/visit_report")),
+    "sealed document of unknown visit": lambda w, api, c: _status(
+        api.get("/api/v1/visits/no-such-visit/documents/agreement")),
     "healthz": lambda w, api, c: _status(api.get("/healthz")),
     "readyz": lambda w, api, c: _status(api.get("/readyz")),
 }
@@ -252,6 +257,9 @@ EXPECTED: dict[str, tuple] = {
     "pki crl":                   (200,   200,   200,   200,   200,   200,   200,   200),
     "verify page":               (200,   200,   200,   200,   200,   200,   200,   200),
     "sms receipt (receipts off)": (403,  403,   403,   403,   403,   403,   403,   403),
+    "sealed agreement of V1 (t1, unsigned)": (404, 403, 403, 404, 403,   404,   401,   401),
+    "sealed report of V3 (t2)":  (403,   403,   404,   403,   404,   404,   401,   401),
+    "sealed document of unknown visit": (404, 404, 404, 404, 404,    404,   401,   401),
     "healthz":                   (200,   200,   200,   200,   200,   200,   200,   200),
     "readyz":                    (200,   200,   200,   200,   200,   200,   200,   200),
 }
@@ -285,6 +293,7 @@ def test_the_table_covers_every_endpoint_of_the_api(world):
         "GET /api/v1/lead/notices": "lead notices", "POST /api/v1/lead/notices/{notice_id}/decide":
             "lead decide N3 (t2, queued)", "POST /api/v1/devices/certificate": "enrol a device",
         "GET /api/v1/pki/root.pem": "pki root", "GET /api/v1/pki/crl": "pki crl", "GET /verify/{sha256}": "verify page",
+        "GET /api/v1/visits/{visit_id}/documents/{kind}": "sealed agreement of V1 (t1, unsigned)",
         "POST /webhooks/sms": "sms receipt (receipts off)", "GET /healthz": "healthz", "GET /readyz": "readyz",
     }
     assert operations == set(covered)

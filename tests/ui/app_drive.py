@@ -97,6 +97,9 @@ def finish_with_agreement(qtbot, flow) -> None:
     flow.pages["outcome"].notes.setPlainText("Lost his job in January; agreed six monthly payments.")
     press(qtbot, flow, "flowNext")                      # outcome
     qtbot.waitUntil(lambda: flow.plan_builder.plan() is not None, timeout=WAIT_MS)
+    press(qtbot, flow, "flowNext")                      # the plan: the customer reads the draft
+    qtbot.waitUntil(lambda: flow.read_page.preview.page_count() > 0, timeout=WAIT_MS)
+    press(qtbot, flow.read_page, "reading_customer_read")
     for role, offset in (("customer", 0), ("agent", 40)):
         press(qtbot, flow, "flowNext")
         sign(flow.sign_page(role).pad, offset)

@@ -14,7 +14,7 @@ from fieldapp.documents.verify import verify_pdf
 from fieldapp.protocol.v1 import VisitRecord
 from fieldapp.ui.visit.flow_state import Step
 
-from .visit_drive import TO_AGREEMENT, click, make_flow, next_step, play, sign
+from .visit_drive import TO_AGREEMENT, click, confirm_read, make_flow, next_step, play, sign
 from .visit_helpers import NEAR, make_case, make_setup
 
 
@@ -49,6 +49,20 @@ def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, cl
     assert next_step(qtbot, flow) is Step.PLAN
     assert flow.plan_builder.plan().count == 6 and flow.state.plan == flow.plan_builder.plan()
 
+    # the whole agreement, unsigned and marked as a draft, before the pad
+    assert next_step(qtbot, flow) is Step.READ_DRAFT
+    draft = flow.read_page.preview
+    assert flow.stack.currentWidget() is flow.read_page and draft.page_count() >= 2
+    text = " ".join(draft.page_text(p) for p in range(draft.page_count()))
+    assert "DRAFT" in text and flow.state.agreement_id in text.replace("\n", "")
+    assert "to have it read aloud" in flow.read_page.asked.text()   # what the customer asked for
+    assert not flow.next_button.isEnabled() and "read it aloud" in flow.blocker.text()
+    flow.go_next()                                   # even when called directly
+    assert flow.state.step is Step.READ_DRAFT
+    assert not any(b.isChecked() for b in flow.read_page.choices.values())   # nothing preselected
+    confirm_read(qtbot, flow)
+    assert flow.next_button.isEnabled() and drafts[-1]["reading"] == "read_aloud"
+
     assert next_step(qtbot, flow) is Step.SIGN_CUSTOMER
     assert not flow.next_button.isEnabled()          # an empty pad is not a signature
     sign(qtbot, flow.sign_page("customer").pad)
@@ -60,6 +74,9 @@ def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, cl
     assert next_step(qtbot, flow) is Step.PREVIEW
     assert flow.preview.page_count() >= 1 and flow.state.agreement is not None
     assert flow.state.agreement_id in flow.preview.page_text(0).replace("\n", "")
+    shown = " ".join(flow.preview.page_text(p) for p in range(flow.preview.page_count()))
+    assert "DRAFT" not in shown                      # the signed agreement, not the draft
+    assert bytes(flow.preview._data) == flow.state.agreement.pdf
     assert not done
 
     assert next_step(qtbot, flow) is Step.DONE
@@ -73,7 +90,11 @@ def test_whole_visit_to_a_verified_agreement(qtbot, language, position, done, cl
     agreement = record.agreement
     assert agreement.terms_sha256 == content_hash(agreement.terms)      # what the server checks
     assert {s.role for s in agreement.signatures} == {"customer", "agent"}
-    assert set(files) == {agreement.pdf_sha256, *(s.sha256 for s in agreement.signatures)}
+    assert agreement.read_before_signing == "read_aloud"
+    assert set(files) == {agreement.pdf_sha256, record.report_sha256, *(s.sha256 for s in agreement.signatures)}
+    report = verify_pdf(files[record.report_sha256], trust=[test_pki.root], now=clock(), kind="visit_report")
+    assert report.intact, report.problems
+    assert report.device_id == "laptop-0001" and report.signed_at == clock().replace(microsecond=0)
     assert all(hashlib.sha256(data).hexdigest() == sha for sha, data in files.items())
     verdict = verify_pdf(files[agreement.pdf_sha256], trust=[test_pki.root], now=clock())
     assert verdict.intact, verdict.problems
@@ -127,6 +148,8 @@ def test_resuming_at_the_preview_renders_the_agreement_again(qtbot, language, po
     play(qtbot, flow.player, TO_AGREEMENT)
     for _ in range(3):
         next_step(qtbot, flow)
+    confirm_read(qtbot, flow, "customer_read")
+    next_step(qtbot, flow)
     sign(qtbot, flow.sign_page("customer").pad)
     next_step(qtbot, flow)
     sign(qtbot, flow.sign_page("agent").pad)
@@ -166,12 +189,49 @@ def test_going_back_from_the_signature_keeps_the_plan_and_signature(qtbot, langu
     play(qtbot, flow.player, TO_AGREEMENT)
     for _ in range(3):
         next_step(qtbot, flow)
+    confirm_read(qtbot, flow)
+    next_step(qtbot, flow)
     sign(qtbot, flow.sign_page("customer").pad)
+    click(qtbot, flow, "flowBack")
+    assert flow.state.step is Step.READ_DRAFT and "customer" in flow.state.signatures
     click(qtbot, flow, "flowBack")
     assert flow.state.step is Step.PLAN and "customer" in flow.state.signatures
     next_step(qtbot, flow)
+    assert flow.read_page.choices["read_aloud"].isChecked()      # the confirmation still holds
+    next_step(qtbot, flow)
     assert not flow.sign_page("customer").pad.is_empty() and flow.next_button.isEnabled()
+    click(qtbot, flow, "flowBack")
     click(qtbot, flow, "flowBack")
     flow.plan_builder.count_spin.setValue(4)        # a different plan: the signature no longer holds
     next_step(qtbot, flow)
+    assert not flow.next_button.isEnabled()         # ...nor the reading of the old draft
+    confirm_read(qtbot, flow)
+    next_step(qtbot, flow)
     assert flow.sign_page("customer").pad.is_empty() and not flow.next_button.isEnabled()
+
+
+def test_resuming_at_the_draft_shows_it_again_and_waits_for_the_confirmation(qtbot, language, position, done,
+                                                                             clock):
+    flow = make_flow(qtbot, language, position, done, make_setup(clock=clock))
+    drafts = []
+    flow.draft_changed.connect(drafts.append)
+    with qtbot.waitSignal(flow.checkin.checked_in):
+        next_step(qtbot, flow)
+    next_step(qtbot, flow)
+    play(qtbot, flow.player, TO_AGREEMENT)
+    for _ in range(3):
+        next_step(qtbot, flow)
+    assert drafts[-1]["step"] == "read_draft" and drafts[-1]["reading"] is None
+    flow.close()
+
+    resumed = make_flow(qtbot, language, position, done, make_setup(clock=clock), saved=drafts[-1])
+    assert resumed.state.step is Step.READ_DRAFT and resumed.stack.currentWidget() is resumed.read_page
+    assert resumed.read_page.preview.page_count() >= 2 and not resumed.next_button.isEnabled()
+    confirm_read(qtbot, resumed, "customer_read")
+    saved = resumed.state.to_dict()
+    resumed.close()
+
+    again = make_flow(qtbot, language, position, done, make_setup(clock=clock), saved=saved)
+    assert again.state.step is Step.READ_DRAFT and again.read_page.choices["customer_read"].isChecked()
+    assert again.next_button.isEnabled()
+    assert next_step(qtbot, again) is Step.SIGN_CUSTOMER

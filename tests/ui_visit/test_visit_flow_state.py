@@ -99,7 +99,7 @@ def test_state_round_trips_mid_script_and_resumes(clock):
     assert again.to_dict() == json.loads(saved)       # a second save is the same draft
     answer_all(again, TO_AGREEMENT[5:])
     again.advance()
-    assert again.step is Step.OUTCOME and again.steps[4:8] == AGREEMENT_STEPS
+    assert again.step is Step.OUTCOME and again.steps[4:9] == AGREEMENT_STEPS
 
 
 def test_a_draft_of_another_case_or_a_damaged_draft_is_refused(clock):
@@ -121,7 +121,9 @@ def test_a_visit_without_agreement_records_no_agreement(clock):
     st.advance()
     record, files = st.result
     assert record.outcome.value == "not_home" and not record.contact_made
-    assert record.agreement is None and files == {} and record.checkin_decision["allowed"]
+    assert record.agreement is None and record.checkin_decision["allowed"]
+    assert set(files) == {record.report_sha256}                   # the visit report alone
+    assert files[record.report_sha256].startswith(b"%PDF") and b"/ByteRange" not in files[record.report_sha256]
 
 
 def test_notes_longer_than_the_record_holds_are_stopped_at_the_outcome(clock):
@@ -142,11 +144,17 @@ def test_a_changed_plan_voids_the_signatures(clock):
     st.advance()
     st.set_plan(PLAN)
     st.advance()
+    assert st.step is Step.READ_DRAFT and not st.can_advance()    # the draft is read first
+    with pytest.raises(BadInput, match="read it aloud"):
+        st.advance()
+    st.confirm_reading("customer_read")
+    assert st.reading_text() == "The customer read the whole agreement"
+    st.advance()
     st.set_signature("customer", png(), clock())
     st.set_plan(PLAN)                                 # the same plan: the signature stands
-    assert "customer" in st.signatures
+    assert "customer" in st.signatures and st.reading == "customer_read"
     st.set_plan(Plan(**{**PLAN.__dict__, "count": 4}))
-    assert st.signatures == {} and not st.can_advance()
+    assert st.signatures == {} and st.reading is None and not st.can_advance()
 
 
 def test_a_blank_signature_is_refused(clock):
@@ -165,9 +173,37 @@ def test_a_case_without_an_identity_tail_cannot_make_an_agreement(clock):
         st.advance()
     st.set_plan(PLAN)
     st.advance()
+    st.confirm_reading("read_aloud")
+    st.advance()
     st.set_signature("customer", png(), clock())
     st.advance()
     st.set_signature("agent", png(280), clock())
     st.advance()
     assert st.step is Step.PREVIEW and st.agreement is None
     assert "customer.id_tail" in st.blocker() and not st.can_advance()
+
+
+def test_every_visit_keeps_a_report_and_one_that_cannot_be_printed_is_kept_without(clock):
+    st = to_script(FlowState(make_setup(clock=clock)))
+    answer_all(st, ["no_answer", None])
+    st.advance()
+    st.set_notes("Nobody answered 😀")                  # a character no document font can show
+    st.advance()
+    record, files = st.result
+    assert st.step is Step.DONE and record.report_sha256 is None and files == {}
+
+
+def test_a_draft_saved_at_the_pad_before_the_reading_step_goes_back_to_the_draft(clock):
+    st = to_script(FlowState(make_setup(clock=clock)))
+    answer_all(st, TO_AGREEMENT)
+    st.advance()
+    st.advance()
+    st.set_plan(PLAN)
+    st.advance()
+    st.confirm_reading("read_aloud")
+    st.advance()
+    saved = st.to_dict()
+    assert saved["step"] == "sign_customer"
+    del saved["reading"]                                  # as an older app saved it
+    again = FlowState.from_json(make_setup(clock=clock), saved)
+    assert again.step is Step.READ_DRAFT and again.reading is None and not again.can_advance()

@@ -14,7 +14,7 @@ import pytest
 from fieldapp.ui.visit.flow_state import Step
 from fieldapp.ui.visit.style import PASS, WARN_FILL
 
-from .visit_drive import TO_AGREEMENT, click, make_flow, next_step, play, sign
+from .visit_drive import TO_AGREEMENT, click, confirm_read, make_flow, next_step, play, sign
 from .visit_helpers import SHANGHAI, Clock, make_case, make_setup
 
 
@@ -83,6 +83,9 @@ def test_the_step_count_never_changes_its_total_and_the_agreement_is_not_signed_
     assert outcome.outcome.text() == "Repayment agreement (to be signed)"
     assert next_step(qtbot, flow) is Step.PLAN
     note()
+    assert next_step(qtbot, flow) is Step.READ_DRAFT
+    note()
+    confirm_read(qtbot, flow)
     assert next_step(qtbot, flow) is Step.SIGN_CUSTOMER
     sign(qtbot, flow.sign_page("customer").pad)
     note()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.ui.visit.flow_state import Step
 
-from .visit_drive import TO_AGREEMENT, make_flow, next_step, play, sign
+from .visit_drive import TO_AGREEMENT, confirm_read, make_flow, next_step, play, sign
 from .visit_helpers import make_case
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -93,6 +93,10 @@ def test_every_step_switches_every_visible_string(qtbot, language, position):
     flow.plan_builder.count_spin.setValue(40)            # a limit broken: the inline problem
     seen["plan problem"] = check_switch(flow, language)
     flow.plan_builder.count_spin.setValue(6)
+    next_step(qtbot, flow)
+    seen[Step.READ_DRAFT] = check_switch(flow, language)
+    confirm_read(qtbot, flow)
+    seen["read confirmed"] = check_switch(flow, language)
     next_step(qtbot, flow)
     seen[Step.SIGN_CUSTOMER] = check_switch(flow, language)
     sign(qtbot, flow.sign_page("customer").pad)

@@ -56,12 +56,12 @@ def test_blocked_without_practice_and_unblocked_after(tmp_path):
     blocked = flow()
     problem = blocked.blocker()
     assert problem is not None and not blocked.can_advance()
-    assert "has not practised the conversation script home_visit_cn (version 2)" in problem
+    assert "has not practised the conversation script home_visit_cn (version 3)" in problem
     rule = next(r for r in blocked.planning.results if r.rule == "training.practice")
     assert rule.blocks and rule.category == "training"
 
     _practise(service, clock, version_bump=-1)          # an earlier version does not count
-    assert "only in an earlier version (1)" in flow().blocker()
+    assert "only in an earlier version (2)" in flow().blocker()
 
     item = _practise(service, clock)                     # the current version: the visit may start
     ready = flow()

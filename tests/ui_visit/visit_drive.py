@@ -11,7 +11,7 @@ from .visit_helpers import NEAR, make_setup
 
 # The CN script to an instalment agreement (option ids, values; None = "said it").
 TO_AGREEMENT = ["answered", None, None, "confirmed", None, "yes_talk", "income_fell", "instalments", 6,
-                "2026-03-20", None]
+                "2026-03-20", None, "read_aloud"]
 TO_REFUSAL = ["answered", None, None, "confirmed", None, "yes_talk", "refuses", None]
 
 
@@ -78,3 +78,9 @@ def make_flow(qtbot, language, position, done, setup=None, saved=None, **kwargs)
 def next_step(qtbot, flow) -> Step:
     click(qtbot, flow, "flowNext")
     return flow.state.step
+
+
+def confirm_read(qtbot, flow, how: str = "read_aloud") -> None:
+    """At the draft step: the customer has read the whole agreement (or had it read aloud)."""
+    assert flow.state.step is Step.READ_DRAFT
+    click(qtbot, flow.read_page, f"reading_{how}")

@@ -219,6 +219,8 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
     if rec.agreement is not None:
         needed.add(rec.agreement.pdf_sha256)
         needed.update(s.sha256 for s in rec.agreement.signatures)
+    if rec.report_sha256 is not None:
+        needed.add(rec.report_sha256)
     present = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(needed)))) \
         if needed else set()
     missing = sorted(needed - present)
@@ -283,15 +285,26 @@ class _Receipt:
     def visit(self, session: Session, user: User, item: OutboxItem) -> None:
         from fieldapp.server.services.receipts import DocumentRefused
 
-        agreement = (item.payload.get("agreement") or None) if self.sealer is not None else None
-        if agreement is None:
+        if self.sealer is None:
             return
-        visit = session.get(Visit, item.payload["visit_id"])
-        try:
-            self.sealer.receive(session, user, self.device_id, visit, agreement["pdf_sha256"],  # type: ignore[union-attr, arg-type]
-                                agreement_id=agreement["agreement_id"], terms_sha256=agreement["terms_sha256"])
-        except DocumentRefused as exc:
-            raise _Rejected("bad_signature", "The agreement PDF is refused: {reason}", reason=str(exc)) from None
+        agreement = item.payload.get("agreement") or None
+        report = item.payload.get("report_sha256") or None
+        if agreement is None and report is None:
+            return
+        visit: Visit = session.get(Visit, item.payload["visit_id"])  # type: ignore[assignment]
+        sealer = self.sealer
+        if agreement is not None:
+            try:
+                sealer.receive(session, user, self.device_id, visit, agreement["pdf_sha256"],
+                               agreement_id=agreement["agreement_id"], terms_sha256=agreement["terms_sha256"])
+            except DocumentRefused as exc:
+                raise _Rejected("bad_signature", "The agreement PDF is refused: {reason}", reason=str(exc)) from None
+        if report is not None:
+            try:
+                sealer.receive(session, user, self.device_id, visit, report, kind="visit_report")
+            except DocumentRefused as exc:
+                raise _Rejected("bad_signature", "The visit report PDF is refused: {reason}",
+                                reason=str(exc)) from None
 
 
 def _appointment_proposal(session: Session, user: User, item: OutboxItem, case: Case | None,

@@ -67,7 +67,8 @@ class Sealer:
         if authority is None:
             return self._record(session, kind, visit, agreement_id, terms_sha256, sha256, None, "unsigned", now)
         crl = signing.current_crl(session, authority)
-        verdict = verify_pdf(data, trust=[authority.root], crls=[crl], where=kind, now=now, received_now=True)
+        verdict = verify_pdf(data, trust=[authority.root], crls=[crl], where=kind, now=now, received_now=True,
+                             kind=kind)
         if verdict.status == UNSIGNED:
             return self._record(session, kind, visit, agreement_id, terms_sha256, sha256, None, "unsigned", now)
         if not verdict.intact:
@@ -140,3 +141,26 @@ def lookup(session: Session, sha256: str) -> tuple[str, SignedDocument | None]:
 def documents_of_visit(session: Session, visit_id: str) -> list[SignedDocument]:
     return list(session.scalars(select(SignedDocument).where(SignedDocument.visit_id == visit_id)
                                 .order_by(SignedDocument.received_at)))
+
+
+def sealed_copy(session: Session, user: User, visit_id: str, kind: str) -> tuple[bytes, SignedDocument]:
+    """The server-sealed PDF of a visit's agreement or report, for the visit's agent, the lead
+    of that agent's team or an administrator. ApiError: not_found (no such visit, or no
+    sealed copy: the document arrived unsigned), forbidden (someone else's visit)."""
+    from fieldapp.server.errors import ApiError
+    from fieldapp.server.services.access import leads_team_of
+
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise ApiError("not_found", "no such visit")
+    if not (user.role == "admin" or visit.agent_id == user.id or leads_team_of(user, visit.agent)):
+        raise ApiError("forbidden", "this visit is neither yours nor your team's")
+    doc = session.scalar(select(SignedDocument).where(SignedDocument.visit_id == visit_id,
+                                                      SignedDocument.kind == kind,
+                                                      SignedDocument.sealed_sha256.is_not(None))
+                         .order_by(SignedDocument.received_at.desc()).limit(1))
+    data = session.scalar(select(Attachment.content).where(Attachment.sha256 == doc.sealed_sha256)) \
+        if doc is not None else None
+    if doc is None or data is None:
+        raise ApiError("not_found", f"the visit has no sealed {kind.replace('_', ' ')}")
+    return data, doc

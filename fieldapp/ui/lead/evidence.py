@@ -339,6 +339,14 @@ class EvidenceScreen(QWidget):
             self.verification.setText(tr("Verified: the PDF matches the signed terms (SHA-256 {sha}…).",
                                          sha=ev.item.visit.agreement.terms_sha256[:16]))
             banner(self.verification, PASS)
+        agreement = ev.item.visit.agreement
+        if agreement is not None:
+            from fieldapp.ui.lead.labels import READINGS
+
+            how = agreement.read_before_signing
+            self.verification.setText(self.verification.text() + "\n" + (
+                tr(READINGS[how]) if how in READINGS
+                else tr("The visit record does not say whether the customer read the agreement before signing.")))
 
     def _history(self, events: list[Any], tz: str) -> None:
         tr = self._lang.tr

@@ -13,6 +13,9 @@ from fieldapp.ui.i18n import N_
 STATES = {"pending": N_("To review"), "approved": N_("Approved"), "returned": N_("Returned to the agent"),
           "escalated": N_("Escalated")}
 STATE_COLOURS = {"pending": "#5f6368", "approved": "#2e7d32", "returned": "#8a6100", "escalated": "#c62828"}
+# How the customer took in the whole agreement before signing (AgreementRecord.read_before_signing).
+READINGS = {"customer_read": N_("Before signing, the customer read the whole agreement."),
+            "read_aloud": N_("Before signing, the agent read the whole agreement aloud to the customer.")}
 DECISIONS = {"approve": N_("Approve"), "return": N_("Return to the agent"), "escalate": N_("Escalate")}
 EXCEPTIONS = {"location_missing": N_("No location"), "outside_geofence": N_("Outside the geofence"),
               "warnings": N_("Policy warnings"), "abusive_phrases": N_("Abusive-phrase warning"),

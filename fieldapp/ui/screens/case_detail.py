@@ -3,7 +3,10 @@ the policy's decision rule by rule, and the button that starts (or resumes) the 
 
 A blocked visit cannot start: the visit flow's own pre-check refuses it, and this
 button is disabled already, with the blocking rules written beside it. A visit the team
-lead returned shows the lead's comment on top; the next visit corrects it.
+lead returned shows the lead's comment on top; the next visit corrects it. The signed
+agreements and visit reports of the case's visits reopen in a document viewer (the
+customer's copy: print or save), from the button under the visits or by double-clicking a
+visit of the history.
 """
 
 from __future__ import annotations
@@ -138,9 +141,23 @@ class CaseDetailScreen(QWidget):
         self.local_work = QLabel(self.visits_box)
         self.local_work.setObjectName("localWork")
         self.local_work.setWordWrap(True)
+        self.documents_info = QLabel(self.visits_box)
+        self.documents_info.setObjectName("documentsInfo")
+        self.documents_info.setWordWrap(True)
+        self.documents_button = QPushButton(self.visits_box)
+        self.documents_button.setObjectName("openDocuments")
+        self.documents_button.setMinimumHeight(36)
+        self.documents_button.clicked.connect(lambda: self.open_documents())
+        self.visits.itemDoubleClicked.connect(lambda item, _col: self.open_visit_documents(
+            item.data(0, Qt.ItemDataRole.UserRole)))
+        self.document_viewer: Any = None
+        documents_row = QHBoxLayout()
+        documents_row.addWidget(self.documents_info, 1)
+        documents_row.addWidget(self.documents_button)
         visits_layout = QVBoxLayout(self.visits_box)
         visits_layout.addWidget(self.visits)
         visits_layout.addWidget(self.local_work)
+        visits_layout.addLayout(documents_row)
         self.decision_box = QGroupBox(content)
         self.decision_layout = QVBoxLayout(self.decision_box)
 
@@ -281,6 +298,32 @@ class CaseDetailScreen(QWidget):
         dialog.open()
         return dialog
 
+    def open_documents(self, visit_id: str | None = None) -> Any:
+        """The document viewer over this case's signed documents, at `visit_id`'s agreement (or
+        its report) when given, else at the newest; None when the case has none here."""
+        rows = list(self.view.documents) if self.view is not None else []
+        if not rows or self.case_id is None:
+            return None
+        from fieldapp.ui.screens.document_viewer import DocumentViewer
+
+        if self.document_viewer is not None:
+            self.document_viewer.close()
+            self.document_viewer.deleteLater()
+        viewer = DocumentViewer(self._ctx, self.case_id, rows, self,
+                                timezone=self.view.record.customer.timezone if self.view else None)
+        self.document_viewer = viewer
+        target = next((r for r in rows if r.visit_id == visit_id), rows[0])
+        viewer.show()
+        viewer.show_document(target.visit_id, target.kind)
+        return viewer
+
+    def open_visit_documents(self, visit_id: str | None) -> Any:
+        """From the visit history: that visit's documents (None when none is on this laptop)."""
+        rows = self.view.documents if self.view is not None else []
+        if not visit_id or not any(r.visit_id == visit_id for r in rows):
+            return None
+        return self.open_documents(visit_id)
+
     def _ensure_decision_view(self) -> Any:
         if self.decision_view is None:
             from fieldapp.ui.visit.decision_view import DecisionView
@@ -300,6 +343,8 @@ class CaseDetailScreen(QWidget):
         self.appointment_box.setTitle(tr("Appointment"))
         self.notices_box.setTitle(tr("Notices sent"))
         self.visits_box.setTitle(tr("Visits"))
+        self.documents_button.setText(tr("Open the documents…"))
+        self.documents_button.setToolTip(tr("Reopen, print or save the signed agreements and visit reports"))
         self.decision_box.setTitle(tr("Policy check before the visit"))
         for titles, fields in ((self.customer_titles, CUSTOMER_FIELDS), (self.debt_titles, DEBT_FIELDS),
                                (self.appointment_titles, APPOINTMENT_FIELDS)):
@@ -367,15 +412,20 @@ class CaseDetailScreen(QWidget):
         from fieldapp.ui.visit.script_player import outcome_label
 
         self.visits.clear()
+        with_documents = {d.visit_id for d in view.documents}
         for v in sorted(rec.visits, key=lambda v: v.at, reverse=True):
             outcome = outcome_label(v.outcome, tr) if v.outcome else NONE
             if v.late:  # the former agent's work, delivered after the case came to you
                 outcome = tr("{outcome} (recorded before the case changed hands, received after)",
                              outcome=outcome)
-            self.visits.addTopLevelItem(QTreeWidgetItem([
+            item = QTreeWidgetItem([
                 time_text(v.at, cust.timezone), tr("yes") if v.contact_made else tr("no"),
                 outcome, v.agent_name or v.agent or NONE,
-                review_text(v, tr, cust.timezone)]))
+                review_text(v, tr, cust.timezone)])
+            item.setData(0, Qt.ItemDataRole.UserRole, v.id)
+            if v.id in with_documents:
+                item.setToolTip(0, tr("Double-click to open this visit's signed documents"))
+            self.visits.addTopLevelItem(item)
         if not rec.visits:
             self.visits.addTopLevelItem(QTreeWidgetItem([tr("No visit yet"), "", "", "", ""]))
         local = [tr("Recorded {when}: {state}", when=time_text(o.created_at, self._ctx.zone()),
@@ -384,6 +434,10 @@ class CaseDetailScreen(QWidget):
                  for o in view.outbox if o.kind == "visit" and o.state in OUTBOX_STATES]
         self.local_work.setText("\n".join(local))
         self.local_work.setVisible(bool(local))
+        count = len(view.documents)
+        self.documents_info.setText(tr("{count} signed document(s) of this case on this laptop", count=count)
+                                    if count else tr("No signed document of this case on this laptop"))
+        self.documents_button.setEnabled(bool(count))
 
         decision_view = self._ensure_decision_view()
         problems = []

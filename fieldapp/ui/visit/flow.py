@@ -31,6 +31,7 @@ from fieldapp.ui.visit.outcome_step import OutcomePage
 from fieldapp.ui.visit.pdf_preview import PdfPreview
 from fieldapp.ui.visit.plan_builder import PlanBuilder
 from fieldapp.ui.visit.precheck import PrecheckPage
+from fieldapp.ui.visit.read_step import ReadDraftPage
 from fieldapp.ui.visit.script_player import ScriptPlayer, outcome_label
 from fieldapp.ui.visit.setup import VisitSetup
 from fieldapp.ui.visit.sign_step import SignPage
@@ -71,6 +72,7 @@ class VisitFlow(QWidget):
             Step.SCRIPT: ScriptPlayer(language, self),
             Step.OUTCOME: OutcomePage(language, st, self),
             Step.PLAN: PlanBuilder(language, self),
+            Step.READ_DRAFT: ReadDraftPage(language, st, self),
             Step.SIGN_CUSTOMER: SignPage(language, st, "customer", self),
             Step.SIGN_AGENT: SignPage(language, st, "agent", self),
             Step.PREVIEW: PdfPreview(language, self),
@@ -111,6 +113,7 @@ class VisitFlow(QWidget):
         self.plan_builder.changed.connect(self._plan_changed)
         for step in (Step.SIGN_CUSTOMER, Step.SIGN_AGENT):
             self.pages[step].changed.connect(self._refresh)
+        self.read_page.changed.connect(self._script_changed)
         self.checkin.checked_in.connect(self._save)
         self.player.set_identity_tail(setup.case.customer.id_tail)
         self._time_check = QTimer(self)
@@ -137,6 +140,10 @@ class VisitFlow(QWidget):
     @property
     def plan_builder(self) -> PlanBuilder:
         return self.pages[Step.PLAN]  # type: ignore[return-value]
+
+    @property
+    def read_page(self) -> ReadDraftPage:
+        return self.pages[Step.READ_DRAFT]  # type: ignore[return-value]
 
     @property
     def preview(self) -> PdfPreview:
@@ -193,7 +200,7 @@ class VisitFlow(QWidget):
             self.plan_builder.configure(currency=setup.case.currency, amount_due=Decimal(setup.case.amount_due),
                                         agreed_on=setup.customer_today(), limits=setup.limits,
                                         request=rt.plan_request if rt else None, plan=state.plan)
-        elif step in (Step.SIGN_CUSTOMER, Step.SIGN_AGENT):
+        elif step in (Step.READ_DRAFT, Step.SIGN_CUSTOMER, Step.SIGN_AGENT):
             self.pages[step].load()  # type: ignore[attr-defined]
         elif step is Step.PREVIEW:
             if state.agreement is not None:

@@ -2,7 +2,8 @@
 
 Steps, in an order that cannot be skipped::
 
-    precheck -> checkin -> script -> outcome [-> plan -> sign_customer -> sign_agent -> preview] -> done
+    precheck -> checkin -> script -> outcome
+        [-> plan -> read_draft -> sign_customer -> sign_agent -> preview] -> done
 
 The bracketed steps appear only when the conversation ended with an agreement, so the
 number of steps is known (`steps_known`) only once the conversation has ended. Each step
@@ -13,7 +14,9 @@ zone). Notes taken during the conversation are carried into the visit notes. The
 state round-trips through `to_json` / `from_json` (conversation, decisions, notes, plan
 and signatures included), so a visit interrupted by a crash or a flat battery resumes at
 the step it was at. The agreement PDF is not kept in the draft: it is rendered again from
-the same terms when needed.
+the same terms when needed. Before the pad the customer reads the whole agreement as an
+unsigned draft (`read_draft`); the agent confirms how it was read (`READINGS`), which the
+agreement record keeps. When the visit is recorded its report PDF is made and signed too.
 The widget (`flow.VisitFlow`) is a thin view over this class, after Electrum's wizard.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import logging
 import uuid
 from decimal import Decimal
 from enum import StrEnum
@@ -43,8 +47,10 @@ from fieldapp.script import NoteWarning, Runtime, check_notes
 from fieldapp.script.notes import personal_numbers, prepare_note
 from fieldapp.ui.formatting import clock_text, in_zone
 from fieldapp.ui.visit.record import (ROLES, Agreement, SignatureCapture, make_agreement, make_draft,
-                                      seal_handwriting)
+                                      make_report, seal_handwriting)
 from fieldapp.ui.visit.setup import VisitSetup
+
+log = logging.getLogger(__name__)
 
 FORMAT = "fieldapp.visit-flow/1"
 MAX_NOTES = 20_000  # VisitRecord.notes
@@ -61,6 +67,7 @@ class Step(StrEnum):
     SCRIPT = "script"
     OUTCOME = "outcome"
     PLAN = "plan"
+    READ_DRAFT = "read_draft"
     SIGN_CUSTOMER = "sign_customer"
     SIGN_AGENT = "sign_agent"
     PREVIEW = "preview"
@@ -68,17 +75,23 @@ class Step(StrEnum):
 
 
 BASE_STEPS = (Step.PRECHECK, Step.CHECKIN, Step.SCRIPT, Step.OUTCOME)
-AGREEMENT_STEPS = (Step.PLAN, Step.SIGN_CUSTOMER, Step.SIGN_AGENT, Step.PREVIEW)
+AGREEMENT_STEPS = (Step.PLAN, Step.READ_DRAFT, Step.SIGN_CUSTOMER, Step.SIGN_AGENT, Step.PREVIEW)
 STEP_TITLES = {
     Step.PRECHECK: N_("Before the visit"),
     Step.CHECKIN: N_("Check in"),
     Step.SCRIPT: N_("The conversation"),
     Step.OUTCOME: N_("Outcome and notes"),
     Step.PLAN: N_("Repayment plan"),
+    Step.READ_DRAFT: N_("The customer reads the agreement"),
     Step.SIGN_CUSTOMER: N_("Customer signs"),
     Step.SIGN_AGENT: N_("Agent signs"),
     Step.PREVIEW: N_("Check the agreement"),
     Step.DONE: N_("Done"),
+}
+# How the customer took in the whole draft before signing (AgreementRecord.read_before_signing).
+READINGS = {
+    "customer_read": N_("The customer read the whole agreement"),
+    "read_aloud": N_("The agent read the whole agreement aloud to the customer"),
 }
 SIGN_STEPS = {Step.SIGN_CUSTOMER: "customer", Step.SIGN_AGENT: "agent"}
 # Why no location was recorded at check-in (stored as `<code>` or `<code>: <agent's words>`).
@@ -117,6 +130,8 @@ class FlowState:
         self.signatures: dict[str, SignatureCapture] = {}
         self.agreement: Agreement | None = None
         self.agreement_error: str | None = None
+        self.reading: str | None = None       # a READINGS key, once the agent confirms it
+        self._draft: bytes | None = None      # the unsigned agreement of the current plan
         self.result: tuple[VisitRecord, dict[str, bytes]] | None = None
         self.precheck()
 
@@ -184,6 +199,10 @@ class FlowState:
             return None
         if step is Step.PLAN:
             return None if self.plan is not None else tr("Set up a plan the customer agrees to.")
+        if step is Step.READ_DRAFT:
+            if self.reading not in READINGS:
+                return tr("Confirm that the customer read the whole agreement, or that you read it aloud.")
+            return None
         if step in SIGN_STEPS:
             if SIGN_STEPS[step] in self.signatures:
                 return None
@@ -223,7 +242,7 @@ class FlowState:
     def can_go_back(self) -> bool:
         if self.step is Step.OUTCOME:
             return self.runtime is not None and self.runtime.can_go_back
-        return self.step in (Step.PLAN, Step.SIGN_CUSTOMER, Step.SIGN_AGENT, Step.PREVIEW)
+        return self.step in (Step.PLAN, Step.READ_DRAFT, Step.SIGN_CUSTOMER, Step.SIGN_AGENT, Step.PREVIEW)
 
     def back(self) -> Step:
         """One step back; from the outcome this also undoes the conversation's last answer."""
@@ -348,12 +367,23 @@ class FlowState:
         """Accept `plan` (institution limits apply); a changed plan voids the signatures."""
         rows = check_plan(plan, self.setup.customer_today(), self.setup.limits)
         if plan != self.plan:
-            self.signatures, self.agreement = {}, None
+            self.signatures, self.agreement, self.reading, self._draft = {}, None, None, None
         self.plan, self.schedule = plan, rows
         return rows
 
     def clear_plan(self) -> None:
         self.plan, self.schedule, self.signatures, self.agreement = None, [], {}, None
+        self.reading, self._draft = None, None
+
+    def confirm_reading(self, how: str | None) -> None:
+        """The agent's confirmation of how the customer took in the draft (a READINGS key;
+        None withdraws it)."""
+        if how is not None and how not in READINGS:
+            raise BadInput(f"unknown way of reading {how!r}", field="reading")
+        self.reading = how
+
+    def reading_text(self) -> str | None:
+        return self.tr(READINGS[self.reading]) if self.reading in READINGS else None
 
     def set_signature(self, role: str, png: bytes, captured_at: _dt.datetime, handwriting: Any = None) -> None:
         """Keep a signer's signature; `handwriting` (its strokes with times, from the pad) is
@@ -380,7 +410,9 @@ class FlowState:
         pad (BadInput when there is no plan yet)."""
         if self.plan is None:
             raise BadInput(self.tr("Set up a plan the customer agrees to."), field="plan")
-        return make_draft(self.setup, self.agreement_id, self.plan, self.setup.customer_today())
+        if self._draft is None:
+            self._draft = make_draft(self.setup, self.agreement_id, self.plan, self.setup.customer_today())
+        return self._draft
 
     def render_agreement(self) -> Agreement | None:
         """The agreement PDF from the plan and both signatures (None, with the reason, if refused)."""
@@ -408,13 +440,20 @@ class FlowState:
             if self.agreement is None:
                 raise BadInput(self.tr("The agreement could not be made: {reason}",
                                        reason=self.agreement_error or "-"), field="agreement")
-            agreement = self.agreement.record(self.signatures)
+            agreement = self.agreement.record(self.signatures, read_before_signing=self.reading)
             files = self.agreement.attachments(self.signatures)
         try:
             record = self._record(part, warnings, agreement)
         except ValidationError as exc:  # a bug, not the agent's doing: say which field
             problem = exc.errors()[0]
             raise BadInput(str(problem.get("msg")), field=".".join(map(str, problem.get("loc", ())))) from None
+        try:
+            report = make_report(self.setup, record)
+        except BadInput as exc:  # the visit is kept all the same; the lead reads it from the record
+            log.warning("the visit report could not be made: %s", exc.field or type(exc).__name__)
+            return record, files
+        record = record.model_copy(update={"report_sha256": report.sha256})
+        files[report.sha256] = report.pdf
         return record, files
 
     def _record(self, part: dict[str, Any], warnings: list[str], agreement: Any) -> VisitRecord:
@@ -451,6 +490,7 @@ class FlowState:
                 "total": format(plan.total, "f"), "first_due": plan.first_due.isoformat(), "count": plan.count,
                 "frequency": plan.frequency.value if plan.frequency else None, "remainder": plan.remainder.value},
             "signatures": {role: sig.to_draft() for role, sig in self.signatures.items()},
+            "reading": self.reading,
         }
 
     def to_json(self) -> str:
@@ -490,8 +530,11 @@ class FlowState:
                 self.signatures[role] = SignatureCapture(
                     role, _b64(sig["png_base64"]), parse_aware(sig["captured_at"], field=f"signatures.{role}"),
                     _b64(sig["evidence_base64"]) if sig.get("evidence_base64") else None)
+            self.reading = data.get("reading") if data.get("reading") in READINGS else None
             if step not in self.steps:
                 raise BadInput(f"step {step.value} does not follow from the saved answers", where=where)
+            if step in (Step.SIGN_CUSTOMER, Step.SIGN_AGENT, Step.PREVIEW) and self.reading is None:
+                step = Step.READ_DRAFT  # saved before the reading was asked for: the customer reads first
             self.step = step
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BadInput(f"the saved visit is damaged ({type(exc).__name__}: {exc})", where=where) from None

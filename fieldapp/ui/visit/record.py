@@ -9,7 +9,8 @@ Signing happens here, offline, the moment both parties have signed by hand: the 
 rendered with the handwriting evidence (already encrypted to the institution) embedded
 and signed with this laptop's device key (PAdES, fieldapp.documents.signing). A laptop
 that is not enrolled produces a draft marked as not digitally signed. `make_draft`
-renders the unsigned agreement the customer reads before signing.
+renders the unsigned agreement the customer reads before signing. `make_report` renders
+the visit report when the visit is recorded and signs it the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from fieldapp.core.plans import Plan
 from fieldapp.core.timeutil import iso
 from fieldapp.documents.terms import AgreementTerms, parse_terms
-from fieldapp.protocol.v1 import AgreementRecord, SignatureRef
+from fieldapp.protocol.v1 import AgreementRecord, SignatureRef, VisitRecord
 from fieldapp.ui.visit.setup import VisitSetup
 
 ROLES = ("customer", "agent")
@@ -72,7 +73,8 @@ class Agreement:
     def pdf_sha256(self) -> str:
         return hashlib.sha256(self.pdf).hexdigest()
 
-    def record(self, signatures: dict[str, SignatureCapture]) -> AgreementRecord:
+    def record(self, signatures: dict[str, SignatureCapture], *,
+               read_before_signing: str | None = None) -> AgreementRecord:
         terms = self.terms
         return AgreementRecord(
             agreement_id=terms.agreement_id,
@@ -83,6 +85,7 @@ class Agreement:
             currency=terms.currency,
             signatures=[SignatureRef(role=role, sha256=signatures[role].sha256,
                                      captured_at=signatures[role].captured_at) for role in ROLES],
+            read_before_signing=read_before_signing,
         )
 
     def attachments(self, signatures: dict[str, SignatureCapture]) -> dict[str, bytes]:
@@ -127,13 +130,65 @@ def make_agreement(setup: VisitSetup, agreement_id: str, plan: Plan, agreed_on: 
     evidence = {role: s.evidence for role, s in signatures.items() if s.evidence is not None}
     pdf = build_agreement_pdf(terms, setup.document_lang(), where="agreement", draft=signing is None,
                               created=now, verify_url=signing.verify_url if signing else None, evidence=evidence)
-    if signing is not None:
-        from fieldapp.documents.signing import sign_pdf
-
-        signing.signer.check(now, where="device certificate")
-        pdf = sign_pdf(pdf, signing.signer, now=now, reason=f"Repayment agreement {terms.agreement_id}",
-                       location=terms.place)
+    pdf = _sign(setup, pdf, now, reason=f"Repayment agreement {terms.agreement_id}", location=terms.place)
     return Agreement(terms, pdf)
+
+
+def _sign(setup: VisitSetup, pdf: bytes, now: _dt.datetime, *, reason: str, location: str | None) -> bytes:
+    """`pdf` PAdES-signed by this laptop's device key (unchanged when it is not enrolled)."""
+    signing = setup.signing
+    if signing is None:
+        return pdf
+    from fieldapp.documents.signing import sign_pdf
+
+    signing.signer.check(now, where="device certificate")
+    return sign_pdf(pdf, signing.signer, now=now, reason=reason, location=location)
+
+
+@dataclass(frozen=True)
+class Report:
+    pdf: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+def report_data(setup: VisitSetup, record: VisitRecord) -> dict[str, Any]:
+    """The visit report's input (fieldapp.documents.visit_report) from the record as it is kept."""
+    case = setup.case
+    decision = record.checkin_decision or record.planning_decision
+    location = None
+    if record.location is not None:
+        location = {"lat": record.location.lat, "lon": record.location.lon,
+                    "accuracy_m": record.location.accuracy_m, "distance_m": record.distance_m,
+                    "captured_at": iso(record.checked_in_at) if record.checked_in_at else None}
+    promise = record.promise
+    return {
+        "visit_id": record.visit_id,
+        "case": {"reference": case.reference, "customer_name": case.customer.name,
+                 "address": case.customer.address, "amount_due": case.amount_due, "currency": case.currency},
+        "agent": {"name": setup.agent_name, "id": setup.agent_id},
+        "timezone": case.customer.timezone,
+        "started_at": iso(record.agent_started_at), "ended_at": iso(record.ended_at),
+        "decision": dict(decision) if decision is not None else None,
+        "transcript": list(record.transcript),
+        "outcome": {"code": record.outcome.value, "notes": record.notes,
+                    "promise": {"amount": promise.amount, "due": promise.due_date.isoformat()} if promise else None},
+        "location": location,
+        "agreement": {"id": record.agreement.agreement_id, "sha256": record.agreement.pdf_sha256}
+        if record.agreement else None,
+    }
+
+
+def make_report(setup: VisitSetup, record: VisitRecord) -> Report:
+    """The visit report PDF, signed with the device key like the agreement (BadInput names the field)."""
+    from fieldapp.documents.visit_report import build_visit_report
+
+    now = setup.now()
+    lang = setup.document_lang()
+    pdf = build_visit_report(report_data(setup, record), lang, where="visit report")
+    return Report(_sign(setup, pdf, now, reason=f"Visit report {record.visit_id}", location=None))
 
 
 def make_draft(setup: VisitSetup, agreement_id: str, plan: Plan, agreed_on: _dt.date) -> bytes:
