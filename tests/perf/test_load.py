@@ -42,3 +42,23 @@ def test_load_short_run_loses_nothing():
     print(run.stdout, run.stderr)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "OK: no failed request" in run.stdout
+
+
+def test_the_change_check_tells_a_hole_from_a_legitimate_gap():
+    """The database check itself, on made-up records: numbers skipped for other agents, for
+    superseded changes and across a history gap pass; a change below the cursor never pulled,
+    or a number inside a gap, fails."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from run_load import check_changes
+
+    gaps = [(100, 5000)]
+    ids = {"a": "u-a"}
+    record = {"agent": "a", "cursor": 5003, "seen": [[3, "c1", "upsert"], [7, "c2", "upsert"], [5002, "c1", "upsert"]]}
+    rows = {"u-a": [(7, "c2", "upsert"), (5002, "c1", "upsert"), (5009, "c3", "upsert")],  # 3 was superseded
+            "u-b": [(4, "c9", "upsert"), (5001, "c8", "upsert")]}
+    assert check_changes([record], ids, rows, gaps) == []
+    rows["u-a"].append((5, "c4", "upsert"))  # committed behind a number the client had passed
+    assert any("never pulled" in p for p in check_changes([record], ids, rows, gaps))
+    record["seen"].insert(2, [200, "c5", "upsert"])
+    rows["u-a"].remove((5, "c4", "upsert"))
+    assert any("inside a history gap" in p for p in check_changes([record], ids, rows, gaps))

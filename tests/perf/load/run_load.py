@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter as Tally
@@ -204,6 +205,40 @@ def start_proxy(stack: ExitStack, ports: list[int], folder: Path) -> tuple[int, 
     return port, proc
 
 
+class LockWatch:
+    """Samples pg_stat_activity of the run's database every few seconds while the agents sync:
+    the most transactions waiting for a lock at once, and the oldest open transaction."""
+
+    def __init__(self, db: Database):
+        self.db, self.most_waiting, self.oldest = db, 0, 0.0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        import psycopg
+
+        admin = self.db.admin
+        with psycopg.connect(host=admin.host or "127.0.0.1", port=admin.port or 5432, user=admin.username,
+                             password=admin.password, dbname=admin.database or "postgres",
+                             autocommit=True) as conn:
+            while not self.stopped.wait(3):
+                waiting, oldest = conn.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+                    "coalesce(extract(epoch FROM max(now() - xact_start)), 0) "
+                    "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.db.name,)).one()
+                self.most_waiting, self.oldest = max(self.most_waiting, waiting), max(self.oldest, float(oldest))
+
+    def __enter__(self) -> LockWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)
+        print(f"database: at most {self.most_waiting} transactions waiting for a lock at once; "
+              f"the longest transaction lasted {self.oldest:.1f} s")
+
+
 # ---------------------------------------------------------------------------- figures
 def read_stats(prefix: Path) -> dict[str, dict[str, str]]:
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
@@ -346,14 +381,15 @@ def main(argv: list[str] | None = None) -> int:
             port, proxy = start_proxy(stack, [p for p, _, _ in servers], folder)
             say(f"proxy on 127.0.0.1:{port}; {args.users} agents sync for {seconds:.0f} s")
             record_file, prefix = folder / "clients.jsonl", folder / "locust"
-            locust = subprocess.run(
-                [str(BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
-                 "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds:.0f}s",
-                 "--stop-timeout", "60", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
-                 "--loglevel", "WARNING"],
-                env=env | {"LOAD_AGENTS": str(agents_file), "LOAD_RECORD": str(record_file),
-                           "LOAD_WAIT": args.wait, "LOAD_REPEAT": str(args.repeat)},
-                text=True, capture_output=True, timeout=seconds + 300)
+            with LockWatch(db):
+                locust = subprocess.run(
+                    [str(BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
+                     "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds:.0f}s",
+                     "--stop-timeout", "60", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
+                     "--loglevel", "WARNING"],
+                    env=env | {"LOAD_AGENTS": str(agents_file), "LOAD_RECORD": str(record_file),
+                               "LOAD_WAIT": args.wait, "LOAD_REPEAT": str(args.repeat)},
+                    text=True, capture_output=True, timeout=seconds + 300)
             (folder / "locust.out").write_text(locust.stdout + locust.stderr)
             died = [f"server on port {p} exited ({proc.returncode}) during the run"
                     for p, proc, _ in servers if proc.poll() is not None]
