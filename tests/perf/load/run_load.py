@@ -225,7 +225,7 @@ class LockWatch:
                 waiting, oldest = conn.execute(
                     "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
                     "coalesce(extract(epoch FROM max(now() - xact_start)), 0) "
-                    "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.db.name,)).one()
+                    "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.db.name,)).fetchone()
                 self.most_waiting, self.oldest = max(self.most_waiting, waiting), max(self.oldest, float(oldest))
 
     def __enter__(self) -> LockWatch:
