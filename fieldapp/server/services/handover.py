@@ -119,6 +119,6 @@ def confirm(session: Session, device_pk: str, applied: int) -> None:
                WithdrawalAck.seq <= applied)
     # Nearly always there is nothing to confirm: a read then spares every pull and push a
     # write (on SQLite, the database's write lock).
-    if session.scalar(select(WithdrawalAck.id).where(*pending).limit(1)) is None:
+    if session.scalar(select(WithdrawalAck.seq).where(*pending).limit(1)) is None:
         return
     session.execute(update(WithdrawalAck).where(*pending).values(confirmed_at=utcnow()))
