@@ -46,14 +46,15 @@ _UPSERT_SQL = (f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}) VALUES ({', '.jo
                + ", ".join(f"{c} = excluded.{c}" for c in _CASE_COLUMNS if c != "id"))
 
 
-def _case_values(change: Change, record: CaseRecord, sealed: bytes,
+def _case_values(change: Change, record: CaseRecord, cipher: Cipher,
                  stamp: Callable[[dt.datetime], object]) -> tuple:
     """The row of a case, in `_CASE_COLUMNS` order; `stamp` binds a datetime as the store
     keeps it (the column type's own processor)."""
     appt = record.appointment
     return (record.id, record.reference, str(record.status), stamp(appt.start) if appt else None,
             record.days_past_due, record.tier, amount_minor(record.amount_due, record.currency),
-            record.currency, stamp(record.updated_at), change.seq, None, sealed)
+            record.currency, stamp(record.updated_at), change.seq, None,
+            cipher.seal(record.model_dump_json().encode("utf-8"), case_label(record.id)))
 
 
 def apply_changes(session: Session, cipher: Cipher, changes: Iterable[Change]) -> ApplyResult:
@@ -76,9 +77,7 @@ def apply_changes(session: Session, cipher: Cipher, changes: Iterable[Change]) -
 def _upsert(session: Session, cipher: Cipher, changes: list[Change]) -> None:
     conn = session.connection()
     stamp = _CASES.c.updated_at.type.bind_processor(conn.dialect)
-    sealed = cipher.seal_many([(c.case.model_dump_json().encode("utf-8"), case_label(c.case.id))  # type: ignore[union-attr]
-                               for c in changes])
-    rows = [_case_values(c, c.case, data, stamp) for c, data in zip(changes, sealed)]  # type: ignore[arg-type]
+    rows = [_case_values(c, c.case, cipher, stamp) for c in changes]  # type: ignore[arg-type]
     conn.exec_driver_sql(_UPSERT_SQL, rows)
 
     case_ids = [c.case_id for c in changes]

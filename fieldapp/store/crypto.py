@@ -67,17 +67,6 @@ class Cipher:
         nonce = os.urandom(_NONCE)
         return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, label.encode("utf-8"))
 
-    def seal_many(self, values: list[tuple[bytes, str]]) -> list[bytes]:
-        """`seal` for each (plaintext, label), the nonces drawn in one call to the OS
-        (a call per value cost more than the encryption of a pulled case)."""
-        pool = os.urandom(_NONCE * len(values))
-        encrypt = self._aead.encrypt
-        out = []
-        for i, (plaintext, label) in enumerate(values):
-            nonce = pool[i * _NONCE:(i + 1) * _NONCE]
-            out.append(_VERSION + nonce + encrypt(nonce, plaintext, label.encode("utf-8")))
-        return out
-
     def open(self, blob: bytes, label: str) -> bytes:
         if not blob or blob[:1] != _VERSION or len(blob) < 1 + _NONCE + 16:
             raise Tampered(f"sealed value for {label.split(':', 1)[0]} is malformed")
