@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.errors import BadInput, Conflict
@@ -248,13 +249,14 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
                   received_at=utcnow())
     session.add(visit)
     session.flush()
+    set_committed_value(visit, "agent", user)  # known: no query when the case's document is written
     if rec.agreement is not None:
         a = rec.agreement
         session.add(Agreement(id=a.agreement_id, visit_id=visit.id, terms=a.terms,
                               terms_sha256=a.terms_sha256, pdf_sha256=a.pdf_sha256,
                               total=Decimal(a.total),
                               currency=a.currency))
-    session.add(Review(visit_id=visit.id, state="pending", comment=""))
+    session.add(Review(visit=visit, state="pending", comment=""))  # (the visit then knows its review)
     for sha in sorted(needed):
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
