@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from geopy.distance import ELLIPSOIDS, geodesic
-
 from fieldapp.core.errors import BadInput
 
-_A_KM, _B_KM, _F = ELLIPSOIDS["WGS-84"]
+# WGS-84, as geopy.distance.ELLIPSOIDS["WGS-84"] (a test keeps them equal). geopy itself is
+# imported on the first far or borderline distance: importing it loads its geocoders and
+# their HTTP clients, most of a `fieldapp check`'s start-up.
+_A_KM, _B_KM, _F = 6378.137, 6356.7523142, 1 / 298.257223563
 _A = _A_KM * 1000.0
 _E2 = _F * (2.0 - _F)
 NEAR_RANGE_M = 5000.0
@@ -54,6 +55,8 @@ def _near(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def exact_distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """geopy's geodesic distance in metres (the reference, slower)."""
+    from geopy.distance import geodesic
+
     return geodesic(a, b).meters
 
 

@@ -20,8 +20,17 @@ _ALIASES = {"UK": "GB"}
 
 
 @lru_cache(maxsize=1)
-def _supported() -> dict[str, tuple[str, ...]]:
-    return {k: tuple(v) for k, v in holidays.list_supported_countries().items()}
+def _countries() -> frozenset[str]:
+    """The country codes the calendar knows (aliases included), read from the package's
+    registry: `holidays.list_supported_countries()` would import every country's module."""
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
+
+
+@lru_cache(maxsize=None)
+def _subdivisions(country: str) -> tuple[str, ...]:
+    return tuple(getattr(holidays, country).subdivisions)  # imports this one country's module
 
 
 def normalise_region(text: object, *, where: str | None = None, field: str = "customer.region") -> str:
@@ -30,16 +39,15 @@ def normalise_region(text: object, *, where: str | None = None, field: str = "cu
         raise BadInput("expected a region code such as CN or US-MA", where=where, field=field)
     country, _, subdiv = text.strip().partition("-")
     country = _ALIASES.get(country.upper(), country.upper())
-    supported = _supported()
-    if country not in supported:
+    if country not in _countries():
         raise BadInput(f"unknown region {text!r}: {country!r} is not a country the holiday calendar knows",
                        where=where, field=field)
     if not subdiv:
         return country
-    for code in supported[country]:
+    codes = _subdivisions(country)
+    for code in codes:
         if code.upper() == subdiv.upper():
             return f"{country}-{code}"
-    codes = supported[country]
     known = ", ".join(codes[:12]) + (", ..." if len(codes) > 12 else "") if codes else "none"
     raise BadInput(f"unknown region {text!r}: {country} has no subdivision {subdiv!r} (known: {known})",
                    where=where, field=field)

@@ -84,6 +84,18 @@ class Assessor:
             return f"{policy_id}!"
         return f"{policy.id}@{policy.version}"
 
+    def history_days(self, policy_id: str) -> int:
+        """How many days of visits before an appointment the planning check under
+        `policy_id` counts (0: it counts none), with a day to spare on either side of
+        the policy's own window (see the frequency rule in fieldapp.policy.evaluate)."""
+        if self._engine is None:
+            return 0
+        try:
+            frequency = self._policy(policy_id).frequency
+        except FieldappError:
+            return 0  # the check cannot run: it counts nothing
+        return 0 if frequency.max_visits is None else int(frequency.per_days) + 2
+
     def assess(self, record: CaseRecord, now: dt.datetime | None = None) -> ComplianceRecord | None:
         if self._engine is None:
             return None

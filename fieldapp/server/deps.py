@@ -34,7 +34,9 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
-def get_settings(request: Request) -> ServerSettings:
+# Dependencies that only read the request are coroutines: FastAPI runs a plain function in
+# the thread pool, a hop per dependency per request that costs more than their work.
+async def get_settings(request: Request) -> ServerSettings:
     return request.app.state.settings
 
 
@@ -62,7 +64,7 @@ VersionHeader = Header(description="The API version the client speaks; without i
                        json_schema_extra={"enum": [str(v) for v in SUPPORTED_VERSIONS]})
 
 
-def check_api_version(x_fieldapp_api: Annotated[str, VersionHeader] = None) -> None:  # type: ignore[assignment]
+async def check_api_version(x_fieldapp_api: Annotated[str, VersionHeader] = None) -> None:  # type: ignore[assignment]
     """Clients say which API version they speak; none means the current one."""
     if x_fieldapp_api is None:
         return
@@ -76,7 +78,7 @@ def check_api_version(x_fieldapp_api: Annotated[str, VersionHeader] = None) -> N
                        f"not {x_fieldapp_api[:20]!r}; update the app")
 
 
-def get_translator(accept_language: Annotated[str | None, Header()] = None) -> Translator:
+async def get_translator(accept_language: Annotated[str | None, Header()] = None) -> Translator:
     """The first language of Accept-Language that we ship (en, zh_CN); English otherwise."""
     for part in (accept_language or "").split(","):
         tag = part.split(";")[0].strip()

@@ -224,6 +224,10 @@ class Visit(Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the VisitRecord as received
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # A push adds a visit to its case's document when no later visit is recorded: that
+    # question, and the visits a planning check counts, are answered from this index.
+    __table_args__ = (Index("ix_visits_case_started", "case_id", "started_at"),)
+
     case: Mapped[Case] = relationship(back_populates="visits")
     agent: Mapped[User] = relationship(lazy="joined")
     review: Mapped[Review | None] = relationship(back_populates="visit")

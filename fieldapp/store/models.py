@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Text, TypeDecorator)
+                        MetaData, String, Text, TypeDecorator, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -83,8 +83,12 @@ class Case(Base):
     currency: Mapped[str] = mapped_column(String(3))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     seq: Mapped[int] = mapped_column(Integer)                  # server change applied last
-    withdrawn: Mapped[str | None] = mapped_column(String(20), index=True)  # kept for unsent work
+    withdrawn: Mapped[str | None] = mapped_column(String(20))  # kept for unsent work
     data: Mapped[bytes] = mapped_column(LargeBinary)           # sealed CaseRecord JSON
+
+    # Only the few withdrawn cases are indexed: a sync's purge looks them up without a
+    # scan (SQLite uses no plain index for `IS NOT NULL`, a partial one it does).
+    __table_args__ = (Index("ix_cases_withdrawn_set", "withdrawn", sqlite_where=text("withdrawn IS NOT NULL")),)
 
 
 class Task(Base):

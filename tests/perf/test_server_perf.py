@@ -1,11 +1,22 @@
 """Server benchmarks (marker perf; run with `-m perf -s`). Each prints its time and the ratio
-to a baseline measured in the same run on the same machine."""
+to a baseline measured in the same run on the same machine.
+
+Push and pull run against the server in a process of its own, on SQLite and (with
+FIELDAPP_TEST_PG_URL) PostgreSQL; the baseline is a FastAPI hello-world on the same uvicorn
+settings, asked the same way (one client, keep-alive, one request after the other):
+
+- a push of one new visit, on a case with no visits and on one with 600: its cost must not
+  grow with the case's history; target: pushes/s >= 25% of hello POSTs/s;
+- a pull with no change, and a pull of a page of 100 cases; target: >= 30% of hello GETs/s.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import time
+import uuid
 
 import pytest
 
@@ -15,8 +26,11 @@ from fieldapp.server.importer import import_cases, read_rows
 from fieldapp.server.services import sync as sync_service
 from fieldapp.server.testing import LiveServer
 
+from server.conftest import pg_schema
 from server.kit import Api, add_case, item, visit_payload
 from server.test_import import HEADER, row
+
+from serving import FIELDAPP, HELLO, per_request, serve
 
 
 @pytest.fixture
@@ -97,3 +111,111 @@ def test_import_2000_rows(live, tmp_path):
     assert report.created == 2000 and again.unchanged == 2000
     print(f"\nimport 2000 rows: {import_s:.2f} s; re-import (unchanged): {reimport_s:.2f} s; parsing alone "
           f"(baseline): {parse_s:.2f} s; ratio import/parse {import_s / parse_s:.1f}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server_db(request, tmp_path):
+    """A migrated database with agent1 and lead1: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bench.db'}"
+        upgrade(url)
+        _people(url)
+        yield url
+        return
+    with pg_schema("perf") as url:
+        if url is None:
+            pytest.skip("FIELDAPP_TEST_PG_URL is not set")
+        _people(url)
+        yield url
+
+
+def _people(url: str) -> None:
+    from fieldapp.server.db import make_engine, session_factory
+
+    engine = make_engine(url)
+    with session_factory(engine)() as s, s.begin():
+        admin.create_user(s, "agent1", "perf-pass-2026", "agent", "t1")
+        admin.create_user(s, "lead1", "perf-pass-2026", "lead", "t1")
+    engine.dispose()
+
+
+def _cases(url: str, n: int, prefix: str) -> list[str]:
+    from fieldapp.server.db import make_engine, session_factory
+
+    engine = make_engine(url)
+    with session_factory(engine)() as s, s.begin():
+        ids = [add_case(s, f"{prefix}-{i:05d}", "agent1") for i in range(n)]
+    engine.dispose()
+    return ids
+
+
+def _stamp(t: dt.datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+class _Visits:
+    """New visits of one case, each later than the one before."""
+
+    def __init__(self, case_id: str):
+        self.case_id, self.at = case_id, dt.datetime(2029, 1, 1, tzinfo=dt.timezone.utc)
+
+    def next(self) -> dict:
+        self.at += dt.timedelta(hours=1)
+        return item(self.case_id, visit_payload(self.case_id, visit_id=str(uuid.uuid4()),
+                                                agent_started_at=_stamp(self.at),
+                                                checked_in_at=_stamp(self.at + dt.timedelta(minutes=5)),
+                                                ended_at=_stamp(self.at + dt.timedelta(minutes=30))))
+
+
+def _hello() -> tuple[float, float]:
+    """Seconds per hello GET and per hello POST (a push-sized body)."""
+    import httpx
+
+    body = {"device_id": "bench", "items": [_Visits("c").next()]}
+    with serve(HELLO) as url, httpx.Client(base_url=url) as client:
+        get = per_request(lambda: client.get("/hello").raise_for_status(), 300)
+        post = per_request(lambda: client.post("/hello", json=body).raise_for_status(), 300)
+    return get, post
+
+
+def test_push_one_new_visit_is_constant_in_the_case_history(server_db, request):
+    db = request.node.callspec.params["server_db"]
+    empty, full = _cases(server_db, 2, "PUSH")
+    with serve(FIELDAPP, server_db) as url:
+        api = Api(url)
+        api.login("agent1", "perf-pass-2026")
+        history = _Visits(full)
+        for _ in range(6):
+            assert {r["status"] for r in api.push(*(history.next() for _ in range(100)))} == {"accepted"}
+        fresh = _Visits(empty)
+        push_empty = per_request(lambda: api.push(fresh.next()), 40)
+        push_full = per_request(lambda: api.push(history.next()), 40)
+    hello_get, hello_post = _hello()
+    print(f"\n[{db}] push of one new visit: {push_empty * 1000:.1f} ms on a case with few visits, "
+          f"{push_full * 1000:.1f} ms on one with 600+ (ratio {push_full / push_empty:.2f}, target ~1); "
+          f"hello POST {hello_post * 1000:.2f} ms; pushes/s = {hello_post / push_full:.1%} of hello "
+          f"(target >= 25%)")
+
+
+def test_pull_no_change_and_100_cases(server_db, request):
+    db = request.node.callspec.params["server_db"]
+    _cases(server_db, 100, "PULL")
+    with serve(FIELDAPP, server_db) as url:
+        api = Api(url)
+        api.login("agent1", "perf-pass-2026")
+        _changes, cursor = api.pull_all()
+
+        def nothing() -> None:
+            r = api.get("/api/v1/sync/pull", params={"cursor": cursor, "limit": 200})
+            assert r.status_code == 200 and b'"changes":[]' in r.content
+
+        def hundred() -> None:
+            r = api.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 100})
+            assert r.status_code == 200 and r.content.count(b'"op":"upsert"') == 100
+
+        idle = per_request(nothing, 300)
+        page = per_request(hundred, 60)
+    hello_get, _hello_post = _hello()
+    print(f"\n[{db}] pull, no change: {1 / idle:.0f} req/s; pull of 100 cases: {1 / page:.0f} req/s; "
+          f"hello GET {1 / hello_get:.0f} req/s; ratios {hello_get / idle:.1%} and {hello_get / page:.1%} "
+          f"of hello (target >= 30%)")

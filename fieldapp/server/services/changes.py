@@ -14,12 +14,14 @@ The same two functions keep the assignment history: the open case's agent holds 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
-from fieldapp.server.models import AssignmentPeriod, Case, ChangeRow, Counter
-from fieldapp.server.services.records import refresh_documents
+from fieldapp.server.models import AssignmentPeriod, Case, ChangeRow, Counter, Visit
+from fieldapp.server.services.records import append_visits, refresh_documents
 
 SEQ = "change_seq"
 
@@ -42,14 +44,17 @@ def emit(session: Session, recipient_id: str, case_id: str, op: str, reason: str
     return seq
 
 
-def case_changed(session: Session, case: Case) -> None:
+def case_changed(session: Session, case: Case, new_visits: Sequence[Visit] = ()) -> None:
     """Tell the case's agent: an upsert while open, a tombstone once closed. The case's
     ready-to-send document is rewritten first, in the same transaction, so a pull never
-    sends a change without the state it announces."""
+    sends a change without the state it announces. When the only change is `new_visits`,
+    they are added to the document instead (its cost then does not grow with the case's
+    history)."""
     now = utcnow()
     case.updated_at = now
     session.flush()
-    refresh_documents(session, [case.id])
+    if not append_visits(session, case, new_visits):
+        refresh_documents(session, [case.id])
     if case.assigned_agent_id is None:
         return
     if case.status == "open":

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.errors import BadInput, Conflict
@@ -89,6 +90,8 @@ class _Batch:
     documents: "_Receipt"  # signed documents go to the sealer
     settings: ServerSettings
     touched: dict[str, Case] = field(default_factory=dict)
+    visits: dict[str, list[Visit]] = field(default_factory=dict)  # new visits per case
+    rebuild: set[str] = field(default_factory=set)  # cases changed in more than their visits
     former: set[tuple[str, str]] = field(default_factory=set)  # (former agent, case id)
 
 
@@ -113,7 +116,8 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
     # Changes are numbered last, in a fixed order: the change counter's lock is then the
     # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
     for case_id in sorted(batch.touched):
-        case_changed(session, batch.touched[case_id])
+        new_visits = () if case_id in batch.rebuild else batch.visits.get(case_id, ())
+        case_changed(session, batch.touched[case_id], new_visits)
     # Late work of a former agent: a change for them too, so their lead's queue shows it.
     for agent_id, case_id in sorted(batch.former):
         emit(session, agent_id, case_id, "tombstone", "unassigned")
@@ -164,8 +168,9 @@ def _apply(session: Session, user: User, item: OutboxItem, batch: _Batch, tr: Tr
         session.flush()
         return "accepted"
     case = session.get(Case, item.case_id)
+    visit = None
     if item.kind == "visit":
-        _visit(session, user, item, case, batch)
+        visit = _visit(session, user, item, case, batch)
         batch.documents.visit(session, user, item)
     elif item.kind == "appointment_proposal":
         _appointment_proposal(session, user, item, case, batch.settings, tr)
@@ -178,6 +183,10 @@ def _apply(session: Session, user: User, item: OutboxItem, batch: _Batch, tr: Tr
     session.flush()
     assert case is not None
     batch.touched[case.id] = case
+    if visit is not None:
+        batch.visits.setdefault(case.id, []).append(visit)
+    else:
+        batch.rebuild.add(case.id)
     return "accepted"
 
 
@@ -190,7 +199,7 @@ def _validate(model, payload, kind: str):  # type: ignore[no-untyped-def]
                         problems=describe_validation(errors)) from None
 
 
-def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, batch: _Batch) -> None:
+def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, batch: _Batch) -> Visit:
     if case is None:
         raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
     rec: VisitRecord = _validate(VisitRecord, item.payload, "visit")
@@ -242,13 +251,14 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
                   received_at=utcnow())
     session.add(visit)
     session.flush()
+    set_committed_value(visit, "agent", user)  # known: no query when the case's document is written
     if rec.agreement is not None:
         a = rec.agreement
         session.add(Agreement(id=a.agreement_id, visit_id=visit.id, terms=a.terms,
                               terms_sha256=a.terms_sha256, pdf_sha256=a.pdf_sha256,
                               total=Decimal(a.total),
                               currency=a.currency))
-    session.add(Review(visit_id=visit.id, state="pending", comment=""))
+    session.add(Review(visit=visit, state="pending", comment=""))  # (the visit then knows its review)
     for sha in sorted(needed):
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
@@ -260,6 +270,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
                  item_id=item.id, outcome=visit.outcome, late=late, **extra)
     if late is None:  # a late visit belongs to an assignment that is over: not today's appointment
         appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
+    return visit
 
 
 def _practice(session: Session, user: User, item: OutboxItem) -> None:

@@ -7,9 +7,12 @@ instead of building thousands of records and checks per request.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from pydantic import TypeAdapter
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from fieldapp.core.errors import BadInput
@@ -65,20 +68,33 @@ def _amount(case: Case) -> str:
 
 
 def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
-    cust = case.customer
-    location = Location(lat=cust.lat, lon=cust.lon) if cust.lat is not None and cust.lon is not None else None
-    appt = current_appointment(case.appointments)
     visits = sorted(case.visits, key=lambda v: v.started_at)
     corrected = {v.corrects_visit_id for v in visits if v.corrects_visit_id}
+    appt = current_appointment(case.appointments)
     tasks = [
-        TaskRecord(id=v.review.id, kind="visit_returned", visit_id=v.id, comment=v.review.comment,
-                   created_at=v.review.decided_at or v.review.created_at,
-                   created_by=v.review.decider.username if v.review.decider else "",
-                   created_by_name=v.review.decider.display_name if v.review.decider else None)
-        for v in visits
+        _task(v) for v in visits
         if v.review is not None and v.review.state == "returned" and v.id not in corrected
     ] + appointment_tasks(appt)
-    record = CaseRecord(
+    record = _record(case, appt, [_history(v) for v in visits], tasks)
+    if assessor is not None:
+        record.compliance = assessor.assess(record)
+    return record
+
+
+def _task(v: Visit) -> TaskRecord:
+    review = v.review
+    assert review is not None
+    return TaskRecord(id=review.id, kind="visit_returned", visit_id=v.id, comment=review.comment,
+                      created_at=review.decided_at or review.created_at,
+                      created_by=review.decider.username if review.decider else "",
+                      created_by_name=review.decider.display_name if review.decider else None)
+
+
+def _record(case: Case, appt: Appointment | None, visits: list[VisitHistoryRecord],
+            tasks: list[TaskRecord]) -> CaseRecord:
+    cust = case.customer
+    location = Location(lat=cust.lat, lon=cust.lon) if cust.lat is not None and cust.lon is not None else None
+    return CaseRecord(
         id=case.id, external_id=case.external_id, reference=case.reference, status=case.status,
         customer=CustomerRecord(
             id=cust.id, name=cust.name, phone=cust.phone, id_tail=cust.id_tail, address=cust.address,
@@ -88,13 +104,10 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
         tier=case.tier, product=case.product, policy_id=case.policy_id,
         appointment=appointment_record(appt) if appt else None,
         notifications=notifications_for(case.notifications, appt),
-        visits=[_history(v) for v in visits],
+        visits=visits,
         tasks=tasks,
         updated_at=case.updated_at,
     )
-    if assessor is not None:
-        record.compliance = assessor.assess(record)
-    return record
 
 
 def _history(v: Visit) -> VisitHistoryRecord:
@@ -134,3 +147,73 @@ def refresh_documents(session: Session, case_ids: Iterable[str], assessor: Asses
             done += 1
     session.flush()
     return done
+
+
+# A stored document is the CaseRecord's JSON: the fields before `visits`, the visits, then
+# `tasks`, `compliance` and `updated_at`. A quote inside a string value is escaped, so a
+# quoted key is always structure: these markers find the visits and the tasks.
+_HEAD_FIELDS = frozenset(list(CaseRecord.model_fields)[:list(CaseRecord.model_fields).index("visits")])
+_TAIL_FIELDS = frozenset({"tasks", "compliance", "updated_at"})
+_VISITS_AT, _TASKS_AT, _COMPLIANCE_AT = ',"visits":[', '],"tasks":[', '],"compliance":'
+_TASKS = TypeAdapter(list[TaskRecord])
+
+
+def _compose(record: CaseRecord, visits_json: str) -> str:
+    """The document of `record` with `visits_json` (the visits' JSON objects, comma-joined)
+    as its visits: the same bytes as the record's own JSON with those visits in it."""
+    head = record.model_dump_json(include=_HEAD_FIELDS)
+    tail = record.model_dump_json(include=_TAIL_FIELDS)
+    return f"{head[:-1]}{_VISITS_AT}{visits_json}],{tail[1:]}"
+
+
+def append_visits(session: Session, case: Case, visits: Sequence[Visit], assessor: Assessor | None = None) -> bool:
+    """Add newly recorded visits of an open case to its stored document without reading its
+    earlier visits: the visits part of the document is extended, the rest (appointment,
+    tasks, planning check) rebuilt from the case's own rows and the visits the planning
+    check counts. The result is what `case_document` would write. False when this cannot be
+    done (no current document, a visit older than one already recorded, a closed case):
+    the caller rebuilds the document instead. Call after the visits are flushed."""
+    if not visits or case.status != "open":
+        return False
+    assessor = assessor or Assessor()
+    stamp = document_stamp(case.policy_id, assessor)
+    document = case.document
+    if document is None or case.document_stamp != stamp:
+        return False
+    start, end = document.find(_VISITS_AT), document.rfind(_TASKS_AT)
+    stop = document.rfind(_COMPLIANCE_AT)
+    if start < 0 or not start < end < stop:
+        return False
+    new_ids = [v.id for v in visits]
+    ordered = sorted(visits, key=lambda v: v.started_at)
+    later = session.scalar(select(Visit.id).where(Visit.case_id == case.id, Visit.id.not_in(new_ids),
+                                                  Visit.started_at > ordered[0].started_at).limit(1))
+    if later is not None:  # the new visits go somewhere in the middle: rebuild
+        return False
+    earlier = document[start + len(_VISITS_AT):end]
+    added = ",".join(_history(v).model_dump_json() for v in ordered)
+    corrected = {v.corrects_visit_id for v in visits if v.corrects_visit_id}
+    returned = [t for t in _TASKS.validate_json(document[end + len(_TASKS_AT) - 1:stop + 1])
+                if t.kind == "visit_returned" and t.visit_id not in corrected]
+    appt = current_appointment(case.appointments)
+    record = _record(case, appt, _counted_visits(session, case, appt, assessor),
+                     returned + appointment_tasks(appt))
+    record.compliance = assessor.assess(record)
+    record.visits = []
+    case.document = _compose(record, f"{earlier},{added}" if earlier else added)
+    case.document_stamp = stamp
+    session.flush()
+    return True
+
+
+def _counted_visits(session: Session, case: Case, appt: Appointment | None,
+                    assessor: Assessor) -> list[VisitHistoryRecord]:
+    """The case's visits the planning check can count: those in the days before the
+    appointment that its policy's visit limit looks at."""
+    days = assessor.history_days(case.policy_id)
+    if appt is None or not days:
+        return []
+    at = func.coalesce(Visit.checked_in_at, Visit.started_at)
+    rows = session.scalars(select(Visit).where(Visit.case_id == case.id, at >= appt.start - dt.timedelta(days=days),
+                                               at < appt.start).order_by(Visit.started_at))
+    return [_history(v) for v in rows]

@@ -35,10 +35,6 @@ def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
 
 def pull_page_and_cursor(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
     """The page after `cursor` as the JSON of a `PullResponse`, and its next_cursor."""
-    last = last_seq(session)
-    if cursor > last:
-        raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log "
-                                   f"({last}); the server was reset: pull again from 0")
     history.check_cursor(session, cursor)
     rows = session.execute(
         select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason, Case.status,
@@ -46,6 +42,11 @@ def pull_page_and_cursor(session: Session, user: User, cursor: int, limit: int) 
         .outerjoin(Case, Case.id == ChangeRow.case_id)
         .where(ChangeRow.recipient_id == user.id, ChangeRow.seq > cursor)
         .order_by(ChangeRow.seq).limit(limit + 1)).all()
+    if not rows:  # (a change after the cursor proves the cursor is not ahead of the log)
+        last = last_seq(session)
+        if cursor > last:
+            raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log "
+                                       f"({last}); the server was reset: pull again from 0")
     has_more = len(rows) > limit
     rows = rows[:limit]
     documents = _documents(session, user, rows)
@@ -69,6 +70,8 @@ def pull_page_and_cursor(session: Session, user: User, cursor: int, limit: int) 
 
 def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, str]:
     """case id -> document, for the upserts this user may still receive."""
+    if not rows:
+        return {}
     assessor = Assessor()
     stamps: dict[str, str] = {}
     documents: dict[str, str] = {}

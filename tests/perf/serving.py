@@ -1,0 +1,77 @@
+"""Servers for benchmarks, each in a process of its own on loopback: the fieldapp server
+and a FastAPI hello-world on the same uvicorn settings (the baseline of a request)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+FIELDAPP = """
+import sys
+from fieldapp.server.testing import LiveServer
+with LiveServer(sys.argv[1], upgrade_db=False) as server:
+    print(server.url, flush=True)
+    sys.stdin.read()
+"""
+
+# The same uvicorn settings as fieldapp.server.testing.LiveServer (and `server run`).
+HELLO = """
+import socket, sys, threading
+import uvicorn
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+class Body(BaseModel):
+    device_id: str
+    items: list[dict]
+
+app = FastAPI()
+
+@app.get("/hello")
+def hello() -> dict:
+    return {"changes": [], "next_cursor": 0, "has_more": False}
+
+@app.post("/hello")
+def hello_post(body: Body) -> dict:
+    return {"results": [{"id": str(i.get("id")), "status": "accepted"} for i in body.items]}
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", 0))
+config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", log_config=None)
+server = uvicorn.Server(config)
+threading.Thread(target=lambda: (sys.stdin.read(), setattr(server, "should_exit", True)), daemon=True).start()
+print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+server.run(sockets=[sock])
+"""
+
+
+@contextmanager
+def serve(script: str, *args: str) -> Iterator[str]:
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        assert url.startswith("http://"), "the server did not start"
+        time.sleep(0.3)
+        yield url
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(timeout=30)
+
+
+def per_request(fn: Callable[[], object], n: int, rounds: int = 3) -> float:
+    """Median over `rounds` of the mean seconds per call of `fn`, `n` calls a round."""
+    fn()  # warm: connection, caches
+    means = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(n):
+            fn()
+        means.append((time.perf_counter() - started) / n)
+    return statistics.median(means)
