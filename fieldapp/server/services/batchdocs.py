@@ -51,12 +51,13 @@ class Ended:
 def finish_batch(session: Session, case_ids: Sequence[str], changed_customers: Sequence[str],
                  changes: list[Change], ended: Sequence[Ended], audit: Sequence[tuple[str, str, str | None]],
                  actor_id: str | None, now: dt.datetime, assessor: Assessor | None = None,
-                 ) -> tuple[list[tuple[str, str]], int]:
+                 built: dict[str, Any] | None = None) -> tuple[list[tuple[str, str]], int]:
     """Documents, changes, periods and audit of a written batch: ((external_id, why) of the
-    open cases that cannot be visited as planned, number of change rows)."""
+    open cases that cannot be visited as planned, number of change rows). `built`: cases
+    already in memory in the shape `case_record` reads (new ones), by id."""
     assessor = assessor or Assessor()
     siblings = _siblings(session, case_ids, changed_customers, changes, now)
-    flagged = write_documents(session, list(case_ids), assessor, flag=True)
+    flagged = write_documents(session, list(case_ids), assessor, flag=True, built=built)
     write_documents(session, siblings, assessor)
     seqs = _changes(session, changes, now)
     if ended:
@@ -93,17 +94,20 @@ def _siblings(session: Session, case_ids: Sequence[str], customers: Sequence[str
 
 
 def write_documents(session: Session, case_ids: list[str], assessor: Assessor, *, flag: bool = False,
-                    chunk: int = 500) -> list[tuple[str, str]]:
+                    built: dict[str, Any] | None = None, chunk: int = 1000) -> list[tuple[str, str]]:
     """Rewrite the documents of these cases (open cases get one, closed cases lose theirs)
     with one UPDATE per chunk; with `flag`, (external_id, why) of the open ones that cannot
-    be visited as planned."""
+    be visited as planned. Cases in `built` are taken as given, the others read (load_cases)."""
+    built = built or {}
     cases_t = Case.__table__
     flagged: list[tuple[str, str]] = []
     stmt = update(cases_t).where(cases_t.c.id == bindparam("_id")).values(
         document=bindparam("_doc"), document_stamp=bindparam("_stamp"))
     for i in range(0, len(case_ids), chunk):
         values = []
-        for case in load_cases(session, case_ids[i:i + chunk], fresh=True).values():
+        ids = case_ids[i:i + chunk]
+        loaded = load_cases(session, [c for c in ids if c not in built], fresh=True)
+        for case in [*(built[c] for c in ids if c in built), *loaded.values()]:
             if case.status != "open":
                 values.append(dict(_id=case.id, _doc=None, _stamp=None))
                 continue

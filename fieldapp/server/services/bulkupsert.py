@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -124,12 +125,43 @@ def upsert_rows(session: Session, items: Sequence[tuple[CaseRow, str]], agents: 
     session.execute(stmt, case_values)
 
     ids = {v["external_id"]: v["id"] for v in case_values}
-    _appointments(session, items, ids, before, now)
-    _notifications(session, items, ids, before)
+    appointments = _appointments(session, items, ids, before, now)
+    notifications = _notifications(session, items, ids, before)
+    built = _new_cases([v for v in case_values if v["external_id"] not in before],
+                       {c["id"]: c for c in wanted.values()}, appointments, notifications)
     result.flagged, result.changes = finish_batch(
         session, [v["id"] for v in case_values], changed_customers, changes, ended, audit, actor_id, now,
-        assessor)
+        assessor, built)
     return result
+
+
+def _new_cases(cases: list[dict[str, Any]], customers: dict[str, dict[str, Any]],
+               appointments: list[dict[str, Any]], notifications: list[dict[str, Any]]) -> dict[str, Any]:
+    """New cases as `case_record` reads them, from the values just written (as the database
+    gives them back: times in UTC), so their documents need no reading back. A new case has
+    no visits and no notice of fieldapp's own."""
+    utc = dt.timezone.utc
+    out: dict[str, Any] = {}
+    for values in cases:
+        customer = customers[values["customer_id"]]
+        out[values["id"]] = SimpleNamespace(
+            **values, customer=SimpleNamespace(**customer), visits=[], appointments=[], notifications=[])
+    for a in appointments:
+        if (case := out.get(a["case_id"])) is not None:
+            case.appointments.append(SimpleNamespace(
+                id=a["id"], start=a["start"].astimezone(utc), end=a["end"].astimezone(utc),
+                                status=a["status"], state=a["state"], created_at=a["created_at"], state_at=None,
+                                requested_start=None, requested_end=None))
+    for n in notifications:
+        if (case := out.get(n["case_id"])) is not None:
+            delivered = n["delivered_at"]
+            case.notifications.append(SimpleNamespace(
+                id=n["id"], channel=n["channel"], sent_at=n["sent_at"].astimezone(utc), appointment_id=None,
+                delivered_at=delivered.astimezone(utc) if delivered is not None else None))
+    for case in out.values():
+        case.appointments.sort(key=lambda a: a.start)
+        case.notifications.sort(key=lambda n: n.sent_at)
+    return out
 
 
 def _appointments(session: Session, items: Sequence[tuple[CaseRow, str]], ids: dict[str, str],
@@ -166,10 +198,11 @@ def _appointments(session: Session, items: Sequence[tuple[CaseRow, str]], ids: d
         stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_={
             "start": stmt.excluded.start, "end": stmt.excluded.end, "status": stmt.excluded.status})
         session.execute(stmt, values)
+    return values
 
 
 def _notifications(session: Session, items: Sequence[tuple[CaseRow, str]], ids: dict[str, str],
-                   before: dict[str, Any]) -> None:
+                   before: dict[str, Any]) -> list[dict[str, Any]]:
     table = Notification.__table__
     existing: dict[str, list[Any]] = {}
     old_ids = [ids[ext] for ext in before]
@@ -202,3 +235,4 @@ def _notifications(session: Session, items: Sequence[tuple[CaseRow, str]], ids: 
         stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
                                           set_={"delivered_at": stmt.excluded.delivered_at})
         session.execute(stmt, values)
+    return values

@@ -1,0 +1,197 @@
+"""The import as a stream of batches: batch boundaries, a bad row amid good ones, the
+rejected-rows file, re-imports that write nothing, one changed field, documents equal to
+the row-by-row way of building them, and a reader that never holds the whole file."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import inspect
+import io
+import itertools
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldapp.core.canonical import content_hash
+from fieldapp.server.compliance import Assessor
+from fieldapp.server.import_rows import CsvRows
+from fieldapp.server.importer import batches, import_cases
+from fieldapp.server.models import AssignmentPeriod, AuditEntry, Case, ChangeRow, Customer
+from fieldapp.server.services.caseupsert import CaseRow
+from fieldapp.server.services.records import case_document, load_cases
+
+from .kit import Api, make_people
+from .test_import import HEADER, row, write
+
+
+@pytest.fixture
+def world(live):
+    with live.session() as s, s.begin():
+        make_people(s)
+    return live
+
+
+def _import(live, path, **kw):
+    with live.session() as s, s.begin():
+        return import_cases(s, path, **kw)
+
+
+def _count(live, model):
+    with live.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _state(live):
+    """external_id -> (updated_at, document) of every case, and the change rows."""
+    with live.session() as s:
+        cases = {c.external_id: (c.updated_at, c.document) for c in s.scalars(select(Case))}
+        changes = sorted(s.execute(select(ChangeRow.seq, ChangeRow.recipient_id, ChangeRow.case_id,
+                                          ChangeRow.op)).all())
+    return cases, changes
+
+
+def test_rows_across_batch_boundaries_all_land_with_their_changes(world, tmp_path):
+    rows = [row(f"B-{i}", agent=("agent1", "agent2")[i % 2]) for i in range(7)]
+    calls = []
+    report = _import(world, write(tmp_path / "b.csv", rows), batch_size=3,
+                     progress=lambda n, at, size: calls.append((n, at <= size)))
+    assert (report.applied, report.rows, report.created) == (True, 7, 7)
+    assert [n for n, _ in calls] == [3, 6, 7] and all(ok for _, ok in calls)
+    assert _count(world, Case) == 7 and _count(world, ChangeRow) == 7
+    got, _ = Api(world.url, "agent1").pull_all()
+    assert sorted(c["case"]["external_id"] for c in got) == ["B-0", "B-2", "B-4", "B-6"]
+    with world.session() as s:
+        seqs = [seq for (seq,) in s.execute(select(ChangeRow.seq).order_by(ChangeRow.seq))]
+    assert seqs == list(range(seqs[0], seqs[0] + 7))  # numbered without gaps, across batches
+
+
+def test_a_bad_row_in_the_middle_is_rejected_and_the_good_rows_land(world, tmp_path):
+    rows = [row("M-1"), row("M-2"), row("M-3", amount_due="12.345"), row("M-4"), row("M-5")]
+    path = write(tmp_path / "m.csv", rows)
+    # Without --skip-invalid nothing lands, although the first batch was written before the
+    # bad row was read.
+    report = _import(world, path, batch_size=2)
+    assert not report.applied and _count(world, Case) == 0 and _count(world, ChangeRow) == 0
+    assert [(e.line, e.column) for e in report.errors] == [(4, "amount_due")]
+    report = _import(world, path, batch_size=2, skip_invalid=True)
+    assert (report.applied, report.created, report.skipped) == (True, 4, 1)
+    assert str(report.errors[0]).startswith("line 4, column amount_due: ")
+    with world.session() as s:
+        assert sorted(s.scalars(select(Case.external_id))) == ["M-1", "M-2", "M-4", "M-5"]
+
+
+def test_the_rejected_rows_file_names_line_column_and_reason(world, tmp_path):
+    rows = [row("R-1"), row("R-2", currency="XYZ"), row("R-1"), row("R-4", agent="ghost"), row("R-5")]
+    out = tmp_path / "rejected.csv"
+    report = _import(world, write(tmp_path / "r.csv", rows), skip_invalid=True, batch_size=2, rejected=out)
+    assert report.created == 2
+    got = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert got[0] == ["line", "column", "reason"]
+    assert [(line, column) for line, column, _ in got[1:]] == [("3", "currency"), ("4", "external_id"),
+                                                              ("5", "agent")]
+    assert "repeats line 2" in got[2][2] and "ghost" in got[3][2]
+
+
+def test_reimporting_the_same_file_writes_nothing_and_emits_no_change(world, tmp_path):
+    path = write(tmp_path / "a.csv", [row(f"A-{i}") for i in range(5)])
+    assert _import(world, path, batch_size=2).created == 5
+    before = _state(world)
+    audit = _count(world, AuditEntry)
+    again = _import(world, path, batch_size=2)
+    assert (again.created, again.updated, again.unchanged, again.skipped) == (0, 0, 5, 0)
+    assert _state(world) == before and _count(world, AuditEntry) == audit
+    assert len(before[1]) == 5
+
+
+def test_one_changed_field_changes_only_that_case(world, tmp_path):
+    rows = [row(f"U-{i}") for i in range(4)]
+    _import(world, write(tmp_path / "a.csv", rows))
+    cases, changes = _state(world)
+    rows[2] = row("U-2", amount_due="1234.00")
+    report = _import(world, write(tmp_path / "b.csv", rows))
+    assert (report.updated, report.unchanged) == (1, 3)
+    after, new_changes = _state(world)
+    assert {ext for ext in after if after[ext] != cases[ext]} == {"U-2"}
+    assert '"amount_due":"1234.00"' in after["U-2"][1]
+    moved = set(new_changes) - set(changes)
+    assert len(moved) == 1 and len(new_changes) == len(changes)
+    [(seq, _, case_id, op)] = moved
+    assert op == "upsert" and seq > max(c[0] for c in changes)
+
+
+def test_documents_equal_those_built_case_by_case(world, tmp_path):
+    """New cases get documents from memory, updated ones and their customer's other cases
+    from the database: both must be what `case_document` builds from the rows."""
+    rows = [row("D-1", customer_ref="C-1"), row("D-2", customer_ref="C-1", agent="agent2"),
+            row("D-3", flags="vulnerable", appointment_start="", appointment_end="", notifications=""),
+            row("D-4", lat="31.2", lon="121.4")]
+    _import(world, write(tmp_path / "a.csv", rows, header=HEADER + ["customer_ref"]))
+    rows[0] = row("D-1", customer_ref="C-1", phone="13811112222",
+                  appointment_start="2030-03-06T10:00:00+08:00", appointment_end="2030-03-06T11:00:00+08:00")
+    rows[2] = row("D-3", status="closed")
+    report = _import(world, write(tmp_path / "b.csv", rows[:3], header=HEADER + ["customer_ref", "status"]))
+    assert report.updated == 2
+    assessor = Assessor()
+    with world.session() as s:
+        cases = load_cases(s, s.scalars(select(Case.id)).all())
+        for case in cases.values():
+            s.refresh(case, ["document"])
+            if case.status == "open":
+                assert case.document == case_document(case, assessor)[0], case.external_id
+            else:
+                assert case.document is None
+        phones = {c.external_id: c.customer.phone for c in cases.values()}
+    assert phones["D-2"] == "13811112222"  # the customer's other case carries the new phone
+    got, _ = Api(world.url, "agent2").pull_all()
+    assert [c["case"]["customer"]["phone"] for c in got] == ["13811112222"]
+
+
+def test_a_new_agent_and_a_closed_case_tell_the_former_agent(world, tmp_path):
+    rows = [row("T-1"), row("T-2")]
+    _import(world, write(tmp_path / "a.csv", rows))
+    api1, api2 = Api(world.url, "agent1"), Api(world.url, "agent2")
+    _, cursor = api1.pull_all()
+    rows = [row("T-1", agent="agent2"), row("T-2", status="closed")]
+    report = _import(world, write(tmp_path / "b.csv", rows, header=HEADER + ["status"]))
+    assert report.updated == 2
+    got, _ = api1.pull_all(cursor)
+    assert sorted((c["op"], c["reason"]) for c in got) == [("tombstone", "closed"), ("tombstone", "unassigned")]
+    assert [c["case"]["external_id"] for c in api2.pull_all()[0]] == ["T-1"]
+    with world.session() as s:
+        periods = sorted(s.execute(select(AssignmentPeriod.end_reason)).scalars())
+        assert periods == ["closed", "unassigned"]
+        assert s.scalar(select(Case.assigned_at).where(Case.external_id == "T-2")) is None
+
+
+def test_the_reader_streams(tmp_path):
+    """Memory does not grow with the file: rows are read one at a time, and batches are
+    taken from the stream without listing it."""
+    path = write(tmp_path / "big.csv", [row(f"S-{i:05d}") for i in range(3000)])
+    rows = CsvRows(path)
+    stream = iter(rows)
+    assert inspect.isgenerator(stream)
+    first = next(stream)
+    assert (first.line, first.row.external_id, rows.count) == (2, "S-00000", 1)
+    assert rows.position() < rows.size  # the rest of the file is not read yet
+    rows.close()
+    endless = batches(itertools.count(), 1000)
+    assert next(endless) == list(range(1000)) and next(endless)[0] == 1000
+    assert inspect.isgenerator(endless)
+    assert list(batches(iter([]), 3)) == []
+
+
+def test_the_fingerprint_is_the_one_stored_by_earlier_imports():
+    r = CaseRow(external_id="E", customer_name="n", address="a", timezone="Asia/Shanghai", region="CN",
+                amount_due=Decimal("1.50"), currency="CNY", days_past_due=3, policy_id="cn", lat=1.5, lon=2.25,
+                flags=["disputed"])
+    data = dataclasses.asdict(r)
+    data["lat"], data["lon"] = f"{r.lat:.7f}", f"{r.lon:.7f}"
+    assert r.fingerprint() == content_hash(data)
+
+
+def test_customer_rows_are_shared_by_a_customers_cases(world, tmp_path):
+    rows = [row(f"C-{i}", customer_ref="SAME") for i in range(3)]
+    _import(world, write(tmp_path / "c.csv", rows, header=HEADER + ["customer_ref"]), batch_size=2)
+    assert _count(world, Customer) == 1 and _count(world, Case) == 3
