@@ -195,3 +195,46 @@ def test_customer_rows_are_shared_by_a_customers_cases(world, tmp_path):
     rows = [row(f"C-{i}", customer_ref="SAME") for i in range(3)]
     _import(world, write(tmp_path / "c.csv", rows, header=HEADER + ["customer_ref"]), batch_size=2)
     assert _count(world, Customer) == 1 and _count(world, Case) == 3
+
+
+def test_the_command_writes_rejected_rows_and_shows_progress_only_on_a_terminal(db_url, tmp_path, monkeypatch,
+                                                                                capsys):
+    from fieldapp.cli import main
+
+    monkeypatch.setenv("FIELDAPP_PASSWORD", "agent-pass-2026")
+    assert main(["server", "create-user", "agent1", "--role", "agent", "--db", db_url]) == 0
+    path = write(tmp_path / "c.csv", [row("P-1"), row("P-2", days_past_due="x"), row("P-3")])
+    out = tmp_path / "rejected.csv"
+    capsys.readouterr()
+    assert main(["server", "import-cases", str(path), "--db", db_url, "--geocoder", "none", "--skip-invalid",
+                 "--rejected", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "2 created" in captured.out and "1 skipped" in captured.out
+    assert "\r" not in captured.err  # not a terminal: no progress line
+    assert captured.err.strip() == f"{path}: line 3, column days_past_due: 'x' is not a whole number >= 0"
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "line,column,reason", "3,days_past_due,'x' is not a whole number >= 0"]
+
+
+def test_the_progress_line():
+    from fieldapp.server.import_progress import ProgressBar, for_stream, line
+
+    assert line(5000, 50, 100, 2.0) == "[############------------]  50%  5,000 rows  2,500 rows/s  ETA 0:02"
+    assert line(10, 100, 100, 1.0).endswith("10 rows/s")  # done: no ETA
+    assert for_stream(io.StringIO()) is None
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    ticks = iter([0.0, 1.0, 1.05, 2.0])
+    assert isinstance(for_stream(term), ProgressBar)
+    bar = ProgressBar(term, clock=lambda: next(ticks))
+    bar(1000, 10, 100)   # shown
+    bar(1100, 11, 100)   # too soon after: skipped
+    bar(2000, 100, 100)  # the end is always shown
+    bar.finish()
+    shown = term.getvalue().split("\r")
+    assert len(shown) == 5 and "1,000 rows" in shown[1] and "ETA 0:09" in shown[1]
+    assert "2,000 rows" in shown[2] and shown[-1] == ""
