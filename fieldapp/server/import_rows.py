@@ -30,6 +30,8 @@ OPTIONAL = ("reference", "customer_ref", "phone", "email", "id_tail", "lat", "lo
             "status")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_ERRORS_SHOWN = 50
+_CHANNELS = frozenset(c.value for c in Channel)  # once: iterating an enum is slow
+_FLAGS = frozenset(f.value for f in CustomerFlag)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -171,7 +173,7 @@ def _notifications(r: _RowReader) -> list:  # type: ignore[type-arg]
     out = []
     if not raw:
         return out
-    channels = {c.value for c in Channel}
+    channels = _CHANNELS
     for n, entry in enumerate(p.strip() for p in raw.split(";")):
         if not entry:
             continue
@@ -202,7 +204,7 @@ def _flags(r: _RowReader) -> list[str]:
     raw = r.text("flags", limit=500)
     if not raw:
         return []
-    known = {f.value for f in CustomerFlag}
+    known = _FLAGS
     flags = []
     for flag in (f.strip().lower() for f in raw.split("|")):
         if not flag:
