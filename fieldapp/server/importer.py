@@ -50,7 +50,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.orm import Session
 
 from fieldapp.core.errors import BadInput
@@ -171,6 +172,33 @@ class _RecordingCache:
         self.inner.put(key, answer)
 
 
+_SEEN = Table("fieldapp_import_seen", MetaData(), Column("external_id", String(100), primary_key=True),
+               Column("line", Integer), prefixes=["TEMPORARY"])
+
+
+class _SeenIds:
+    """The external ids read so far, with their lines, in a temporary table of the import's
+    own connection (created and dropped inside the import's savepoint), not in memory."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        session.execute(DropTable(_SEEN, if_exists=True))
+        session.execute(CreateTable(_SEEN))
+
+    def lines(self, external_ids: list[str]) -> dict[str, int]:
+        if not external_ids:
+            return {}
+        return dict(self.session.execute(select(_SEEN.c.external_id, _SEEN.c.line)
+                                         .where(_SEEN.c.external_id.in_(external_ids))).all())
+
+    def add(self, rows: list[tuple[str, int]]) -> None:
+        if rows:
+            self.session.execute(_SEEN.insert(), [{"external_id": e, "line": n} for e, n in rows])
+
+    def drop(self) -> None:
+        self.session.execute(DropTable(_SEEN, if_exists=True))
+
+
 class _Pipeline:
     def __init__(self, session: Session, report: ImportReport, skip_invalid: bool, geocoder: Geocoder | None,
                  actor_id: str | None, rejected: _Rejected | None) -> None:
@@ -179,7 +207,7 @@ class _Pipeline:
         self.assessor = Assessor()
         self.policies = PolicyCheck(self.assessor)
         self.agents: dict[str, str | None] = {}  # casefolded username -> user id (None: no such agent)
-        self.seen: dict[str, int] = {}  # external_id -> line (a repeated id is an error)
+        self.seen = _SeenIds(session)  # a repeated external_id is an error
 
     @property
     def writing(self) -> bool:
@@ -188,16 +216,19 @@ class _Pipeline:
     def run(self, batch: list[Parsed]) -> None:
         errors: list[RowError] = []
         good: list[tuple[int, CaseRow]] = []
+        valid = [p for p in batch if p.row is not None and not p.errors]
+        seen = self.seen.lines([p.row.external_id for p in valid if p.row is not None])
         for parsed in batch:
             if parsed.row is None or parsed.errors:
                 errors.extend(parsed.errors)
                 continue
             ext = parsed.row.external_id
-            if ext in self.seen:
-                errors.append(RowError(parsed.line, "external_id", f"{ext!r} repeats line {self.seen[ext]}"))
+            if ext in seen:
+                errors.append(RowError(parsed.line, "external_id", f"{ext!r} repeats line {seen[ext]}"))
                 continue
-            self.seen[ext] = parsed.line
+            seen[ext] = parsed.line
             good.append((parsed.line, parsed.row))
+        self.seen.add([(row.external_id, line) for line, row in good])
         self._look_up_agents({row.agent.casefold() for _, row in good if row.agent})
         known = _source_hashes(self.session, [row.external_id for _, row in good])
         located: list[tuple[CaseRow, str]] = []
@@ -280,15 +311,16 @@ def import_cases(session: Session, path: str | Path, *, skip_invalid: bool = Fal
         if geocoder is not None:
             recording = _RecordingCache(geocoder.cache)
             geocoder.cache = recording
-        pipeline = _Pipeline(session, report, skip_invalid, geocoder, actor_id, out)
         size = rows.size
         with session.begin_nested() as savepoint:
+            pipeline = _Pipeline(session, report, skip_invalid, geocoder, actor_id, out)
             for batch in batches(rows, batch_size):
                 pipeline.run(batch)
                 report.rows = rows.count
                 if progress is not None:
                     progress(rows.count, rows.position(), size)
             report.rows = rows.count
+            pipeline.seen.drop()
             if report.problems and not skip_invalid:
                 savepoint.rollback()
     finally:
