@@ -91,7 +91,8 @@ class ImportReport:
     applied: bool = False
     problems: int = 0  # all of them; `errors` keeps the first MAX_ERRORS_KEPT, by line
     errors: list[RowError] = field(default_factory=list)
-    flagged: list[tuple[str, str]] = field(default_factory=list)  # (external_id, why)
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # (external_id, why), the first ones
+    cannot_visit: int = 0  # all the cases that cannot be visited as planned
 
     @property
     def ok(self) -> bool:
@@ -105,8 +106,8 @@ class ImportReport:
                 f"{self.unchanged} unchanged, {self.skipped} skipped")
         if self.geocoded:
             text += f"; {self.geocoded} geocoded ({self.geocode_lookups} lookup(s))"
-        if self.flagged:
-            text += f"; {len(self.flagged)} case(s) cannot be visited as planned"
+        if self.cannot_visit:
+            text += f"; {self.cannot_visit} case(s) cannot be visited as planned"
         return text
 
 
@@ -252,14 +253,16 @@ class _Pipeline:
             result = upsert_rows(self.session, located, agents, self.actor_id, self.assessor)
             self.report.created += result.created
             self.report.updated += result.updated
-            self.report.flagged.extend(result.flagged)
+            self.report.cannot_visit += len(result.flagged)
+            room = MAX_ERRORS_KEPT - len(self.report.flagged)
+            self.report.flagged.extend(result.flagged[:max(room, 0)])
 
     def _locate(self, line: int, row: CaseRow, errors: list[RowError]) -> bool:
         if self.geocoder is None:
             errors.append(RowError(line, "lat", "no coordinates, and geocoding is off "
                                                 "(give lat/lon or use a geocoder)"))
             return False
-        if errors or not self.writing:
+        if not self.skip_invalid and (errors or self.report.problems):
             return False  # nothing of this file will be written: spare the geocoder
         try:
             before = self.geocoder.lookups
@@ -334,7 +337,7 @@ def import_cases(session: Session, path: str | Path, *, skip_invalid: bool = Fal
             for key, answer in recording.puts:  # rolled back with the rows: keep what was learnt
                 recording.inner.put(key, answer)
         report.created = report.updated = report.unchanged = report.geocoded = 0
-        report.flagged = []
+        report.flagged, report.cannot_visit = [], 0
         return report
     report.flagged.sort()
     report.skipped = report.rows - report.created - report.updated - report.unchanged

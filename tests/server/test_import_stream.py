@@ -238,3 +238,17 @@ def test_the_progress_line():
     shown = term.getvalue().split("\r")
     assert len(shown) == 5 and "1,000 rows" in shown[1] and "ETA 0:09" in shown[1]
     assert "2,000 rows" in shown[2] and shown[-1] == ""
+
+
+def test_with_skip_invalid_a_bad_row_does_not_stop_geocoding_its_batch(world, tmp_path):
+    from fieldapp.geo.geocode import Geocoder
+    from fieldapp.server.geocache import DbGeocodeCache
+
+    from .nominatim_stub import NominatimStub
+
+    rows = [row("G-1", currency="XYZ"), row("G-2", lat="", lon="", address="南京市秦淮区中山南路8号")]
+    with NominatimStub({"南京市秦淮区中山南路8号": (32.0228, 118.7849)}) as stub:
+        with world.session() as s, s.begin():
+            geo = Geocoder(domain=stub.domain, scheme="http", min_delay_seconds=0, cache=DbGeocodeCache(s))
+            report = import_cases(s, write(tmp_path / "g.csv", rows), geocoder=geo, skip_invalid=True)
+    assert (report.created, report.geocoded, report.skipped) == (1, 1, 1)
