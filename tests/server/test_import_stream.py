@@ -252,3 +252,20 @@ def test_with_skip_invalid_a_bad_row_does_not_stop_geocoding_its_batch(world, tm
             geo = Geocoder(domain=stub.domain, scheme="http", min_delay_seconds=0, cache=DbGeocodeCache(s))
             report = import_cases(s, write(tmp_path / "g.csv", rows), geocoder=geo, skip_invalid=True)
     assert (report.created, report.geocoded, report.skipped) == (1, 1, 1)
+
+
+def test_a_new_case_that_changes_its_customer_tells_the_other_case_once(world, tmp_path):
+    from fieldapp.server.models import Counter
+
+    header = HEADER + ["customer_ref"]
+    _import(world, write(tmp_path / "a.csv", [row("K-1", customer_ref="K")], header=header))
+    _, before = _state(world)
+    report = _import(world, write(tmp_path / "b.csv", [row("K-1", customer_ref="K"),
+                                                       row("K-2", customer_ref="K", phone="13700000000")],
+                                  header=header))
+    assert (report.created, report.unchanged) == (1, 1)
+    cases, changes = _state(world)
+    assert all('"phone":"13700000000"' in doc for _, doc in cases.values())
+    assert len(changes) == 2 and {c[0] for c in changes} == {before[0][0] + 1, before[0][0] + 2}
+    with world.session() as s:
+        assert s.scalar(select(Counter.value)) == before[0][0] + 2  # no number skipped

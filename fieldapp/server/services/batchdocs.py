@@ -48,16 +48,16 @@ class Ended:
     reason: str
 
 
-def finish_batch(session: Session, case_ids: Sequence[str], changed_customers: Sequence[str],
-                 changes: list[Change], ended: Sequence[Ended], audit: Sequence[tuple[str, str, str | None]],
+def finish_batch(session: Session, case_ids: Sequence[str], reread: Sequence[str],
+                 changed_customers: Sequence[str], changes: list[Change], ended: Sequence[Ended], audit: Sequence[tuple[str, str, str | None]],
                  actor_id: str | None, now: dt.datetime, assessor: Assessor | None = None,
-                 built: dict[str, Any] | None = None) -> tuple[list[tuple[str, str]], int]:
+                 ) -> tuple[list[tuple[str, str]], int]:
     """Documents, changes, periods and audit of a written batch: ((external_id, why) of the
-    open cases that cannot be visited as planned, number of change rows). `built`: cases
-    already in memory in the shape `case_record` reads (new ones), by id."""
+    open cases that cannot be visited as planned, number of change rows). `case_ids`: all
+    cases of the batch; `reread`: those whose documents are to be read back and rewritten."""
     assessor = assessor or Assessor()
     siblings = _siblings(session, case_ids, changed_customers, changes, now)
-    flagged = write_documents(session, list(case_ids), assessor, flag=True, built=built)
+    flagged = write_documents(session, list(reread), assessor, flag=True)
     write_documents(session, siblings, assessor)
     seqs = _changes(session, changes, now)
     if ended:
@@ -93,29 +93,32 @@ def _siblings(session: Session, case_ids: Sequence[str], customers: Sequence[str
     return [r.id for r in found]
 
 
+def document_of(case: Any, assessor: Assessor) -> tuple[str | None, str | None, str | None]:
+    """(document, stamp, why it cannot be visited as planned or None) of a case read by
+    `load_cases` or built in memory in the same shape. Closed cases have no document."""
+    if case.status != "open":
+        return None, None, None
+    record = case_record(case, assessor)
+    why = record.compliance.summary if record.compliance is not None and not record.compliance.allowed else None
+    return record.model_dump_json(), document_stamp(case.policy_id, assessor), why
+
+
 def write_documents(session: Session, case_ids: list[str], assessor: Assessor, *, flag: bool = False,
-                    built: dict[str, Any] | None = None, chunk: int = 1000) -> list[tuple[str, str]]:
-    """Rewrite the documents of these cases (open cases get one, closed cases lose theirs)
-    with one UPDATE per chunk; with `flag`, (external_id, why) of the open ones that cannot
-    be visited as planned. Cases in `built` are taken as given, the others read (load_cases)."""
-    built = built or {}
+                    chunk: int = 1000) -> list[tuple[str, str]]:
+    """Rewrite the documents of these cases from the database (open cases get one, closed
+    cases lose theirs) with one UPDATE per chunk; with `flag`, (external_id, why) of the open
+    ones that cannot be visited as planned."""
     cases_t = Case.__table__
     flagged: list[tuple[str, str]] = []
     stmt = update(cases_t).where(cases_t.c.id == bindparam("_id")).values(
         document=bindparam("_doc"), document_stamp=bindparam("_stamp"))
     for i in range(0, len(case_ids), chunk):
         values = []
-        ids = case_ids[i:i + chunk]
-        loaded = load_cases(session, [c for c in ids if c not in built], fresh=True)
-        for case in [*(built[c] for c in ids if c in built), *loaded.values()]:
-            if case.status != "open":
-                values.append(dict(_id=case.id, _doc=None, _stamp=None))
-                continue
-            record = case_record(case, assessor)
-            values.append(dict(_id=case.id, _doc=record.model_dump_json(),
-                               _stamp=document_stamp(case.policy_id, assessor)))
-            if flag and record.compliance is not None and not record.compliance.allowed:
-                flagged.append((case.external_id, record.compliance.summary))
+        for case in load_cases(session, case_ids[i:i + chunk], fresh=True).values():
+            document, stamp, why = document_of(case, assessor)
+            values.append(dict(_id=case.id, _doc=document, _stamp=stamp))
+            if flag and why is not None:
+                flagged.append((case.external_id, why))
         if values:
             session.execute(stmt, values)
     return flagged

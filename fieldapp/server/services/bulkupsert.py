@@ -25,8 +25,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
+from fieldapp.server.compliance import Assessor
 from fieldapp.server.models import Appointment, Case, Customer, Notification, new_id
-from fieldapp.server.services.batchdocs import Change, Ended, finish_batch, insert_for
+from fieldapp.server.services.batchdocs import Change, Ended, document_of, finish_batch, insert_for
 from fieldapp.server.services.caseupsert import CaseRow
 from fieldapp.server.services.records import current_appointment
 
@@ -49,6 +50,7 @@ def upsert_rows(session: Session, items: Sequence[tuple[CaseRow, str]], agents: 
     """Write `items` ((row, fingerprint), external ids unique, each row changed) in one go.
     `agents` maps casefolded usernames to user ids. Nothing is committed."""
     result = BatchResult()
+    assessor = assessor or Assessor()
     if not items:
         return result
     session.flush()  # whatever the session holds goes first (geocoder answers...)
@@ -119,20 +121,42 @@ def upsert_rows(session: Session, items: Sequence[tuple[CaseRow, str]], agents: 
             result.updated += 1
         else:
             result.created += 1
+    ids = {v["external_id"]: v["id"] for v in case_values}
+    appointments = _appointments(session, items, ids, before, now)
+    notifications, gone = _notifications(session, items, ids, before)
+    # New cases get their documents from memory, written with the case; the others are
+    # read back once everything is written.
+    built = _new_cases([v for v in case_values if v["external_id"] not in before],
+                       {c["id"]: c for c in wanted.values()}, appointments, notifications)
+    flagged: list[tuple[str, str]] = []
+    for values in case_values:
+        values["document"] = values["document_stamp"] = None
+        if (case := built.get(values["id"])) is not None:
+            values["document"], values["document_stamp"], why = document_of(case, assessor)
+            if why is not None:
+                flagged.append((case.external_id, why))
     stmt = insert_for(session, cases_t)
     stmt = stmt.on_conflict_do_update(index_elements=[cases_t.c.external_id],
                                       set_={c: stmt.excluded[c] for c in _CASE_UPDATE})
     session.execute(stmt, case_values)
-
-    ids = {v["external_id"]: v["id"] for v in case_values}
-    appointments = _appointments(session, items, ids, before, now)
-    notifications = _notifications(session, items, ids, before)
-    built = _new_cases([v for v in case_values if v["external_id"] not in before],
-                       {c["id"]: c for c in wanted.values()}, appointments, notifications)
+    _upsert(session, Appointment.__table__, appointments, ("start", "end", "status"))
+    if gone:
+        session.execute(delete(Notification.__table__).where(Notification.__table__.c.id.in_(gone)))
+    _upsert(session, Notification.__table__, notifications, ("delivered_at",))
     result.flagged, result.changes = finish_batch(
-        session, [v["id"] for v in case_values], changed_customers, changes, ended, audit, actor_id, now,
-        assessor, built)
+        session, [v["id"] for v in case_values], [v["id"] for v in case_values if v["id"] not in built],
+        changed_customers, changes, ended, audit, actor_id, now, assessor)
+    result.flagged += flagged
     return result
+
+
+def _upsert(session: Session, table: Any, values: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    """INSERT these rows; a row whose id exists updates `columns`."""
+    if values:
+        stmt = insert_for(session, table)
+        stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
+                                          set_={c: stmt.excluded[c] for c in columns})
+        session.execute(stmt, values)
 
 
 def _new_cases(cases: list[dict[str, Any]], customers: dict[str, dict[str, Any]],
@@ -193,16 +217,11 @@ def _appointments(session: Session, items: Sequence[tuple[CaseRow, str]], ids: d
         else:
             values.append(dict(id=new_id(), case_id=case_id, start=start, end=end, status="scheduled",
                                created_at=now, state="arranged"))
-    if values:
-        stmt = insert_for(session, table)
-        stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_={
-            "start": stmt.excluded.start, "end": stmt.excluded.end, "status": stmt.excluded.status})
-        session.execute(stmt, values)
     return values
 
 
 def _notifications(session: Session, items: Sequence[tuple[CaseRow, str]], ids: dict[str, str],
-                   before: dict[str, Any]) -> list[dict[str, Any]]:
+                   before: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     table = Notification.__table__
     existing: dict[str, list[Any]] = {}
     old_ids = [ids[ext] for ext in before]
@@ -228,11 +247,4 @@ def _notifications(session: Session, items: Sequence[tuple[CaseRow, str]], ids: 
         for (channel, sent), delivered in wanted.items():
             values.append(dict(id=new_id(), case_id=case_id, channel=channel, sent_at=sent,
                                delivered_at=delivered))
-    if gone:
-        session.execute(delete(table).where(table.c.id.in_(gone)))
-    if values:
-        stmt = insert_for(session, table)
-        stmt = stmt.on_conflict_do_update(index_elements=[table.c.id],
-                                          set_={"delivered_at": stmt.excluded.delivered_at})
-        session.execute(stmt, values)
-    return values
+    return values, gone
