@@ -61,6 +61,7 @@ from fieldapp.server.import_checks import PolicyCheck
 from fieldapp.server.import_rows import COLUMNS, OPTIONAL, REQUIRED, CsvRows, Parsed, RowError
 from fieldapp.server.models import Case, User
 from fieldapp.server.observability import metrics
+from fieldapp.server.services.batchdocs import write_many
 from fieldapp.server.services.bulkupsert import upsert_rows
 from fieldapp.server.services.caseupsert import CaseRow
 
@@ -194,7 +195,7 @@ class _SeenIds:
 
     def add(self, rows: list[tuple[str, int]]) -> None:
         if rows:
-            self.session.execute(_SEEN.insert(), [{"external_id": e, "line": n} for e, n in rows])
+            write_many(self.session, _SEEN.insert(), [{"external_id": e, "line": n} for e, n in rows])
 
     def drop(self) -> None:
         self.session.execute(DropTable(_SEEN, if_exists=True))

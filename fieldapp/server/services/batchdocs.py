@@ -30,6 +30,15 @@ def insert_for(session: Session, table: Any) -> Any:
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
+def write_many(session: Session, stmt: Any, values: list[dict[str, Any]]) -> None:
+    """Run an INSERT for many rows as multi-row INSERT statements (SQLAlchemy's
+    "insertmanyvalues", up to 1,000 rows each), not one statement per row: asking for the
+    first primary-key column back is what selects that path on every driver."""
+    if values:
+        table = stmt.table
+        session.execute(stmt.returning(list(table.primary_key.columns)[0]), values).all()
+
+
 @dataclass(frozen=True)
 class Change:
     recipient_id: str
@@ -61,11 +70,11 @@ def finish_batch(session: Session, case_ids: Sequence[str], reread: Sequence[str
     write_documents(session, siblings, assessor)
     seqs = _changes(session, changes, now)
     if ended:
-        session.execute(AssignmentPeriod.__table__.insert(), [
+        write_many(session, AssignmentPeriod.__table__.insert(), [
             dict(id=new_id(), case_id=e.case_id, agent_id=e.agent_id, started_at=e.started_at, ended_at=now,
                  end_seq=seqs[e.change], end_reason=e.reason) for e in ended])
     if audit:
-        session.execute(AuditEntry.__table__.insert(), [
+        write_many(session, AuditEntry.__table__.insert(), [
             dict(at=now, actor_id=actor_id, action=action, object_type="case", object_id=case_id,
                  detail={"agent_id": agent_id}) for action, case_id, agent_id in audit])
     return flagged, len(seqs)
@@ -143,5 +152,5 @@ def _changes(session: Session, changes: list[Change], now: dt.datetime) -> list[
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.recipient_id, table.c.case_id],
         set_={c: stmt.excluded[c] for c in ("seq", "op", "reason", "created_at")})
-    session.execute(stmt, list(latest.values()))
+    write_many(session, stmt, list(latest.values()))
     return seqs
