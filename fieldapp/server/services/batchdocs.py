@@ -31,12 +31,11 @@ def insert_for(session: Session, table: Any) -> Any:
 
 
 def write_many(session: Session, stmt: Any, values: list[dict[str, Any]]) -> None:
-    """Run an INSERT for many rows as multi-row INSERT statements (SQLAlchemy's
-    "insertmanyvalues", up to 1,000 rows each), not one statement per row: asking for the
-    first primary-key column back is what selects that path on every driver."""
+    """Run one INSERT for many rows through the driver's executemany: one statement,
+    prepared once (sqlite3 loops in C, psycopg pipelines the rows). Measured faster than
+    multi-row VALUES, which psycopg re-parses in Python for every batch."""
     if values:
-        table = stmt.table
-        session.execute(stmt.returning(list(table.primary_key.columns)[0]), values).all()
+        session.execute(stmt, values)
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,10 @@ def upsert_rows(session: Session, items: Sequence[tuple[CaseRow, str]], agents: 
     stmt = insert_for(session, customers_t)
     stmt = stmt.on_conflict_do_update(index_elements=[customers_t.c.external_ref],
                                       set_={f: stmt.excluded[f] for f in (*_FACTS, "updated_at")})
-    customer_ids = dict(session.execute(stmt.returning(customers_t.c.external_ref, customers_t.c.id),
-                                        list(wanted.values())).all())
+    write_many(session, stmt, list(wanted.values()))
+    # The ids chosen above (a customer created meanwhile by another import makes the cases'
+    # foreign key fail and this import roll back, rather than attach to a wrong row).
+    customer_ids = {ref: values["id"] for ref, values in wanted.items()}
     changed_customers = [customer_ids[ref] for ref, old in old_customers.items()
                          if tuple(getattr(old, f) for f in _FACTS[:-1]) + (list(old.flags or []),)
                          != tuple(wanted[ref][f] for f in _FACTS)]
