@@ -169,6 +169,7 @@ CASES: list[tuple[list[str], dict[str, str]]] = [
     (["server", "import-cases", "{header.csv}", "--db", "{db}"], {}),
     (["server", "import-cases", "{rows.csv}", "--db", "{db}", "--geocoder", "none"], {}),
     (["server", "import-cases", "{rows.csv}", "--db", "{db}", "--geocoder-url", "gopher://x"], {}),
+    (["server", "import-cases", "{rows.csv}", "--db", "{db}", "--rejected", "{folder}/no/such/r.csv"], {}),
     (["server", "seed-demo", "--db", "sqlite:///{junk}"], {}),
     (["server", "reassign", "NOPE", "nobody", "--db", "{db}"], {}),
     (["server", "close-case", "NOPE", "--db", "{db}"], {}),

@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = add("import-cases", "import cases from a CSV file (columns: see fieldapp/server/IMPORT.md)")
     p.add_argument("file")
     p.add_argument("--skip-invalid", action="store_true", help="import the good rows, skip the bad")
+    p.add_argument("--rejected", metavar="FILE",
+                   help="write each rejected row's line, column and reason to this CSV file")
     p.add_argument("--geocoder", choices=("nominatim", "none"), help="how to locate rows without lat/lon")
     p.add_argument("--geocoder-url", metavar="URL",
                    help="Nominatim base URL, e.g. https://nominatim.example.org")
@@ -253,17 +255,25 @@ def _institution(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
 
 
 def _import(session, args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from fieldapp.server.import_progress import for_stream
     from fieldapp.server.importer import MAX_ERRORS_SHOWN, import_cases
 
-    report = import_cases(session, args.file, skip_invalid=args.skip_invalid,
-                          geocoder=_geocoder(session, args, settings))
+    bar = for_stream(sys.stderr)  # a progress line only on a terminal
+    try:
+        report = import_cases(session, args.file, skip_invalid=args.skip_invalid,
+                              geocoder=_geocoder(session, args, settings), rejected=args.rejected,
+                              progress=bar)
+    finally:
+        if bar is not None:
+            bar.finish()
     # Nothing imported is bad input: the rows' problems are the report (stdout), and
     # stderr gets the one-line reason. Rows skipped by --skip-invalid are warnings.
     report_to = sys.stdout if not report.applied else sys.stderr
     for err in report.errors[:MAX_ERRORS_SHOWN]:
         print(f"{args.file}: {err}", file=report_to)
-    if len(report.errors) > MAX_ERRORS_SHOWN:
-        print(f"{args.file}: ... and {len(report.errors) - MAX_ERRORS_SHOWN} more", file=report_to)
+    if report.problems > MAX_ERRORS_SHOWN:
+        more = f"{args.file}: ... and {report.problems - MAX_ERRORS_SHOWN} more"
+        print(more + (f" (all in {args.rejected})" if args.rejected else ""), file=report_to)
     for external_id, why in report.flagged[:MAX_ERRORS_SHOWN]:
         print(f"warning: case {external_id} cannot be visited as planned: {why}", file=report_to)
     if not report.applied:

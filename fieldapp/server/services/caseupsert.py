@@ -52,10 +52,14 @@ class CaseRow:
     status: str | None = None  # None: keep (new cases open)
 
     def fingerprint(self) -> str:
-        data = dataclasses.asdict(self)
+        # The values of dataclasses.asdict(self) (the same hash as ever), without its deep copies.
+        data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["lat"] = None if self.lat is None else f"{self.lat:.7f}"
         data["lon"] = None if self.lon is None else f"{self.lon:.7f}"
         return content_hash(data)
+
+
+_FIELDS = dataclasses.fields(CaseRow)
 
 
 def upsert_case(session: Session, row: CaseRow, agents: dict[str, User],
