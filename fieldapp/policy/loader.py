@@ -27,7 +27,7 @@ BASIS_KEYS: dict[str, tuple[str, ...]] = {
     "window": ("hours", "days"),
     "holidays": ("banned", "scope"),
     "notice": ("required", "channels", "min_notice_hours", "require_delivery", "max_clock_skew_minutes"),
-    "frequency": ("max_visits", "per_days", "count"),
+    "frequency": ("max_visits", "per_days", "count", "max_attempts"),
     "flags": ("common", "extra_block", "warn"),
     "geofence": ("max_distance_m", "missing_location"),
     "appointment": ("checkin_early_minutes",),
@@ -139,7 +139,7 @@ def _frequency(f: Fields | None, sources: set[str]) -> Frequency:
         return Frequency(None)
     max_visits = f.take("max_visits", int)
     if max_visits is None:  # an explicit "no limit", usually with its basis
-        for key in ("per_days", "count", "severity"):
+        for key in ("per_days", "count", "severity", "max_attempts"):
             if f.has(key):
                 raise f.fail(key, "has no effect without max_visits (set max_visits, or remove it)")
         return Frequency(None, basis=_basis(f, "frequency", sources))
@@ -149,7 +149,10 @@ def _frequency(f: Fields | None, sources: set[str]) -> Frequency:
     if not 1 <= per_days <= 3660:
         raise f.fail("per_days", f"{per_days} is out of range (1 to 3660 days)")
     count = f.choice("count", ("all", "contact_made"), default="all")
-    return Frequency(max_visits, per_days, count, _severity(f), _basis(f, "frequency", sources))
+    max_attempts = f.take("max_attempts", int)
+    if max_attempts is not None and not 1 <= max_attempts <= 1000:
+        raise f.fail("max_attempts", f"{max_attempts} is out of range (1 to 1000 contact attempts)")
+    return Frequency(max_visits, per_days, count, _severity(f), _basis(f, "frequency", sources), max_attempts)
 
 
 def _flag_list(f: Fields, key: str) -> frozenset[str]:

@@ -99,6 +99,9 @@ class Frequency:
     count: str = "all"  # "all" | "contact_made"
     severity: str = "block"
     basis: dict[str, Basis] = field(default_factory=dict)
+    # Contact attempts of every kind (visits, calls, messages) in the same per_days; this
+    # visit included. None: calls and messages are not limited.
+    max_attempts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

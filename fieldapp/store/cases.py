@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from fieldapp.core.money import MINOR_UNITS
 from fieldapp.protocol.v1 import CaseRecord, Change
 from fieldapp.store.crypto import Cipher
+from fieldapp.store import field
 from fieldapp.store.models import (UNSENT_STATES, Attachment, Case, OutboxAttachment, OutboxEntry,
                                    Task, VisitDraft)
 from fieldapp.store.rows import ApplyResult, CaseRow
@@ -125,6 +126,7 @@ def purge_case(session: Session, case_id: str) -> list[str]:
     """Delete the case (tasks and drafts cascade) and the payloads and files of its accepted
     items. Returns the attachment hashes whose files the caller deletes after commit."""
     session.execute(delete(Case).where(Case.id == case_id))
+    field.forget_case(session, case_id)
     accepted = select(OutboxEntry.id).where(OutboxEntry.case_id == case_id,
                                             OutboxEntry.state == "accepted")
     session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(accepted)).values(payload=None))

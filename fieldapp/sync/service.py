@@ -34,6 +34,7 @@ from fieldapp.store.models import Attachment, Case, OutboxEntry, Task
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import Store
 from fieldapp.sync.appointments import AppointmentPlanner
+from fieldapp.sync.contacts import ContactLog
 from fieldapp.sync.engine import SKEW_LIMIT_S, Progress, SyncEngine, SyncSummary
 from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn, SyncError, TokenExpired
 from fieldapp.sync.transport import RetryPolicy, Transport, normalise_url
@@ -42,7 +43,7 @@ SESSION_SERVICE = "fieldapp-session"
 log = logging.getLogger(__name__)
 
 
-class AgentService(AppointmentPlanner):
+class AgentService(AppointmentPlanner, ContactLog):
     def __init__(self, store: Store | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
                  page_size: int = 1000, push_batch: int = 100, retry: RetryPolicy | None = None,
@@ -191,7 +192,7 @@ class AgentService(AppointmentPlanner):
             record = case_repo.get_record(s, self.store.cipher, case_id)
         if record is None:
             raise NotFound(self.tr("Case {id} is not on this device", id=case_id))
-        return record
+        return self._with_local_attempts(record)
 
     def tasks(self, include_done: bool = False) -> list[TaskRow]:
         with self.store.read() as s:

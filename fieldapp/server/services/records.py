@@ -23,6 +23,7 @@ from fieldapp.protocol.v1 import (
 )
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.models import Appointment, Case, Review, Visit
+from fieldapp.server.services import contacts
 from fieldapp.server.services.appointment_records import (
     appointment_record,
     appointment_tasks,
@@ -31,9 +32,10 @@ from fieldapp.server.services.appointment_records import (
 
 
 # Bumped whenever case_record() changes what it writes: older documents are then rebuilt.
-DOCUMENT_FORMAT = 4  # 2: the planning decision carries only the rules that did not pass
+DOCUMENT_FORMAT = 5  # 2: the planning decision carries only the rules that did not pass
 #                      3: appointment states; visits carry their review, people their display names
 #                      4: both of those, and late visits (work done before a handover)
+#                      5: calls and messages to the customer (contact attempts)
 
 
 def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False) -> dict[str, Case]:
@@ -44,7 +46,8 @@ def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False
         return {}
     stmt = select(Case).where(Case.id.in_(ids)).options(
         selectinload(Case.appointments), selectinload(Case.notifications),
-        selectinload(Case.visits).selectinload(Visit.review).joinedload(Review.decider))
+        selectinload(Case.visits).selectinload(Visit.review).joinedload(Review.decider),
+        selectinload(Case.contact_attempts))
     if fresh:
         stmt = stmt.execution_options(populate_existing=True)
     rows = session.scalars(stmt).unique().all()
@@ -89,6 +92,7 @@ def case_record(case: Case, assessor: Assessor | None = None) -> CaseRecord:
         appointment=appointment_record(appt) if appt else None,
         notifications=notifications_for(case.notifications, appt),
         visits=[_history(v) for v in visits],
+        contact_attempts=contacts.history(case),
         tasks=tasks,
         updated_at=case.updated_at,
     )

@@ -1,0 +1,87 @@
+"""In the field, on the laptop: calls and messages to customers, and the map's tiles.
+
+A contact attempt (a call or a message through the laptop's phone handler, with the
+result the agent chose) is kept here in the same transaction as its outbox item, so the
+policy check before a visit counts it at once, offline, before the server has it. It holds
+no personal data: the case id, the time, the channel and the result.
+
+Map tiles are the institution's tile server's PNG images of the cases' area, fetched at
+sync and read by the map when the laptop is offline. They hold no personal data either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, LargeBinary, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from fieldapp.store.models import Base, UtcDateTime
+
+
+class ContactAttempt(Base):
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the attempt id (= outbox item id)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(10))   # call | sms
+    result: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class MapTile(Base):
+    __tablename__ = "map_tiles"
+
+    z: Mapped[int] = mapped_column(Integer, primary_key=True)
+    x: Mapped[int] = mapped_column(Integer, primary_key=True)
+    y: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))  # SHA-256 of the tile URL template it came from
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    id: str
+    case_id: str
+    channel: str
+    result: str
+    at: dt.datetime
+
+
+def add_attempt(session: Session, attempt_id: str, case_id: str, channel: str, result: str,
+                at: dt.datetime) -> None:
+    if session.get(ContactAttempt, attempt_id) is None:
+        session.add(ContactAttempt(id=attempt_id, case_id=case_id, channel=channel, result=result, at=at))
+        session.flush()
+
+
+def attempts(session: Session, case_id: str) -> list[AttemptRow]:
+    """The case's attempts recorded on this laptop, oldest first."""
+    rows = session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case_id)
+                           .order_by(ContactAttempt.at))
+    return [AttemptRow(r.id, r.case_id, r.channel, r.result, r.at) for r in rows]
+
+
+def forget_case(session: Session, case_id: str) -> None:
+    session.execute(delete(ContactAttempt).where(ContactAttempt.case_id == case_id))
+
+
+def put_tile(session: Session, z: int, x: int, y: int, source: str, png: bytes, at: dt.datetime) -> None:
+    row = session.get(MapTile, (z, x, y))
+    if row is None:
+        session.add(MapTile(z=z, x=x, y=y, source=source, png=png, fetched_at=at))
+    else:
+        row.source, row.png, row.fetched_at = source, png, at
+    session.flush()
+
+
+def tile(session: Session, z: int, x: int, y: int, source: str) -> bytes | None:
+    row = session.get(MapTile, (z, x, y))
+    return row.png if row is not None and row.source == source else None
+
+
+def tile_keys(session: Session, source: str) -> set[tuple[int, int, int]]:
+    return {(z, x, y) for z, x, y in session.execute(
+        select(MapTile.z, MapTile.x, MapTile.y).where(MapTile.source == source))}
