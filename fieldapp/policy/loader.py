@@ -138,20 +138,20 @@ def _frequency(f: Fields | None, sources: set[str]) -> Frequency:
     if f is None:
         return Frequency(None)
     max_visits = f.take("max_visits", int)
-    if max_visits is None:  # an explicit "no limit", usually with its basis
-        for key in ("per_days", "count", "severity", "max_attempts"):
+    max_attempts = f.take("max_attempts", int)
+    if max_attempts is not None and not 1 <= max_attempts <= 1000:
+        raise f.fail("max_attempts", f"{max_attempts} is out of range (1 to 1000 contact attempts)")
+    if max_visits is None and max_attempts is None:  # an explicit "no limit", usually with its basis
+        for key in ("per_days", "count", "severity"):
             if f.has(key):
-                raise f.fail(key, "has no effect without max_visits (set max_visits, or remove it)")
+                raise f.fail(key, "has no effect without max_visits or max_attempts (set one, or remove it)")
         return Frequency(None, basis=_basis(f, "frequency", sources))
-    if max_visits < 1:
+    if max_visits is not None and max_visits < 1:
         raise f.fail("max_visits", f"{max_visits} is not a positive number of visits (omit [frequency] for no limit)")
     per_days = f.take("per_days", int, required=True)
     if not 1 <= per_days <= 3660:
         raise f.fail("per_days", f"{per_days} is out of range (1 to 3660 days)")
     count = f.choice("count", ("all", "contact_made"), default="all")
-    max_attempts = f.take("max_attempts", int)
-    if max_attempts is not None and not 1 <= max_attempts <= 1000:
-        raise f.fail("max_attempts", f"{max_attempts} is out of range (1 to 1000 contact attempts)")
     return Frequency(max_visits, per_days, count, _severity(f), _basis(f, "frequency", sources), max_attempts)
 
 
