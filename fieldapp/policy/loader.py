@@ -20,7 +20,8 @@ from fieldapp.policy._fields import Fields
 from fieldapp.policy.calendar import normalise_region
 from fieldapp.policy.model import (
     ALL_CHANNELS, ALL_FLAGS, BASIS_STATUSES, COMMON_BLOCKING, SEVERITIES, SOURCE_STATUSES, WEEKDAYS,
-    AppointmentRule, Basis, Flags, Frequency, Geofence, Holidays, Notice, Policy, Source, Training, Window,
+    AppointmentRule, Basis, Flags, Frequency, Geofence, Holidays, Notice, Photos, Policy, Source, Training,
+    Window,
 )
 
 BASIS_KEYS: dict[str, tuple[str, ...]] = {
@@ -32,6 +33,7 @@ BASIS_KEYS: dict[str, tuple[str, ...]] = {
     "geofence": ("max_distance_m", "missing_location"),
     "appointment": ("checkin_early_minutes",),
     "training": ("require_practice",),
+    "photos": ("allowed", "people", "inside_homes", "keep_time", "keep_position", "max_side_px"),
 }
 """The fields a section's `basis` table may explain (window: `hours` covers start and end)."""
 
@@ -201,6 +203,18 @@ def _training(f: Fields | None, sources: set[str]) -> Training:
     return Training(required, _severity(f), _basis(f, "training", sources))
 
 
+def _photos(f: Fields | None, sources: set[str]) -> Photos:
+    if f is None:
+        return Photos()
+    defaults = Photos()
+    flags = {k: f.take(k, bool, default=getattr(defaults, k)) for k in
+             ("allowed", "people", "inside_homes", "keep_time", "keep_position")}
+    side = f.take("max_side_px", int, default=1600)
+    if not 320 <= side <= 8000:
+        raise f.fail("max_side_px", f"{side} is out of range (320 to 8000 pixels)")
+    return Photos(**flags, max_side_px=side, basis=_basis(f, "photos", sources))
+
+
 def _sources(top: Fields) -> tuple[Source, ...]:
     out: list[Source] = []
     seen: set[str] = set()
@@ -271,6 +285,7 @@ def parse_policy(data: dict, *, where: str) -> Policy:
         appointment=_appointment(sections["appointment"], ids),
         origin=where, aliases=aliases, names=names,
         training=_training(sections["training"], ids),
+        photos=_photos(sections["photos"], ids),
     )
     for f in sections.values():
         if f is not None:

@@ -4,50 +4,24 @@ and on the server (its planning check sent back with the case)."""
 
 from __future__ import annotations
 
-import shutil
-
+import field_policies
 import pytest
 from serverdata import PASSWORD
 from sqlalchemy import select
 
-from fieldapp.core import resources
 from fieldapp.core.errors import BadInput
 from fieldapp.policy import context_from_case, evaluate, load_policy
 from fieldapp.server.models import Case
 from fieldapp.server.models_field import ContactAttempt
 from fieldapp.server.services.changes import case_changed
 
-POLICY_ID = "cn-contacts"
-LIMIT = """
-[frequency]
-max_attempts = 3
-per_days = 7
-basis.max_attempts = { status = "institution_choice", sources = ["gb-t-45251"], note = "calls, messages and visits together" }
-"""
+POLICY_ID = field_policies.CONTACTS
 
 
 @pytest.fixture
 def institution_policies(tmp_path, monkeypatch):
-    """The institution's own policy folder (FIELDAPP_RESOURCES): the shipped presets and one
-    that limits contact attempts of every kind."""
-    real = resources.resources_root()
-    root = tmp_path / "resources"
-    root.mkdir()
-    for entry in real.iterdir():
-        if entry.name != "policies":
-            (root / entry.name).symlink_to(entry)
-    shutil.copytree(real / "policies", root / "policies")
-    text = (real / "policies" / "cn.toml").read_text(encoding="utf-8")
-    head, rest = text.split("[frequency]", 1)
-    rest = rest.split("\n[", 1)[1]
-    text = head + LIMIT + "\n[" + rest
-    text = text.replace('id = "cn"', f'id = "{POLICY_ID}"', 1)
-    (root / "policies" / f"{POLICY_ID}.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("FIELDAPP_RESOURCES", str(root))
-    resources.resources_root.cache_clear()
-    yield root
-    monkeypatch.delenv("FIELDAPP_RESOURCES")
-    resources.resources_root.cache_clear()
+    yield field_policies.install(tmp_path, monkeypatch)
+    field_policies.uninstall(monkeypatch)
 
 
 def _attempts_rule(record):
