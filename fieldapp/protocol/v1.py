@@ -344,6 +344,22 @@ class AgreementRecord(Wire):
     signatures: list[SignatureRef] = Field(default=[], max_length=MAX_SIGNATURES)
 
 
+MAX_PHOTOS = 20
+PhotoKind = Literal["house_number", "door_notice", "other"]
+
+
+class PhotoRef(Wire):
+    """A photo the agent took as evidence of the visit: an attachment (JPEG, metadata
+    stripped on the laptop except what the policy keeps)."""
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    kind: PhotoKind = "other"
+    captured_at: AwareDatetime              # when the agent added it
+    taken_at: AwareDatetime | None = None   # from the photo's own metadata, when kept
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
 class PromiseToPay(Wire):
     amount: MoneyStr
     currency: str = Field(min_length=3, max_length=3)
@@ -375,6 +391,7 @@ class VisitRecord(Wire):
     promise: PromiseToPay | None = None
     agreement: AgreementRecord | None = None
     corrects_visit_id: Id | None = None  # a resubmission after a lead returned the visit
+    photos: list[PhotoRef] = Field(default=[], max_length=MAX_PHOTOS)
 
 
 class ReviewDecisionRecord(Wire):

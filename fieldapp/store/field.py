@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, LargeBinary, String, delete, select
+from sqlalchemy import Float, Integer, LargeBinary, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fieldapp.store.models import Base, UtcDateTime
@@ -28,6 +28,22 @@ class ContactAttempt(Base):
     channel: Mapped[str] = mapped_column(String(10))   # call | sms
     result: Mapped[str] = mapped_column(String(20))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class CasePhoto(Base):
+    """A photo taken for a case's visit: its bytes are an encrypted attachment file (by
+    SHA-256); `visit_id` is set when the recorded visit takes it along."""
+
+    __tablename__ = "case_photos"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    captured_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    visit_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class MapTile(Base):
@@ -66,6 +82,13 @@ def attempts(session: Session, case_id: str) -> list[AttemptRow]:
 
 def forget_case(session: Session, case_id: str) -> None:
     session.execute(delete(ContactAttempt).where(ContactAttempt.case_id == case_id))
+    session.execute(delete(CasePhoto).where(CasePhoto.case_id == case_id))
+
+
+def pending_photos(session: Session, case_id: str) -> list[CasePhoto]:
+    """The case's photos no recorded visit has taken yet, in the order they were added."""
+    return list(session.scalars(select(CasePhoto).where(CasePhoto.case_id == case_id, CasePhoto.visit_id.is_(None))
+                                .order_by(CasePhoto.captured_at)))
 
 
 def put_tile(session: Session, z: int, x: int, y: int, source: str, png: bytes, at: dt.datetime) -> None:

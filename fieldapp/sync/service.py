@@ -35,6 +35,7 @@ from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import Store
 from fieldapp.sync.appointments import AppointmentPlanner
 from fieldapp.sync.contacts import ContactLog
+from fieldapp.sync.photos import PhotoEvidence
 from fieldapp.sync.engine import SKEW_LIMIT_S, Progress, SyncEngine, SyncSummary
 from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn, SyncError, TokenExpired
 from fieldapp.sync.transport import RetryPolicy, Transport, normalise_url
@@ -43,7 +44,7 @@ SESSION_SERVICE = "fieldapp-session"
 log = logging.getLogger(__name__)
 
 
-class AgentService(AppointmentPlanner, ContactLog):
+class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence):
     def __init__(self, store: Store | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
                  page_size: int = 1000, push_batch: int = 100, retry: RetryPolicy | None = None,
@@ -242,8 +243,10 @@ class AgentService(AppointmentPlanner, ContactLog):
                 raise BadInput(self.tr("Case {ref} is no longer assigned to you", ref=case.reference),
                                field="case_id")
             self._check_refs(s, visit, attachments)
-            payload = visit.model_dump(mode="json")
             existing = s.get(OutboxEntry, visit.visit_id)
+            if existing is None:
+                visit = self._take_photos(s, visit, attachments)  # the photos taken for this visit
+            payload = visit.model_dump(mode="json")
             entry = outbox_repo.record(s, self.store.cipher, self.store.files, kind="visit",
                                        case_id=visit.case_id, payload=payload, attachments=attachments,
                                        now=now, item_id=visit.visit_id, case_reference=case.reference)

@@ -220,6 +220,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
             raise _Rejected("hash_mismatch", "payload.agreement.terms_sha256 is not the SHA-256 of "
                             "the canonical terms.")
     needed = set(item.attachments)
+    needed.update(p.sha256 for p in rec.photos)
     if rec.agreement is not None:
         needed.add(rec.agreement.pdf_sha256)
         needed.update(s.sha256 for s in rec.agreement.signatures)
