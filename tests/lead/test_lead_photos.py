@@ -25,7 +25,7 @@ def camera_jpeg(colour=(180, 40, 40), size=(3000, 2000)) -> bytes:
     return out.getvalue()
 
 
-def test_photos_go_with_the_visit_to_the_lead(server, laptop, app_clock):
+def _photos_to_the_lead(server, laptop):
     with server.session() as s, s.begin():
         case_id = add_case(s, "P-1")
     agent = laptop("agent", "agent1", server)
@@ -58,6 +58,45 @@ def test_photos_go_with_the_visit_to_the_lead(server, laptop, app_clock):
     photos = lead.visit_photos(record.visit_id)
     assert [(ref.kind, data == kept if ref.sha256 == first.sha256 else data is not None, problem)
             for ref, data, problem in photos] == [("house_number", True, None), ("door_notice", True, None)]
+    return lead, record.visit_id
+
+
+def test_photos_go_with_the_visit_to_the_lead(server, laptop, app_clock):
+    _photos_to_the_lead(server, laptop)
+
+
+def test_the_lead_sees_the_photos_with_the_visit(qtbot, server, laptop, app_clock, tmp_path):
+    from fieldapp.ui.app import build_context
+    from fieldapp.ui.lead.evidence import EvidenceScreen
+    from fieldapp.ui.settings import SettingsStore
+
+    lead, visit_id = _photos_to_the_lead(server, laptop)
+    ctx = build_context(lead, synchronous=True, settings_store=SettingsStore(tmp_path / "ui.json"), language="en")
+    screen = EvidenceScreen(ctx, lead)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 720)
+    screen.show()
+    screen.open_visit(visit_id)
+    tabs = screen.tabs
+    assert tabs.tabText(tabs.count() - 1) == "Photos (2)"
+    tabs.setCurrentIndex(tabs.count() - 1)
+    assert screen.photos.list.count() == 2
+    assert screen.photos.list.item(0).text().startswith("House number\n2026-03-02 10:15")
+    _shot(screen, tmp_path, "lead_photos_en.png")
+    ctx.language.set_language("zh_CN")
+    assert tabs.tabText(tabs.count() - 1) == "照片（2）" and screen.photos.list.item(0).text().startswith("门牌号")
+    _shot(screen, tmp_path, "lead_photos_zh_CN.png")
+    ctx.tasks.shutdown()
+
+
+def _shot(widget, tmp_path, name: str) -> None:
+    import os
+    import shutil
+
+    path = tmp_path / name
+    widget.grab().save(str(path))
+    if os.environ.get("FIELDAPP_UI_SHOTS"):
+        shutil.copy(path, os.environ["FIELDAPP_UI_SHOTS"])
 
 
 def test_a_removed_photo_is_gone_and_bad_files_are_refused(server, laptop):

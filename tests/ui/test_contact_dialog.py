@@ -135,3 +135,45 @@ def test_without_a_phone_app_the_agent_is_told_and_can_still_log(qtbot, laptop, 
     dialog.log()
     assert [a.result for a in laptop.get_case(case_id).contact_attempts] == ["busy"]
     ctx.tasks.shutdown()
+
+
+@pytest.fixture
+def photo_laptop(tmp_path, app_clock, monkeypatch):
+    field_policies.install(tmp_path, monkeypatch)
+    with customer_world(f"sqlite:///{tmp_path / 'server.db'}", app_clock, upgrade=True) as w:
+        with w.live.session() as s, s.begin():
+            notice = MONDAY - dt.timedelta(days=1)
+            add_case(s, "C-2", policy_id=field_policies.PHOTOS, start=local(2026, 3, 4, 10, 0),
+                     notifications=[("sms", notice, notice)])
+        service = AgentService(store_path=tmp_path / "laptop.sqlite3", retry=FAST, timeout_s=10)
+        service.login(w.url, "agent1", password("agent1"))
+        service.sync()
+        yield service
+        service.close()
+    field_policies.uninstall(monkeypatch)
+
+
+def test_the_photo_screen_says_what_the_policy_forbids(qtbot, photo_laptop, tmp_path):
+    from PIL import Image
+
+    ctx, detail, case_id = _detail(qtbot, photo_laptop, tmp_path)
+    dialog = detail.ask_photos()
+    texts = [label.text() for label in dialog.rule_labels if label.text()]
+    assert texts[0].startswith("No photos of people") and texts[1].startswith("No photos inside the home")
+    assert "the time it was taken, where it was taken" in texts[2]
+    assert dialog.camera_note.text().startswith("No camera found on this laptop")
+    assert not dialog.camera_button.isEnabled()
+    path = tmp_path / "door.png"
+    Image.new("RGB", (2400, 1800), (30, 110, 60)).save(path)
+    dialog.kind.setCurrentIndex(1)
+    dialog.add_file(path)
+    assert dialog.list.count() == 1 and "Notice left at the door" in dialog.list.item(0).text()
+    assert [p.kind for p in photo_laptop.pending_photos(case_id)] == ["door_notice"]
+    _shot(dialog, tmp_path, "photo_dialog_en.png")
+    ctx.language.set_language("zh_CN")
+    assert dialog.rule_labels[0].text().startswith("不得拍摄人物")
+    assert dialog.camera_note.text().startswith("本机未找到摄像头")
+    _shot(dialog, tmp_path, "photo_dialog_zh_CN.png")
+    dialog.add_file(tmp_path / "missing.jpg")
+    assert "cannot be read" in dialog.status.text() or "无法读取" in dialog.status.text()
+    ctx.tasks.shutdown()

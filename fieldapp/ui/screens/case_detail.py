@@ -120,6 +120,11 @@ class CaseDetailScreen(QWidget):
         self.contact_button.setMinimumHeight(44)
         self.contact_button.clicked.connect(self.ask_contact)
         self.contact_dialog: Any = None
+        self.photos_button = QPushButton(self)
+        self.photos_button.setObjectName("visitPhotos")
+        self.photos_button.setMinimumHeight(44)
+        self.photos_button.clicked.connect(self.ask_photos)
+        self.photo_dialog: Any = None
         self.start_reason = QLabel(self)
         self.start_reason.setObjectName("startReason")
         self.start_reason.setWordWrap(True)
@@ -173,6 +178,7 @@ class CaseDetailScreen(QWidget):
         names.addWidget(self.subtitle)
         head.addLayout(names, 1)
         head.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.photos_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.propose_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
@@ -248,6 +254,18 @@ class CaseDetailScreen(QWidget):
         dialog.open()
         return dialog
 
+    def ask_photos(self) -> Any:
+        """Open the photo evidence dialog (non-modal) for the case's next visit."""
+        from fieldapp.ui.field.photos import PhotoDialog
+
+        if self.view is None:
+            return None
+        dialog = PhotoDialog(self._ctx, self.view.record, self)
+        self.photo_dialog = dialog
+        dialog.finished.connect(lambda _r: (setattr(self, "photo_dialog", None), dialog.deleteLater()))
+        dialog.open()
+        return dialog
+
     @property
     def can_start(self) -> bool:
         return self.start_button.isEnabled()
@@ -314,6 +332,7 @@ class CaseDetailScreen(QWidget):
         self.back_button.setToolTip(tr("Back to the list"))
         self.propose_button.setText(tr("Propose a time…"))
         self.contact_button.setText(tr("Call or message…"))
+        self.photos_button.setText(tr("Photos…"))
         self.propose_button.setToolTip(tr("Allowed times under the policy, clear of your other visits"))
         self.customer_box.setTitle(tr("Customer"))
         self.debt_box.setTitle(tr("Debt"))
