@@ -36,6 +36,7 @@ from fieldapp.store.store import Store
 from fieldapp.sync.appointments import AppointmentPlanner
 from fieldapp.sync.contacts import ContactLog
 from fieldapp.sync.photos import PhotoEvidence
+from fieldapp.sync.tiles import MapTiles
 from fieldapp.sync.engine import SKEW_LIMIT_S, Progress, SyncEngine, SyncSummary
 from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn, SyncError, TokenExpired
 from fieldapp.sync.transport import RetryPolicy, Transport, normalise_url
@@ -44,7 +45,7 @@ SESSION_SERVICE = "fieldapp-session"
 log = logging.getLogger(__name__)
 
 
-class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence):
+class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence, MapTiles):
     def __init__(self, store: Store | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
                  page_size: int = 1000, push_batch: int = 100, retry: RetryPolicy | None = None,
@@ -160,6 +161,7 @@ class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence):
             try:
                 summary = engine.run(progress)
                 self._enrol(transport, token)
+                self._cache_tiles()
                 return summary
             except DeviceRevoked:
                 self._forget_token(meta.server_url, meta.username)
@@ -351,6 +353,13 @@ class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence):
         from fieldapp.sync.enrol import check_document
 
         return check_document(self.store, pdf)
+
+    def _cache_tiles(self) -> None:
+        """The map's tiles of the cases' area, for offline use; never fails the sync."""
+        try:
+            self.cache_map_tiles()
+        except Exception:  # noqa: BLE001 - the map is a help, the sync is the job
+            log.warning("map tiles could not be cached", exc_info=True)
 
     def _enrol(self, transport: Transport, token: str) -> None:
         """Enrol at first login, refresh the CRL at each sync; a failure waits for the next sync."""
