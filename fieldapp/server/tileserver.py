@@ -85,3 +85,14 @@ class LoopbackTileServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def use_tiles(live: object, url: str) -> None:
+    """Point the institution of a running LiveServer (the demo, the tour) at `url`."""
+    from fieldapp.protocol.v1 import InstitutionInfo
+    from fieldapp.server.services import institution
+
+    with live.session() as s, s.begin():  # type: ignore[attr-defined]
+        current = institution.current(s)
+        names = dict(current.names) if current is not None else {"en": "Nanjing Demo Bank"}
+        institution.update(s, InstitutionInfo(names=names, tile_url=url), merge=True)  # type: ignore[arg-type]
