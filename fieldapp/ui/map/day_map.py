@@ -191,12 +191,20 @@ class DayMap(QWidget):
         root = self.view.rootObject() if self.view is not None else None
         if root is None:
             return
+        root.setProperty("stops", self.map_points())
+        self._zoom()
+
+    def _zoom(self) -> None:
+        root = self.view.rootObject() if self.view is not None else None
+        the_map = root.findChild(object, "map") if root is not None else None
         points = self.map_points()
-        root.setProperty("stops", points)
-        the_map = root.findChild(object, "map")
         if the_map is not None and points:
             size = self.view.size()
             the_map.setProperty("zoomLevel", fit_zoom(points, max(size.width(), 420), max(size.height(), 360)))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._zoom()
 
     def _reordered(self) -> None:
         by_id = {s.record.id: s for s in self.order}
