@@ -126,12 +126,12 @@ def purge_case(session: Session, case_id: str) -> list[str]:
     """Delete the case (tasks and drafts cascade) and the payloads and files of its accepted
     items. Returns the attachment hashes whose files the caller deletes after commit."""
     session.execute(delete(Case).where(Case.id == case_id))
-    field.forget_case(session, case_id)
+    photos = field.forget_case(session, case_id)  # photos no visit took yet go with the case
     accepted = select(OutboxEntry.id).where(OutboxEntry.case_id == case_id,
                                             OutboxEntry.state == "accepted")
     session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(accepted)).values(payload=None))
     candidates = list(session.scalars(select(OutboxAttachment.sha256)
-                                      .where(OutboxAttachment.outbox_id.in_(accepted))))
+                                      .where(OutboxAttachment.outbox_id.in_(accepted)))) + photos
     session.execute(delete(OutboxAttachment).where(OutboxAttachment.outbox_id.in_(accepted)))
     if not candidates:
         return []

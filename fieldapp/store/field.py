@@ -80,9 +80,14 @@ def attempts(session: Session, case_id: str) -> list[AttemptRow]:
     return [AttemptRow(r.id, r.case_id, r.channel, r.result, r.at) for r in rows]
 
 
-def forget_case(session: Session, case_id: str) -> None:
+def forget_case(session: Session, case_id: str) -> list[str]:
+    """Forget the case's attempts and photos; returns the photos no visit took (their files
+    are the caller's to delete)."""
     session.execute(delete(ContactAttempt).where(ContactAttempt.case_id == case_id))
+    pending = list(session.scalars(select(CasePhoto.sha256).where(CasePhoto.case_id == case_id,
+                                                                  CasePhoto.visit_id.is_(None))))
     session.execute(delete(CasePhoto).where(CasePhoto.case_id == case_id))
+    return pending
 
 
 def pending_photos(session: Session, case_id: str) -> list[CasePhoto]:

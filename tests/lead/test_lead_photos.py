@@ -115,3 +115,19 @@ def test_a_removed_photo_is_gone_and_bad_files_are_refused(server, laptop):
         agent.add_photo(case_id, b"%PDF-1.7 not a photo")
     with pytest.raises(BadInput):
         agent.add_photo(case_id, camera_jpeg(), "selfie")
+
+
+def test_a_closed_case_takes_its_untaken_photos_along(server, laptop):
+    from fieldapp.server import admin
+
+    with server.session() as s, s.begin():
+        case_id = add_case(s, "P-3")
+    agent = laptop("agent", "agent1", server)
+    agent.sync()
+    ref = agent.add_photo(case_id, camera_jpeg())
+    assert agent.store.files.path(ref.sha256).exists()
+    with server.session() as s, s.begin():
+        admin.close_case(s, "P-3")
+    agent.sync()
+    assert not agent.store.files.path(ref.sha256).exists()
+    assert [r.id for r in agent.list_cases() if r.id == case_id] == []
