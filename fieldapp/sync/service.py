@@ -144,7 +144,9 @@ class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence, MapTiles):
         return meta.server_url, meta.username
 
     # ------------------------------------------------------------------ sync
-    def sync(self, progress: Progress | None = None) -> SyncSummary:
+    def sync(self, progress: Progress | None = None, *, tiles: bool = True) -> SyncSummary:
+        """Pull, push, and (`tiles`) fetch the map tiles of the cases' area. The app fetches
+        the tiles in a separate step after the sync, so the case list does not wait."""
         meta = self.store.meta()
         with self._lock:
             token = self._token
@@ -161,7 +163,8 @@ class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence, MapTiles):
             try:
                 summary = engine.run(progress)
                 self._enrol(transport, token)
-                self._cache_tiles()
+                if tiles:
+                    self._cache_tiles()
                 return summary
             except DeviceRevoked:
                 self._forget_token(meta.server_url, meta.username)
