@@ -187,6 +187,7 @@ CASES: list[tuple[list[str], dict[str, str]]] = [
     (["server", "evidence", "show", "{junk}", "-o", "{dir}/e.png", "--db", "{db}"], {}),
     (["server", "institution", "--name", "bogus", "--db", "{db}"], {}),
     (["server", "institution", "--registration", "91320000", "--db", "{db}"], {}),
+    (["server", "institution", "--name", "en=Bank", "--tile-url", "ftp://tiles/z/x/y.png", "--db", "{db}"], {}),
     (["server", "propose-appointment", "NOPE", "--start", "x", "--end", "y", "--db", "{db}"], {}),
     (["server", "slots", "NOPE", "--db", "{db}"], {}),
     (["server", "send-notices", "--once", "--db", "sqlite:///{junk}"], {}),

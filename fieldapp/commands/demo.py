@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     check_quit_after(args.quit_after)
 
     from fieldapp.server.testing import LiveServer
+    from fieldapp.server.tileserver import LoopbackTileServer, use_tiles
     from fieldapp.sync.service import AgentService
     from fieldapp.ui.app import Credentials, create_application
     from fieldapp.ui.app import run as run_gui
@@ -133,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none",
                         signing_ca=True, institution="Nanjing Demo Bank",
                         port=channels.port, **channels.settings) as server:
+            tiles = LoopbackTileServer().start()  # the institution's map tiles, generated
+            use_tiles(server, tiles.url)
             print(f"fieldapp demo: server at {server.url}, signed in as {args.user} "
                   f"(password demo-{args.user})", file=sys.stderr, flush=True)
             channels.announce(server)
@@ -144,3 +147,4 @@ def run(args: argparse.Namespace) -> int:
                                on_quit=_report)
             finally:
                 service.close()
+                tiles.stop()

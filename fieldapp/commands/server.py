@@ -100,6 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--address", action="append", default=[], metavar="LANG=TEXT",
                    help="the address in a language; repeat per language")
     p.add_argument("--registration", metavar="TEXT", help="registration number (e.g. unified social credit code)")
+    p.add_argument("--tile-url", metavar="URL", help="the map's tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png "
+                                                     "('' removes it)")
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -232,12 +234,14 @@ def _institution(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
 
     names, addresses = _per_language(args.name, "--name"), _per_language(args.address, "--address")
     current = institution.current(session)
-    if names or addresses or args.registration is not None:
+    if names or addresses or args.registration is not None or args.tile_url is not None:
         if current is None and not names:
             raise BadInput("the institution has no name yet: give --name LANG=TEXT", field="--name")
         given = {"names": names or dict(current.names), "addresses": addresses}  # type: ignore[union-attr]
         if args.registration is not None:
             given["registration"] = args.registration
+        if args.tile_url is not None:
+            given["tile_url"] = args.tile_url or None
         try:
             current = institution.update(session, InstitutionInfo(**given), merge=True)
         except ValidationError as exc:
@@ -251,6 +255,7 @@ def _institution(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
     for lang, address in sorted(current.addresses.items()):
         print(f"address ({lang}): {address}")
     print(f"registration: {current.registration or '-'}")
+    print(f"tile server: {current.tile_url or '-'}")
     return 0
 
 

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from fieldapp.commands.demo import _no_keyring
     from fieldapp.server.testing import LiveServer
+    from fieldapp.server.tileserver import LoopbackTileServer, use_tiles
     from fieldapp.sync.lead_service import LeadService
     from fieldapp.sync.service import AgentService
     from fieldapp.ui.app import create_application
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="fieldapp-tour-") as tmp:
         folder = Path(tmp)
         with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none",
-                        signing_ca=True, institution="Nanjing Demo Bank") as server:
+                        signing_ca=True, institution="Nanjing Demo Bank") as server, LoopbackTileServer() as tiles:
+            use_tiles(server, tiles.url)
             agent = AgentService(store_path=folder / "agent.sqlite3", passphrase=secrets.token_urlsafe(24))
             lead = LeadService(store_path=folder / "lead.sqlite3", passphrase=secrets.token_urlsafe(24))
             tour = Tour(out, languages, server.url, agent, lead,

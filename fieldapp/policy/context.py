@@ -41,6 +41,15 @@ class PastVisit:
 
 
 @dataclass(frozen=True, slots=True)
+class PastAttempt:
+    """A call or message to the customer (channel "call" | "sms"), counted with visits by
+    a frequency limit on contact attempts."""
+
+    at: dt.datetime
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class Practice:
     """The case's conversation script (id and current version) and the agent's completed
     practices of it: (version, when), in any order."""
@@ -76,6 +85,7 @@ class Context:
     now: dt.datetime | None = None
     agent_location: AgentLocation | None = None
     practice: Practice | None = None  # None: not known here (the agent's laptop knows it)
+    attempts: tuple[PastAttempt, ...] = ()
 
     @property
     def is_checkin(self) -> bool:
@@ -86,7 +96,7 @@ class Context:
               location: tuple[float, float] | None = None, flags: Any = (),
               notifications: Any = (), visits: Any = (), now: dt.datetime | None = None,
               agent_location: AgentLocation | None = None, practice: Practice | None = None,
-              where: str | None = None) -> "Context":
+              attempts: Any = (), where: str | None = None) -> "Context":
         """Check the invariants every context must hold, whatever it was built from."""
         tz = zone(timezone, field="customer.timezone", where=where)
         region = normalise_region(region, where=where)
@@ -108,7 +118,7 @@ class Context:
             raise BadInput("an agent location is a check-in fact; give `now` (the check-in time) too",
                            where=where, field="now")
         return cls(timezone, tz, region, start, end, location, flags, tuple(notifications),
-                   tuple(visits), now, agent_location, practice)
+                   tuple(visits), now, agent_location, practice, tuple(attempts))
 
     @classmethod
     def from_json(cls, data: Any, *, where: str | None = None) -> "Context":
@@ -147,6 +157,11 @@ class Context:
         for v in _items(top, "visits"):
             visits.append(PastVisit(_time(v, "at"), v.take("contact_made", bool, required=True)))
             v.done()
+        attempts = []
+        for a in _items(top, "contact_attempts"):
+            channel = a.choice("channel", ("call", "sms"), required=True)
+            attempts.append(PastAttempt(_time(a, "at"), channel))
+            a.done()
         agent = None
         if top.data.get("agent_location") is not None:
             a = top.table("agent_location")
@@ -165,7 +180,7 @@ class Context:
         top.done()
         return cls.build(timezone=timezone, region=region, start=start, end=end, location=location,
                          flags=flags, notifications=notifications, visits=visits, now=now,
-                         agent_location=agent, practice=practice, where=where)
+                         agent_location=agent, practice=practice, attempts=attempts, where=where)
 
 
 def _practice(f: Fields | None) -> Practice | None:
@@ -241,5 +256,6 @@ def context_from_case(case: "CaseRecord", now: dt.datetime | None = None,
         flags=[str(f) for f in customer.flags],
         notifications=[Notification(str(n.channel), n.sent_at, n.delivered_at) for n in case.notifications],
         visits=[PastVisit(v.at, v.contact_made) for v in case.visits],
+        attempts=[PastAttempt(a.at, str(a.channel)) for a in getattr(case, "contact_attempts", ())],
         now=now, agent_location=agent, practice=practice, where=where,
     )

@@ -232,6 +232,30 @@ class _Rules:
             facts["last"] = max(counted).astimezone(tz).date().isoformat()
             self.add("frequency.visits", "frequency", False, f.severity, "frequency.visits.fail", facts)
 
+    def attempts(self) -> None:
+        """Every contact attempt counts: visits (whatever their outcome), calls and messages."""
+        f = self.policy.frequency
+        if f.max_attempts is None:
+            return
+        first_day = self.start.date() - dt.timedelta(days=f.per_days - 1)
+        horizon = self.ctx.start - dt.timedelta(days=f.per_days + 1)
+        tz, start = self.ctx.zone, self.ctx.start
+
+        def within(t: dt.datetime) -> bool:
+            return horizon <= t < start and t.astimezone(tz).date() >= first_day
+
+        visits = [v.at for v in self.ctx.visits if within(v.at)]
+        calls = [a.at for a in self.ctx.attempts if a.channel == "call" and within(a.at)]
+        messages = [a.at for a in self.ctx.attempts if a.channel != "call" and within(a.at)]
+        counted = visits + calls + messages
+        facts: dict[str, Any] = {"days": f.per_days, "count": len(counted), "max": f.max_attempts,
+                                 "visits": len(visits), "calls": len(calls), "messages": len(messages)}
+        if len(counted) < f.max_attempts:
+            self.add("frequency.attempts", "frequency", True, f.severity, "frequency.attempts.ok", facts)
+        else:
+            facts["last"] = max(counted).astimezone(tz).date().isoformat()
+            self.add("frequency.attempts", "frequency", False, f.severity, "frequency.attempts.fail", facts)
+
     # -- check-in rules
     def appointment(self, now: dt.datetime) -> None:
         a = self.policy.appointment
@@ -312,6 +336,7 @@ def evaluate(context: Context, policy: Policy, lang: str | None = "en", *,
     rules.days()
     rules.holiday()
     rules.frequency()
+    rules.attempts()
     if policy.training.require_practice:
         rules.training()
     if context.now is not None:

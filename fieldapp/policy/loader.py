@@ -20,18 +20,20 @@ from fieldapp.policy._fields import Fields
 from fieldapp.policy.calendar import normalise_region
 from fieldapp.policy.model import (
     ALL_CHANNELS, ALL_FLAGS, BASIS_STATUSES, COMMON_BLOCKING, SEVERITIES, SOURCE_STATUSES, WEEKDAYS,
-    AppointmentRule, Basis, Flags, Frequency, Geofence, Holidays, Notice, Policy, Source, Training, Window,
+    AppointmentRule, Basis, Flags, Frequency, Geofence, Holidays, Notice, Photos, Policy, Source, Training,
+    Window,
 )
 
 BASIS_KEYS: dict[str, tuple[str, ...]] = {
     "window": ("hours", "days"),
     "holidays": ("banned", "scope"),
     "notice": ("required", "channels", "min_notice_hours", "require_delivery", "max_clock_skew_minutes"),
-    "frequency": ("max_visits", "per_days", "count"),
+    "frequency": ("max_visits", "per_days", "count", "max_attempts"),
     "flags": ("common", "extra_block", "warn"),
     "geofence": ("max_distance_m", "missing_location"),
     "appointment": ("checkin_early_minutes",),
     "training": ("require_practice",),
+    "photos": ("allowed", "people", "inside_homes", "keep_time", "keep_position", "max_side_px"),
 }
 """The fields a section's `basis` table may explain (window: `hours` covers start and end)."""
 
@@ -138,18 +140,21 @@ def _frequency(f: Fields | None, sources: set[str]) -> Frequency:
     if f is None:
         return Frequency(None)
     max_visits = f.take("max_visits", int)
-    if max_visits is None:  # an explicit "no limit", usually with its basis
+    max_attempts = f.take("max_attempts", int)
+    if max_attempts is not None and not 1 <= max_attempts <= 1000:
+        raise f.fail("max_attempts", f"{max_attempts} is out of range (1 to 1000 contact attempts)")
+    if max_visits is None and max_attempts is None:  # an explicit "no limit", usually with its basis
         for key in ("per_days", "count", "severity"):
             if f.has(key):
-                raise f.fail(key, "has no effect without max_visits (set max_visits, or remove it)")
+                raise f.fail(key, "has no effect without max_visits or max_attempts (set one, or remove it)")
         return Frequency(None, basis=_basis(f, "frequency", sources))
-    if max_visits < 1:
+    if max_visits is not None and max_visits < 1:
         raise f.fail("max_visits", f"{max_visits} is not a positive number of visits (omit [frequency] for no limit)")
     per_days = f.take("per_days", int, required=True)
     if not 1 <= per_days <= 3660:
         raise f.fail("per_days", f"{per_days} is out of range (1 to 3660 days)")
     count = f.choice("count", ("all", "contact_made"), default="all")
-    return Frequency(max_visits, per_days, count, _severity(f), _basis(f, "frequency", sources))
+    return Frequency(max_visits, per_days, count, _severity(f), _basis(f, "frequency", sources), max_attempts)
 
 
 def _flag_list(f: Fields, key: str) -> frozenset[str]:
@@ -196,6 +201,18 @@ def _training(f: Fields | None, sources: set[str]) -> Training:
         return Training()
     required = f.take("require_practice", bool, default=False)
     return Training(required, _severity(f), _basis(f, "training", sources))
+
+
+def _photos(f: Fields | None, sources: set[str]) -> Photos:
+    if f is None:
+        return Photos()
+    defaults = Photos()
+    flags = {k: f.take(k, bool, default=getattr(defaults, k)) for k in
+             ("allowed", "people", "inside_homes", "keep_time", "keep_position")}
+    side = f.take("max_side_px", int, default=1600)
+    if not 320 <= side <= 8000:
+        raise f.fail("max_side_px", f"{side} is out of range (320 to 8000 pixels)")
+    return Photos(**flags, max_side_px=side, basis=_basis(f, "photos", sources))
 
 
 def _sources(top: Fields) -> tuple[Source, ...]:
@@ -268,6 +285,7 @@ def parse_policy(data: dict, *, where: str) -> Policy:
         appointment=_appointment(sections["appointment"], ids),
         origin=where, aliases=aliases, names=names,
         training=_training(sections["training"], ids),
+        photos=_photos(sections["photos"], ids),
     )
     for f in sections.values():
         if f is not None:

@@ -65,6 +65,8 @@ TEMPLATES: dict[str, str] = {
     # frequency
     "frequency.visits.no_limit": "This policy sets no limit on how often a customer is visited.",
     "frequency.visits.ok": "Earlier {kind} in the {days} days before this appointment: {count}; at most {max} are allowed in {days} days, this visit included.",
+    "frequency.attempts.ok": "Contact attempts in the {days} days before this appointment: {count} ({visits} visits, {calls} calls, {messages} messages); at most {max} are allowed in {days} days, this visit included.",
+    "frequency.attempts.fail": "Contact attempts in the {days} days before this appointment: {count} ({visits} visits, {calls} calls, {messages} messages), the latest on {last}; at most {max} are allowed in {days} days, this visit included.",
     "frequency.visits.fail": "Earlier {kind} in the {days} days before this appointment: {count}, the latest on {last}; at most {max} are allowed in {days} days, this visit included.",
     # geofence
     "geofence.distance.ok": "The agent is {distance} m from the customer's address ({accuracy}); the limit is {max} m.",
@@ -112,7 +114,7 @@ LABELS: dict[str, str] = {
     "rule.flag.blocking": "blocking flags", "rule.flag.caution": "flags calling for caution",
     "rule.notice.lead_time": "advance notice", "rule.window.hours": "allowed hours",
     "rule.window.days": "allowed days", "rule.holiday.public": "public holidays",
-    "rule.frequency.visits": "visit frequency", "rule.appointment.checkin": "check-in time",
+    "rule.frequency.visits": "visit frequency", "rule.frequency.attempts": "contact attempts", "rule.appointment.checkin": "check-in time",
     "rule.geofence.distance": "distance to the address",
     # explain output
     "explain.pass": "PASS", "explain.fail": "FAIL", "explain.warn": "WARN",

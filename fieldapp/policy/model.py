@@ -99,6 +99,9 @@ class Frequency:
     count: str = "all"  # "all" | "contact_made"
     severity: str = "block"
     basis: dict[str, Basis] = field(default_factory=dict)
+    # Contact attempts of every kind (visits, calls, messages) in the same per_days; this
+    # visit included. None: calls and messages are not limited.
+    max_attempts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,21 @@ class AppointmentRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Photos:
+    """Photo evidence of a visit (the house number, a notice left at the door): whether it is
+    allowed, what it must not show, and what of a photo's metadata is kept (all other EXIF
+    is removed on the laptop before the photo is stored)."""
+
+    allowed: bool = True
+    people: bool = True         # False: no photos of people
+    inside_homes: bool = True   # False: no photos inside homes
+    keep_time: bool = True      # the time the photo was taken
+    keep_position: bool = False  # the GPS position in the photo
+    max_side_px: int = 1600     # longer side after downscaling
+    basis: dict[str, Basis] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Training:
     """Whether an agent must have practised the current version of the case's conversation
     script (practice mode) before a visit starts."""
@@ -154,6 +172,7 @@ class Policy:
     appointment: AppointmentRule
     origin: str = ""  # the file it was read from
     training: Training = Training()
+    photos: Photos = Photos()
     aliases: tuple[str, ...] = ()  # earlier ids: cases stored with one keep this policy
     names: tuple[tuple[str, str], ...] = ()  # (language, short name people read); default: title
 

@@ -32,7 +32,7 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from fieldapp.core.canonical import content_hash
 from fieldapp.core.enums import CaseStatus, Channel, CustomerFlag, ReviewState, Role
@@ -238,6 +238,25 @@ class VisitHistoryRecord(Wire):
     late: bool = False  # recorded by a former agent while the case was theirs, received after it left
 
 
+ContactChannel = Literal["call", "sms"]
+ContactResult = Literal["answered", "no_answer", "busy", "voicemail", "wrong_number", "sent", "not_sent"]
+CONTACT_RESULTS: dict[str, tuple[str, ...]] = {
+    "call": ("answered", "no_answer", "busy", "voicemail", "wrong_number"),
+    "sms": ("sent", "not_sent"),
+}
+
+
+class ContactAttemptHistoryRecord(Wire):
+    """An earlier call or message to the customer, as the case's agent sees it; the policy's
+    frequency limit on contact attempts counts these."""
+
+    id: str
+    at: AwareDatetime
+    channel: ContactChannel
+    result: ContactResult
+    agent: str | None = None  # user name
+
+
 class TaskRecord(Wire):
     """Work the server hands to the agent: a visit returned by the lead (visit_id), or the
     customer's answer to an appointment (appointment_id): another time asked for
@@ -282,6 +301,9 @@ class CaseRecord(Wire):
     visits: list[VisitHistoryRecord] = []
     tasks: list[TaskRecord] = []
     compliance: ComplianceRecord | None = None
+    # after the planning check: a pushed visit extends the stored document's visits and
+    # rebuilds what follows them (fieldapp.server.services.records.append_visits)
+    contact_attempts: list[ContactAttemptHistoryRecord] = []
     updated_at: AwareDatetime
 
     def amount(self) -> Decimal:
@@ -304,7 +326,8 @@ class PullResponse(Wire):
 
 
 # ---------------------------------------------------------------------------- outbox (push)
-ItemKind = Literal["visit", "review_decision", "review_reply", "practice", "appointment_proposal"]
+ItemKind = Literal["visit", "review_decision", "review_reply", "practice", "appointment_proposal",
+                   "contact_attempt"]
 PRACTICE_CASE_ID = ""  # a practice belongs to no case: its outbox item's case_id
 
 
@@ -324,6 +347,22 @@ class AgreementRecord(Wire):
     signatures: list[SignatureRef] = Field(default=[], max_length=MAX_SIGNATURES)
     # How the customer took in the whole unsigned agreement before signing, as the agent confirmed.
     read_before_signing: Literal["customer_read", "read_aloud"] | None = None
+
+
+MAX_PHOTOS = 20
+PhotoKind = Literal["house_number", "door_notice", "other"]
+
+
+class PhotoRef(Wire):
+    """A photo the agent took as evidence of the visit: an attachment (JPEG, metadata
+    stripped on the laptop except what the policy keeps)."""
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    kind: PhotoKind = "other"
+    captured_at: AwareDatetime              # when the agent added it
+    taken_at: AwareDatetime | None = None   # from the photo's own metadata, when kept
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
 
 class PromiseToPay(Wire):
@@ -358,6 +397,7 @@ class VisitRecord(Wire):
     agreement: AgreementRecord | None = None
     corrects_visit_id: Id | None = None  # a resubmission after a lead returned the visit
     report_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)  # attachment: the signed visit report PDF
+    photos: list[PhotoRef] = Field(default=[], max_length=MAX_PHOTOS)
 
 
 class ReviewDecisionRecord(Wire):
@@ -397,6 +437,25 @@ class AppointmentProposal(Wire):
     end: AwareDatetime
     proposed_at: AwareDatetime
     replaces_id: str | None = Field(default=None, max_length=36)  # the appointment it moves
+
+
+class ContactAttemptRecord(Wire):
+    """One call or message to the customer through the laptop's phone handler, with the
+    result the agent chose. An outbox item of kind `contact_attempt` (its id is attempt_id)."""
+
+    attempt_id: str = Field(min_length=8, max_length=MAX_ID_CHARS)
+    case_id: Id
+    channel: ContactChannel
+    result: ContactResult
+    at: AwareDatetime
+    note: Text = Field(default="", max_length=MAX_SHORT_TEXT_CHARS)
+
+    @model_validator(mode="after")
+    def _result_fits_channel(self) -> "ContactAttemptRecord":
+        if self.result not in CONTACT_RESULTS[self.channel]:
+            raise ValueError(f"result {self.result!r} is not one of a {self.channel}'s "
+                             f"({', '.join(CONTACT_RESULTS[self.channel])})")
+        return self
 
 
 class ReviewReplyRecord(Wire):
@@ -461,6 +520,10 @@ class InstitutionInfo(Wire):
         min_length=1)
     addresses: dict[Literal["en", "zh_CN"], InstitutionText] = {}
     registration: str | None = Field(default=None, max_length=80)  # e.g. the unified social credit code
+    # The map's tile server run or bought by the institution: an http(s) URL template with
+    # {z}, {x} and {y} (e.g. https://tiles.example.org/{z}/{x}/{y}.png). None: no map.
+    tile_url: str | None = Field(default=None, max_length=500,
+                                 pattern=r"^https?://[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$")
     updated_at: AwareDatetime | None = None
 
     def name(self, lang: str) -> str:

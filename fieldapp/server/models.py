@@ -163,6 +163,7 @@ class Case(Base):
     notifications: Mapped[list[Notification]] = relationship(
         back_populates="case", order_by="Notification.sent_at", cascade="all, delete-orphan")
     visits: Mapped[list[Visit]] = relationship(back_populates="case", order_by="Visit.started_at")
+    contact_attempts: Mapped[list["ContactAttempt"]] = relationship(order_by="ContactAttempt.at")
 
 
 class Appointment(Base):
@@ -307,6 +308,7 @@ class InstitutionSettings(Base):
     registration: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    tile_url: Mapped[str | None] = mapped_column(String(500))  # the map's tile server, {z}/{x}/{y}
 
 
 class Attachment(Base):
@@ -429,3 +431,6 @@ class GeocodeCacheRow(Base):
 from fieldapp.server import models_signing  # noqa: E402,F401
 # The appointment, notice and customer-page tables live in their own module (same metadata).
 from fieldapp.server import models_appointments as _appointments  # noqa: E402,F401
+# Calls and messages to customers (same metadata).
+from fieldapp.server import models_field as _field  # noqa: E402,F401
+from fieldapp.server.models_field import ContactAttempt  # noqa: E402,F401

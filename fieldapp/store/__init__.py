@@ -37,7 +37,7 @@ from fieldapp.store.crypto import PassphraseRequired, PassphraseToChoose, StoreL
 from fieldapp.store.errors import StoreDamaged, StoreMissing, StoreProblem
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import MetaState, Store, default_store_path
-from fieldapp.store import institution, practice, reviews, signing  # noqa: F401,E402  (their tables belong to the same metadata)
+from fieldapp.store import field, institution, practice, reviews, signing  # noqa: F401,E402  (their tables belong to the same metadata)
 
 __all__ = ["CaseRow", "DraftRow", "MetaState", "OutboxRow", "PassphraseRequired", "PassphraseToChoose", "Store",
            "StoreDamaged", "StoreLocked", "StoreMissing", "StoreProblem", "Tampered", "TaskRow",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from fieldapp.core.money import MINOR_UNITS
 from fieldapp.protocol.v1 import CaseRecord, Change
 from fieldapp.store.crypto import Cipher
+from fieldapp.store import field
 from fieldapp.store.models import (UNSENT_STATES, Attachment, Case, OutboxAttachment, OutboxEntry,
                                    Task, VisitDraft)
 from fieldapp.store.rows import ApplyResult, CaseRow
@@ -128,11 +129,12 @@ def purge_case(session: Session, case_id: str) -> list[str]:
 
     session.execute(delete(Case).where(Case.id == case_id))
     sealed = documents.purge_case(session, case_id)
+    photos = field.forget_case(session, case_id)  # photos no visit took yet go with the case
     accepted = select(OutboxEntry.id).where(OutboxEntry.case_id == case_id,
                                             OutboxEntry.state == "accepted")
     session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(accepted)).values(payload=None))
     candidates = list(session.scalars(select(OutboxAttachment.sha256)
-                                      .where(OutboxAttachment.outbox_id.in_(accepted))))
+                                      .where(OutboxAttachment.outbox_id.in_(accepted)))) + photos
     session.execute(delete(OutboxAttachment).where(OutboxAttachment.outbox_id.in_(accepted)))
     if not candidates:
         return sealed

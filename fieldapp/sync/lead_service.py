@@ -286,6 +286,29 @@ class LeadService(CustomerVoice):
         """Who in the team has practised which current script version (network)."""
         return self._lead_transport().lead_practice(self._token())
 
+    def visit_photos(self, visit_id: str) -> list[tuple[Any, bytes | None, str | None]]:
+        """The visit's photos for the lead to look at: (PhotoRef, JPEG bytes or None, why
+        none). Fetched from the server when asked (network), checked against their hash,
+        and kept in memory only: the photos of a team's customers are not left on the
+        lead's disk."""
+        import hashlib
+
+        from fieldapp.sync.errors import SyncError
+
+        refs = list(self.visit(visit_id).visit.photos)
+        out: list[tuple[Any, bytes | None, str | None]] = []
+        for ref in refs:
+            try:
+                data = self._lead_transport().get_attachment(self._token(), ref.sha256)
+            except SyncError as exc:
+                out.append((ref, None, str(exc)))
+                continue
+            if hashlib.sha256(data).hexdigest() != ref.sha256:
+                out.append((ref, None, self.tr("the downloaded file does not match its hash")))
+                continue
+            out.append((ref, data, None))
+        return out
+
     # ------------------------------------------------------------------ internals
     def _token(self) -> str:
         url, username = self.agent.account()

@@ -35,6 +35,9 @@ from fieldapp.store.models import Attachment, Case, OutboxEntry, Task
 from fieldapp.store.rows import CaseRow, DraftRow, OutboxRow, TaskRow
 from fieldapp.store.store import Store
 from fieldapp.sync.appointments import AppointmentPlanner
+from fieldapp.sync.contacts import ContactLog
+from fieldapp.sync.photos import PhotoEvidence
+from fieldapp.sync.tiles import MapTiles
 from fieldapp.sync.engine import SKEW_LIMIT_S, Progress, SyncEngine, SyncSummary
 from fieldapp.sync.errors import DeviceRevoked, NotLoggedIn, SyncError, TokenExpired
 from fieldapp.sync.transport import RetryPolicy, Transport, normalise_url
@@ -43,7 +46,7 @@ SESSION_SERVICE = "fieldapp-session"
 log = logging.getLogger(__name__)
 
 
-class AgentService(AppointmentPlanner):
+class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence, MapTiles):
     def __init__(self, store: Store | None = None, *, store_path: Path | str | None = None,
                  passphrase: str | None = None, translator: Translator | None = None,
                  page_size: int = 1000, push_batch: int = 100, retry: RetryPolicy | None = None,
@@ -142,7 +145,9 @@ class AgentService(AppointmentPlanner):
         return meta.server_url, meta.username
 
     # ------------------------------------------------------------------ sync
-    def sync(self, progress: Progress | None = None) -> SyncSummary:
+    def sync(self, progress: Progress | None = None, *, tiles: bool = True) -> SyncSummary:
+        """Pull, push, and (`tiles`) fetch the map tiles of the cases' area. The app fetches
+        the tiles in a separate step after the sync, so the case list does not wait."""
         meta = self.store.meta()
         with self._lock:
             token = self._token
@@ -160,6 +165,8 @@ class AgentService(AppointmentPlanner):
                 summary = engine.run(progress)
                 self._enrol(transport, token)
                 self._fetch_sealed(transport, token)
+                if tiles:
+                    self._cache_tiles()
                 return summary
             except DeviceRevoked:
                 self._forget_token(meta.server_url, meta.username)
@@ -193,7 +200,7 @@ class AgentService(AppointmentPlanner):
             record = case_repo.get_record(s, self.store.cipher, case_id)
         if record is None:
             raise NotFound(self.tr("Case {id} is not on this device", id=case_id))
-        return record
+        return self._with_local_attempts(record)
 
     def tasks(self, include_done: bool = False) -> list[TaskRow]:
         with self.store.read() as s:
@@ -243,8 +250,10 @@ class AgentService(AppointmentPlanner):
                 raise BadInput(self.tr("Case {ref} is no longer assigned to you", ref=case.reference),
                                field="case_id")
             self._check_refs(s, visit, attachments)
-            payload = visit.model_dump(mode="json")
             existing = s.get(OutboxEntry, visit.visit_id)
+            if existing is None:
+                visit = self._take_photos(s, visit, attachments)  # the photos taken for this visit
+            payload = visit.model_dump(mode="json")
             entry = outbox_repo.record(s, self.store.cipher, self.store.files, kind="visit",
                                        case_id=visit.case_id, payload=payload, attachments=attachments,
                                        now=now, item_id=visit.visit_id, case_reference=case.reference)
@@ -408,6 +417,12 @@ class AgentService(AppointmentPlanner):
                 documents_repo.keep_sealed(s, self.store.files, row.visit_id, row.kind, data, utcnow())
             fetched += data is not None
         return fetched
+    def _cache_tiles(self) -> None:
+        """The map's tiles of the cases' area, for offline use; never fails the sync."""
+        try:
+            self.cache_map_tiles()
+        except Exception:  # noqa: BLE001 - the map is a help, the sync is the job
+            log.warning("map tiles could not be cached", exc_info=True)
 
     def _enrol(self, transport: Transport, token: str) -> None:
         """Enrol at first login, refresh the CRL at each sync; a failure waits for the next sync."""

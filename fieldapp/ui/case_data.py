@@ -137,7 +137,7 @@ class CaseView:
     verdict: Verdict
     tasks: list[Any] = field(default_factory=list)    # open TaskRows of this case (returned visits)
     has_draft: bool = False
-    unsent: int = 0                                   # this case's outbox items not yet accepted
+    unsent: int = 0                                   # this case's visits in the outbox, not yet accepted
     outbox: list[Any] = field(default_factory=list)   # this case's OutboxRows
     documents: list[Any] = field(default_factory=list)  # signed agreements and visit reports kept here
 
@@ -147,7 +147,7 @@ def load_case_view(service: Any, case_id: str, lang: str) -> CaseView:
     tasks = [t for t in service.tasks() if t.case_id == case_id]
     outbox = [o for o in service.outbox() if o.case_id == case_id]
     has_draft = service.load_draft(case_id) is not None
-    unsent = sum(o.state in ("waiting", "sending") for o in outbox)
+    unsent = sum(o.state in ("waiting", "sending") and o.kind == "visit" for o in outbox)  # a visit, not a call
     documents = list(service.documents(case_id)) if hasattr(service, "documents") else []
     return CaseView(record, planning_verdict(record, lang, practised=Practised(service)), tasks, has_draft,
                     unsent, outbox, documents)
@@ -231,11 +231,13 @@ def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | Non
         stops.append(Stop(case_id, (loc.lat, loc.lon) if loc is not None else None,
                           record.appointment.start, record.appointment.end))
     route = plan_route(stops)
+    # Only a visit makes a stop visited (a call or a proposed time does not).
+    unsent_visits = {o.case_id for o in service.outbox() if o.kind == "visit" and o.state in ("waiting", "sending")}
     day_stops = []
     for leg in route.legs:
         row, record, verdict = found[leg.stop.id]
         tz = record.customer.timezone
-        visited = bool(getattr(row, "unsent_items", 0)) or any(local_day(v.at, tz) == day for v in record.visits)
+        visited = row.id in unsent_visits or any(local_day(v.at, tz) == day for v in record.visits)
         day_stops.append(DayStop(row, record, verdict, leg.distance_m, visited))
 
     next_day, next_count = None, 0

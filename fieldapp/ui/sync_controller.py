@@ -228,7 +228,9 @@ class SyncController(QObject):
             return False
         self._running = True
         emit(self.started, automatic)
-        (self._ctx.tasks.net(self._ctx.service.sync, label="sync")
+        service = self._ctx.service
+        tiles_apart = hasattr(service, "cache_map_tiles")  # the map's tiles after the sync, not in it
+        (self._ctx.tasks.net(service.sync, label="sync", **({"tiles": False} if tiles_apart else {}))
          .with_parent(self)
          .with_progress(lambda phase, done, total: emit(self.progress, phase, done, total))
          .success(self._on_synced)
@@ -276,6 +278,10 @@ class SyncController(QObject):
         self._keep_watching()
         self.monitor.contact()
         emit(self.synced, summary)
+        service = self._ctx.service
+        if hasattr(service, "cache_map_tiles"):  # a map problem is never a sync problem
+            self._ctx.tasks.net(service.cache_map_tiles, label="map_tiles").with_parent(self).failure(
+                lambda _exc: None).start()
 
     def _on_failed(self, exc: Exception) -> None:
         problem = describe(exc, self._ctx.language)

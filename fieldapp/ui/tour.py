@@ -181,6 +181,7 @@ class Tour:
             finally:
                 lead.close()
             self._settings()
+            self._map(stop)
         finally:
             self.app.shutdown()
             self.window.close()
@@ -219,6 +220,22 @@ class Tour:
                 self.shot(self.window, "today")
                 return allowed[0]
         raise TourError("no day with an allowed visit in the demo data")
+
+    def _map(self, stop: Any) -> None:
+        """The day's route on the map, drawn from the tiles cached at sync."""
+        self.window.show_screen("today")
+        self.window.today.show_day(stop.start.astimezone(zone(DEMO_ZONE)).date())
+        self.idle("the route of the visit's day")
+        dialog = self.window.today.open_map()
+        if dialog is None:
+            raise TourError("the day's map cannot be opened")
+        self.idle("the map's tiles")
+        self.wait(lambda: dialog.map.view is not None and dialog.map.view.rootObject() is not None, "the map")
+        deadline = time.monotonic() + 1.5  # the map reads its tiles from the laptop
+        while time.monotonic() < deadline:
+            QApplication.instance().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        self.shot(dialog, "day_map")
+        dialog.reject()
 
     def _cases(self) -> None:
         window = self.window

@@ -99,6 +99,13 @@ channels = ["sms"]
 require_delivery = false
 min_notice_hours = 12
 """
+ATTEMPTS = object()
+ATTEMPTS_POLICY = SENT_POLICY.replace('id = "sent"', 'id = "attempts"') + """
+[frequency]
+max_visits = 5
+per_days = 7
+max_attempts = 3
+"""
 PRACTICE = object()
 PRACTICE_POLICY = SENT_POLICY.replace('id = "sent"', 'id = "practised"') + """
 [training]
@@ -135,6 +142,9 @@ def test_every_message_code_renders_in_both_languages(tmp_path):
         ("cn", dict(start="2026-03-02 10:00", now="2026-03-02 10:00", notice_hours=-0.09)),  # sent in the skew
         (SENT, dict(start="2026-03-02 10:00", now="2026-03-02 10:00", notice_hours=-2, delivered=False)),
     ]
+    calls = [{"at": "2026-03-01T10:00:00+08:00", "channel": "call"},
+             {"at": "2026-03-01T11:00:00+08:00", "channel": "sms"}]
+    cases += [(ATTEMPTS, dict(start="2026-03-02 10:00", attempts=calls[:n])) for n in (1, 2)]
     script = {"id": "home_visit_cn", "version": 2}
     cases += [(PRACTICE, dict(start="2026-03-02 10:00", practice=p)) for p in (
         None, {"script": script, "completed": []},
@@ -146,11 +156,19 @@ def test_every_message_code_renders_in_both_languages(tmp_path):
             path = tmp_path / "sent.toml"
             path.write_text(SENT_POLICY, encoding="utf-8")
             preset, policy = "cn", load_policy(path)
+        elif preset is ATTEMPTS:
+            path = tmp_path / "attempts.toml"
+            path.write_text(ATTEMPTS_POLICY, encoding="utf-8")
+            preset, policy = "cn", load_policy(path)
         elif preset is PRACTICE:
             path = tmp_path / "practice.toml"
             path.write_text(PRACTICE_POLICY, encoding="utf-8")
             preset, policy = "cn", load_policy(path)
-        data = context_data(preset, **kw)
+        attempts = kw.get("attempts")
+        data = context_data(preset, **{k: v for k, v in kw.items() if k != "attempts"})
+        if attempts is not None:
+            data["visits"] = [{"at": "2026-02-28T10:00:00+08:00", "contact_made": False}]
+            data["contact_attempts"] = attempts
         if preset == "cn-bank-home-visit" and "agent" in kw:
             data["customer"]["location"] = None
         for lang in ("en", "zh_CN"):

@@ -20,7 +20,8 @@ def current(session: Session) -> InstitutionInfo | None:
     if row is None or not row.names:
         return None
     return InstitutionInfo(names=dict(row.names), addresses=dict(row.addresses or {}),
-                           registration=row.registration or None, updated_at=row.updated_at)
+                           registration=row.registration or None, tile_url=row.tile_url or None,
+                           updated_at=row.updated_at)
 
 
 def name_in(session: Session, lang: str, fallback: str) -> str:
@@ -46,6 +47,8 @@ def update(session: Session, info: InstitutionInfo, actor_id: str | None = None,
     row.addresses = {k: v.strip() for k, v in addresses.items() if v.strip()}
     if not merge or "registration" in info.model_fields_set:
         row.registration = (info.registration or "").strip() or None
+    if not merge or "tile_url" in info.model_fields_set:
+        row.tile_url = info.tile_url or None
     row.updated_at = utcnow()
     row.updated_by = actor_id
     session.flush()

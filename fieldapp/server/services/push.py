@@ -26,6 +26,7 @@ from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import iso, utcnow
 from fieldapp.protocol.v1 import (
     AppointmentProposal,
+    ContactAttemptRecord,
     PRACTICE_CASE_ID,
     OutboxItem,
     PracticeRecord,
@@ -54,6 +55,7 @@ from fieldapp.server.models import (
 )
 from fieldapp.server.services import appointments
 from fieldapp.server.services import attachments as attachment_service
+from fieldapp.server.services import contacts as contact_service
 from fieldapp.server.services import handover
 from fieldapp.server.services import practice as practice_service
 from fieldapp.server.services.access import leads_team_of
@@ -176,6 +178,8 @@ def _apply(session: Session, user: User, item: OutboxItem, batch: _Batch, tr: Tr
         _appointment_proposal(session, user, item, case, batch.settings, tr)
     elif item.kind == "review_reply":
         _review_reply(session, user, item, case)
+    elif item.kind == "contact_attempt":
+        _contact_attempt(session, user, item, case)
     else:
         _review_decision(session, user, item, case)
     session.add(PushedItem(id=item.id, user_id=user.id, kind=item.kind, case_id=item.case_id,
@@ -225,6 +229,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
             raise _Rejected("hash_mismatch", "payload.agreement.terms_sha256 is not the SHA-256 of "
                             "the canonical terms.")
     needed = set(item.attachments)
+    needed.update(p.sha256 for p in rec.photos)
     if rec.agreement is not None:
         needed.add(rec.agreement.pdf_sha256)
         needed.update(s.sha256 for s in rec.agreement.signatures)
@@ -338,6 +343,20 @@ def _appointment_proposal(session: Session, user: User, item: OutboxItem, case: 
                         reasons=" ".join(refused.reasons)) from None
     except (BadInput, Conflict) as exc:
         raise _Rejected("invalid", "The appointment cannot be proposed: {reason}", reason=str(exc)) from None
+
+
+def _contact_attempt(session: Session, user: User, item: OutboxItem, case: Case | None) -> None:
+    """A call or message the agent logged on a case of theirs."""
+    if case is None or case.assigned_agent_id != user.id:
+        raise _Rejected("not_yours", "This case is not (or no longer) assigned to you.")
+    rec: ContactAttemptRecord = _validate(ContactAttemptRecord, item.payload, "contact_attempt")
+    if rec.case_id != item.case_id:
+        raise _Rejected("invalid", "payload.case_id does not match the item's case_id.")
+    try:
+        contact_service.record(session, user, case, rec, item.id)
+    except contact_service.AlreadyRecorded:
+        raise _Rejected("conflict", "Contact attempt {attempt} is already recorded by another item.",
+                        attempt=rec.attempt_id) from None
 
 
 def _late(session: Session, user: User, item: OutboxItem, rec: VisitRecord, case: Case,

@@ -26,6 +26,7 @@ from fieldapp.protocol.v1 import (
 )
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.models import Appointment, Case, Review, Visit
+from fieldapp.server.services import contacts
 from fieldapp.server.services.appointment_records import (
     appointment_record,
     appointment_tasks,
@@ -34,9 +35,10 @@ from fieldapp.server.services.appointment_records import (
 
 
 # Bumped whenever case_record() changes what it writes: older documents are then rebuilt.
-DOCUMENT_FORMAT = 4  # 2: the planning decision carries only the rules that did not pass
+DOCUMENT_FORMAT = 5  # 2: the planning decision carries only the rules that did not pass
 #                      3: appointment states; visits carry their review, people their display names
 #                      4: both of those, and late visits (work done before a handover)
+#                      5: calls and messages to the customer (contact attempts)
 
 
 def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False) -> dict[str, Case]:
@@ -47,7 +49,8 @@ def load_cases(session: Session, case_ids: Iterable[str], *, fresh: bool = False
         return {}
     stmt = select(Case).where(Case.id.in_(ids)).options(
         selectinload(Case.appointments), selectinload(Case.notifications),
-        selectinload(Case.visits).selectinload(Visit.review).joinedload(Review.decider))
+        selectinload(Case.visits).selectinload(Visit.review).joinedload(Review.decider),
+        selectinload(Case.contact_attempts))
     if fresh:
         stmt = stmt.execution_options(populate_existing=True)
     rows = session.scalars(stmt).unique().all()
@@ -105,6 +108,7 @@ def _record(case: Case, appt: Appointment | None, visits: list[VisitHistoryRecor
         appointment=appointment_record(appt) if appt else None,
         notifications=notifications_for(case.notifications, appt),
         visits=visits,
+        contact_attempts=contacts.history(case),
         tasks=tasks,
         updated_at=case.updated_at,
     )
@@ -153,7 +157,7 @@ def refresh_documents(session: Session, case_ids: Iterable[str], assessor: Asses
 # `tasks`, `compliance` and `updated_at`. A quote inside a string value is escaped, so a
 # quoted key is always structure: these markers find the visits and the tasks.
 _HEAD_FIELDS = frozenset(list(CaseRecord.model_fields)[:list(CaseRecord.model_fields).index("visits")])
-_TAIL_FIELDS = frozenset({"tasks", "compliance", "updated_at"})
+_TAIL_FIELDS = frozenset({"tasks", "compliance", "contact_attempts", "updated_at"})
 _VISITS_AT, _TASKS_AT, _COMPLIANCE_AT = ',"visits":[', '],"tasks":[', '],"compliance":'
 _TASKS = TypeAdapter(list[TaskRecord])
 

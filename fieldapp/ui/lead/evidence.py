@@ -114,6 +114,10 @@ class EvidenceScreen(QWidget):
         self.tabs.setObjectName("evidenceTabs")
         for page in (policy_scroll, self.transcript, notes_page, pdf_page, self.history):
             self.tabs.addTab(page, "")
+        from fieldapp.ui.field.photos import PhotoStrip
+
+        self.photos = PhotoStrip(ctx, service, self)  # the visit's photo evidence
+        self.tabs.addTab(self.photos, "")
 
         self.approve_button = QPushButton(self)
         self.approve_button.setObjectName("approveButton")
@@ -160,6 +164,7 @@ class EvidenceScreen(QWidget):
         else:
             self.pdf.clear()
         self.tabs.setTabEnabled(3, evidence.item.visit.agreement is not None)
+        self.photos.show_item(evidence.item)
         self.retranslate()
 
     def _decide(self, decision: str) -> None:
@@ -190,6 +195,7 @@ class EvidenceScreen(QWidget):
         self.escalate_button.setText(tr("Escalate…"))
         for i, label in enumerate(TABS):
             self.tabs.setTabText(i, tr(label))
+        self.tabs.setTabText(len(TABS), self.photos.title())
         self.notes_title.setText(tr("The agent's notes"))
         self.transcript.setHorizontalHeaderLabels([tr("Time"), tr("Said or asked"), tr("Answer")])
         self.history.setHorizontalHeaderLabels([tr("Time"), tr("Event")])

@@ -53,7 +53,8 @@ STATE_TIPS = {
     "quarantined": N_("Kept on this laptop but never sent: its data here is damaged; the reason is shown"),
 }
 KIND_LABELS = {"visit": N_("Visit record"), "review_decision": N_("Review decision"),
-               "practice": N_("Practice completed"), "appointment_proposal": N_("Appointment proposal")}
+               "practice": N_("Practice completed"), "appointment_proposal": N_("Appointment proposal"),
+               "contact_attempt": N_("Call or message")}
 _LIGHTS = {"waiting": ComplianceState.UNKNOWN, "sending": ComplianceState.WARNING,
            "accepted": ComplianceState.ALLOWED, "rejected": ComplianceState.BLOCKED,
            "quarantined": ComplianceState.BLOCKED}

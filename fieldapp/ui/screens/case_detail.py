@@ -118,6 +118,16 @@ class CaseDetailScreen(QWidget):
         self.propose_button.setMinimumHeight(44)
         self.propose_button.clicked.connect(self.ask_time)
         self.propose_dialog: Any = None
+        self.contact_button = QPushButton(self)
+        self.contact_button.setObjectName("contactCustomer")
+        self.contact_button.setMinimumHeight(44)
+        self.contact_button.clicked.connect(self.ask_contact)
+        self.contact_dialog: Any = None
+        self.photos_button = QPushButton(self)
+        self.photos_button.setObjectName("visitPhotos")
+        self.photos_button.setMinimumHeight(44)
+        self.photos_button.clicked.connect(self.ask_photos)
+        self.photo_dialog: Any = None
         self.start_reason = QLabel(self)
         self.start_reason.setObjectName("startReason")
         self.start_reason.setWordWrap(True)
@@ -184,6 +194,8 @@ class CaseDetailScreen(QWidget):
         names.addWidget(self.title)
         names.addWidget(self.subtitle)
         head.addLayout(names, 1)
+        head.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.photos_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.propose_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
@@ -243,6 +255,31 @@ class CaseDetailScreen(QWidget):
                 self.reload()
 
         dialog.finished.connect(done)
+        dialog.open()
+        return dialog
+
+    def ask_contact(self) -> Any:
+        """Open the call-or-message dialog (non-modal); each logged attempt reloads the case."""
+        from fieldapp.ui.field.contact_dialog import ContactDialog
+
+        if self.view is None:
+            return None
+        dialog = ContactDialog(self._ctx, self.view, self)
+        self.contact_dialog = dialog
+        dialog.logged.connect(lambda _id: self.reload())
+        dialog.finished.connect(lambda _r: (setattr(self, "contact_dialog", None), dialog.deleteLater()))
+        dialog.open()
+        return dialog
+
+    def ask_photos(self) -> Any:
+        """Open the photo evidence dialog (non-modal) for the case's next visit."""
+        from fieldapp.ui.field.photos import PhotoDialog
+
+        if self.view is None:
+            return None
+        dialog = PhotoDialog(self._ctx, self.view.record, self)
+        self.photo_dialog = dialog
+        dialog.finished.connect(lambda _r: (setattr(self, "photo_dialog", None), dialog.deleteLater()))
         dialog.open()
         return dialog
 
@@ -337,6 +374,8 @@ class CaseDetailScreen(QWidget):
         self.back_button.setText(tr("← Back"))
         self.back_button.setToolTip(tr("Back to the list"))
         self.propose_button.setText(tr("Propose a time…"))
+        self.contact_button.setText(tr("Call or message…"))
+        self.photos_button.setText(tr("Photos…"))
         self.propose_button.setToolTip(tr("Allowed times under the policy, clear of your other visits"))
         self.customer_box.setTitle(tr("Customer"))
         self.debt_box.setTitle(tr("Debt"))

@@ -111,6 +111,10 @@ class TodayScreen(QWidget):
         self.jump_button = QPushButton(self)
         self.jump_button.setObjectName("jumpToNext")
         self.jump_button.clicked.connect(self._jump)
+        self.map_button = QPushButton(self)
+        self.map_button.setObjectName("dayMapButton")
+        self.map_button.clicked.connect(self.open_map)
+        self.map_dialog: Any = None
 
         self.tasks_title = QLabel(self)
         self.tasks_title.setObjectName("tasksTitle")
@@ -131,6 +135,7 @@ class TodayScreen(QWidget):
         nav.addWidget(self.next_button)
         nav.addSpacing(12)
         nav.addWidget(self.title, 1)
+        nav.addWidget(self.map_button)
         empty_row = QHBoxLayout()
         empty_row.addWidget(self.empty, 1)
         empty_row.addWidget(self.jump_button)
@@ -179,6 +184,19 @@ class TodayScreen(QWidget):
         self.plan = None
         self.retranslate()
 
+    def open_map(self) -> Any:
+        """The day's route on a map, beside the stops in an order the agent can drag."""
+        from fieldapp.ui.map.day_map import DayMapDialog
+
+        if self.plan is None:
+            return None
+        dialog = DayMapDialog(self._ctx, self.plan, self)
+        self.map_dialog = dialog
+        dialog.map.case_activated.connect(lambda case_id: (dialog.accept(), emit(self.case_activated, case_id)))
+        dialog.finished.connect(lambda _r: (setattr(self, "map_dialog", None), dialog.deleteLater()))
+        dialog.open()
+        return dialog
+
     def case_ids(self) -> list[str]:
         """The cases in route order, as shown."""
         return [self.route.topLevelItem(i).data(0, CASE_ROLE) for i in range(self.route.topLevelItemCount())]
@@ -211,6 +229,8 @@ class TodayScreen(QWidget):
         self.today_button.setToolTip(tr("Back to today"))
         self.previous_button.setToolTip(tr("Previous day"))
         self.next_button.setToolTip(tr("Next day"))
+        self.map_button.setText(tr("Map of the day…"))
+        self.map_button.setEnabled(bool(self.plan is not None and self.plan.stops))
         title = day_text(self.day, tr)
         self.title.setText(tr("Today, {day}", day=title) if self.day == self.today() else title)
         self.route.setHeaderLabels([tr(h) for h in HEADERS])

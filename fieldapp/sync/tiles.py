@@ -1,0 +1,102 @@
+"""The map's tiles on the laptop: at sync, the tiles of the cases' area are fetched from
+the institution's tile server (its URL comes with the institution's settings) and kept in
+the store, so the map works offline in the field. A tile that cannot be had is skipped; a
+map problem never fails a sync. Mixed into `AgentService`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from fieldapp.core.timeutil import utcnow
+from fieldapp.geo.tiles import tile_url, tiles_for
+from fieldapp.store import field as field_repo
+
+log = logging.getLogger(__name__)
+MAX_TILE_BYTES = 512 * 1024
+QT_NAME = "osm_100-l-8-{z}-{x}-{y}.png"  # how Qt's OSM plugin names tiles of its custom map (id 8) offline
+
+
+@dataclass
+class TileSummary:
+    wanted: int = 0
+    fetched: int = 0
+    failed: int = 0
+
+
+def source_key(template: str) -> str:
+    return hashlib.sha256(template.encode()).hexdigest()
+
+
+class MapTiles:
+    """Needs `store`, `institution` and `list_cases`/`get_case` (AgentService)."""
+
+    def tile_template(self) -> str | None:
+        info = self.institution()  # type: ignore[attr-defined]
+        return info.tile_url if info is not None else None
+
+    def case_points(self) -> list[tuple[float, float]]:
+        points = []
+        for row in self.list_cases():  # type: ignore[attr-defined]
+            if getattr(row, "withdrawn", None):
+                continue
+            loc = self.get_case(row.id).customer.location  # type: ignore[attr-defined]
+            if loc is not None:
+                points.append((loc.lat, loc.lon))
+        return points
+
+    def cache_map_tiles(self, timeout_s: float = 5.0) -> TileSummary:
+        """Fetch the tiles of the cases' area this laptop does not hold yet."""
+        import httpx
+
+        template = self.tile_template()
+        summary = TileSummary()
+        if not template:
+            return summary
+        key = source_key(template)
+        wanted = tiles_for(self.case_points())
+        summary.wanted = len(wanted)
+        with self.store.read() as s:  # type: ignore[attr-defined]
+            have = field_repo.tile_keys(s, key)
+        missing = [t for t in wanted if t not in have]
+        if not missing:
+            return summary
+        with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
+            for z, x, y in missing:
+                try:
+                    response = client.get(tile_url(template, z, x, y))
+                except httpx.HTTPError:
+                    summary.failed += 1
+                    if summary.failed >= 3 and summary.fetched == 0:
+                        break  # the tile server is not there: try again at the next sync
+                    continue
+                body = response.content
+                if response.status_code != 200 or len(body) > MAX_TILE_BYTES or not body.startswith(b"\x89PNG"):
+                    summary.failed += 1
+                    continue
+                with self.store.write() as s:  # type: ignore[attr-defined]
+                    field_repo.put_tile(s, z, x, y, key, body, utcnow())
+                summary.fetched += 1
+        log.info("map tiles: %d wanted, %d fetched, %d failed", summary.wanted, summary.fetched, summary.failed)
+        return summary
+
+    def export_map_tiles(self, directory: Path | str) -> int:
+        """Write the cached tiles of the current tile server into `directory`, named as Qt's
+        OSM plugin reads tiles offline. Returns how many."""
+        template = self.tile_template()
+        if not template:
+            return 0
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = source_key(template)
+        count = 0
+        with self.store.read() as s:  # type: ignore[attr-defined]
+            for z, x, y in sorted(field_repo.tile_keys(s, key)):
+                png = field_repo.tile(s, z, x, y, key)
+                if png is not None:
+                    (folder / QT_NAME.format(z=z, x=x, y=y)).write_bytes(png)
+                    count += 1
+        return count

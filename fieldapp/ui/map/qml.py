@@ -1,0 +1,66 @@
+"""The map's QML (QtLocation Map, OSM plugin); @NAMES@ are filled in by day_map._qml."""
+
+MAP_QML = r'''import QtQuick
+import QtLocation
+import QtPositioning
+
+Item {
+    id: root
+    objectName: "mapRoot"
+    property var stops: []      // [{lat, lon, label, fence}] in route order
+    property int tilesShown: 0
+
+    Plugin {
+        id: osm
+        name: "osm"
+        PluginParameter { name: "osm.mapping.custom.host"; value: "@HOST@" }
+        PluginParameter { name: "osm.mapping.providersrepository.disabled"; value: true }
+        PluginParameter { name: "osm.mapping.offline.directory"; value: "@OFFLINE@" }
+        PluginParameter { name: "osm.mapping.cache.directory"; value: "@CACHE@" }
+        PluginParameter { name: "osm.mapping.highdpi_tiles"; value: false }
+    }
+
+    Map {
+        id: map
+        objectName: "map"
+        anchors.fill: parent
+        plugin: osm
+        activeMapType: supportedMapTypes[supportedMapTypes.length - 1]
+        minimumZoomLevel: @MINZOOM@
+        maximumZoomLevel: @MAXZOOM@
+        zoomLevel: @ZOOM@
+        center: QtPositioning.coordinate(@LAT@, @LON@)
+        copyrightsVisible: false
+
+        MapItemView {
+            model: root.stops
+            delegate: MapCircle {
+                center: QtPositioning.coordinate(modelData.lat, modelData.lon)
+                radius: modelData.fence
+                color: "#221565c0"
+                border.color: "#801565c0"
+                border.width: 1
+            }
+        }
+        MapPolyline {
+            objectName: "routeLine"
+            line.width: 4
+            line.color: "#c0d84315"
+            path: root.stops.map(function (s) { return QtPositioning.coordinate(s.lat, s.lon) })
+        }
+        MapItemView {
+            model: root.stops
+            delegate: MapQuickItem {
+                coordinate: QtPositioning.coordinate(modelData.lat, modelData.lon)
+                anchorPoint.x: 14
+                anchorPoint.y: 14
+                sourceItem: Rectangle {
+                    width: 28; height: 28; radius: 14
+                    color: "#1565c0"; border.color: "white"; border.width: 2
+                    Text { anchors.centerIn: parent; text: modelData.label; color: "white"; font.bold: true }
+                }
+            }
+        }
+    }
+}
+'''
