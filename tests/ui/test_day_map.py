@@ -138,3 +138,19 @@ def test_without_a_tile_server_the_route_list_still_works(qtbot, laptop_with, tm
     assert dialog.map.note.text().startswith("无地图")
     _shot(dialog, tmp_path, "day_map_no_server_zh_CN.png")
     ctx.tasks.shutdown()
+
+
+def test_an_installation_without_qt_location_keeps_the_route_list(qtbot, laptop_with, tiles, tmp_path, monkeypatch):
+    """The frozen bundle leaves Qt Quick and Qt Location out: the dialog says so, no traceback."""
+    import sys
+
+    service = laptop_with(tiles.url)
+    monkeypatch.setitem(sys.modules, "PySide6.QtQuickWidgets", None)  # import fails as when not shipped
+    ctx, today = _today(qtbot, service, tmp_path)
+    dialog = today.open_map()
+    qtbot.waitUntil(lambda: getattr(dialog.map, "no_map_module", False), timeout=10000)
+    assert dialog.map.view is None and dialog.map.stops.count() == 3
+    assert dialog.map.note.text().startswith("No map in this installation")
+    ctx.language.set_language("zh_CN")
+    assert dialog.map.note.text().startswith("此安装不含地图")
+    ctx.tasks.shutdown()

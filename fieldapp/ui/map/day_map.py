@@ -168,8 +168,13 @@ class DayMap(QWidget):
         if host is None or not self.map_points():
             self.retranslate()
             return
-        from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
-        from PySide6.QtQuickWidgets import QQuickWidget
+        try:
+            from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
+            from PySide6.QtQuickWidgets import QQuickWidget
+        except ImportError:  # an installation built without Qt Quick and Qt Location
+            self.no_map_module = True
+            self.retranslate()
+            return
 
         # Software rendering: the same picture on every laptop, offscreen included.
         QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.Software)
@@ -260,6 +265,9 @@ class DayMap(QWidget):
             self._say(tr("No map: the institution has set no tile server. The route list works without it."), WARN)
         elif not self.map_points():
             self._say(tr("No map: none of the day's addresses has a map position."), WARN)
+        elif getattr(self, "no_map_module", False):
+            self._say(tr("No map in this installation (it lacks Qt Location). The route list works without it."),
+                      WARN)
         elif self.view is None:
             self._say(tr("Preparing the map…"), MUTED)
         elif self.tiles:
