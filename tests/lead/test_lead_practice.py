@@ -49,7 +49,7 @@ def test_practice_reaches_the_lead_table(qtbot, server, laptop, tmp_path):
     win.show_screen("practice")
     table = win.practice.table
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers == ["Agent", "Home visit (China) (version 2)", "Home visit (United States) (version 2)"]
+    assert headers == ["Agent", "Home visit (China) (version 3)", "Home visit (United States) (version 3)"]
     cells = {table.item(r, 0).text().split(" (")[1].rstrip(")"): [table.item(r, c).text()
                                                                    for c in range(1, table.columnCount())]
              for r in range(table.rowCount())}
@@ -57,7 +57,7 @@ def test_practice_reaches_the_lead_table(qtbot, server, laptop, tmp_path):
     assert cells["agent2"] == ["✗ not practised", "✗ not practised"]
     assert win.practice.summary.text().startswith("0 of 2 agents have practised every current script")
     lctx.language.set_language("zh_CN")
-    assert table.horizontalHeaderItem(1).text() == "上门拜访（中国）（第 2 版）"
+    assert table.horizontalHeaderItem(1).text() == "上门拜访（中国）（第 3 版）"
     lctx.tasks.shutdown()
 
 

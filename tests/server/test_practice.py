@@ -48,7 +48,7 @@ def test_a_practice_is_kept_once_and_the_lead_sees_the_team(world):
     r = lead.get("/api/v1/lead/practice")
     assert r.status_code == 200, r.text
     body = r.json()
-    assert {s["id"]: s["version"] for s in body["scripts"]} == {"home_visit_cn": 2, "home_visit_us": 2}
+    assert {s["id"]: s["version"] for s in body["scripts"]} == {"home_visit_cn": 3, "home_visit_us": 3}
     agents = {a["agent"]["username"]: a["done"] for a in body["agents"]}
     assert set(agents) == {"agent1", "agent2"}                       # the lead's team only
     assert [(d["script_id"], d["version"]) for d in agents["agent1"]] == [("home_visit_cn", 2)]

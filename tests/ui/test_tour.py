@@ -17,9 +17,9 @@ from fieldapp.cli import main
 from fieldapp.ui.tour import ink
 
 SCREENS = ["login", "today", "cases", "case_blocked", "case_detail", "visit_precheck", "visit_checkin",
-           "visit_script", "visit_script_end", "visit_outcome", "visit_plan", "visit_sign_customer_empty",
+           "visit_script", "visit_script_end", "visit_outcome", "visit_plan", "visit_read_draft", "visit_sign_customer_empty",
            "visit_sign_customer", "visit_sign_agent_empty", "visit_sign_agent", "visit_agreement",
-           "outbox_before_sync", "outbox_after_sync", "lead_queue", "lead_evidence", "lead_conversation",
+           "outbox_before_sync", "outbox_after_sync", "case_document_viewer", "lead_queue", "lead_evidence", "lead_conversation",
            "lead_agreement", "lead_return", "lead_returned", "lead_figures", "today_returned_task",
            "case_returned", "case_answer", "case_reviews", "lead_answered", "settings", "day_map"]
 PDF_SCREENS = ("visit_agreement", "lead_agreement")

@@ -191,7 +191,8 @@ def _new_cases(cases: list[dict[str, Any]], customers: dict[str, dict[str, Any]]
     for values in cases:
         customer = customers[values["customer_id"]]
         out[values["id"]] = SimpleNamespace(
-            **values, customer=SimpleNamespace(**customer), visits=[], appointments=[], notifications=[])
+            **values, customer=SimpleNamespace(**customer), visits=[], appointments=[], notifications=[],
+            contact_attempts=[])
     for a in appointments:
         if (case := out.get(a["case_id"])) is not None:
             case.appointments.append(SimpleNamespace(

@@ -36,7 +36,7 @@ from fieldapp.ui.visit.style import BLOCK, MUTED, PASS
 
 CHANNEL_LABELS = {"call": N_("Call"), "sms": N_("Message")}
 RESULT_LABELS = {
-    "answered": N_("Answered"), "no_answer": N_("No answer"), "busy": N_("Busy"),
+    "answered": N_("Call answered"), "no_answer": N_("No answer"), "busy": N_("Busy"),
     "voicemail": N_("Voicemail"), "wrong_number": N_("Wrong number"),
     "sent": N_("Sent"), "not_sent": N_("Not sent"),
 }
