@@ -104,23 +104,35 @@ def _read_json(path: str, what: str) -> Any:
         raise BadInput(f"bad JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
 
 
-def _run(args: argparse.Namespace) -> int:
-    from fieldapp.script import CaseFacts, Runtime, load_script, validate
+def _valid_script_and_answers(args: argparse.Namespace, doing: str):  # type: ignore[no-untyped-def]
+    """The script of `args.file` and the answers of `args.answers`, or None (after printing
+    the script's problems on stderr) when the script is not valid."""
+    from fieldapp.script import load_script, validate
 
     script = load_script(args.file)
     issues = validate(script)
     if issues:
         for issue in issues:
             print(issue.render(), file=sys.stderr)
-        print(f"fieldapp script: {script.source} is not valid ({len(issues)} problem(s)); not run",
+        print(f"fieldapp script: {script.source} is not valid ({len(issues)} problem(s)); not {doing}",
               file=sys.stderr)
-        return 1
+        return None
     answers = _read_json(args.answers, "answers")
     if not isinstance(answers, dict):
         raise BadInput("answers must be a JSON object keyed by node id", where=args.answers)
     unknown = sorted(set(answers) - set(script.nodes))
     if unknown:
         raise BadInput(f"no such node(s) in the script: {', '.join(unknown)}", where=args.answers)
+    return script, answers
+
+
+def _run(args: argparse.Namespace) -> int:
+    from fieldapp.script import CaseFacts, Runtime
+
+    found = _valid_script_and_answers(args, "run")
+    if found is None:
+        return 1
+    script, answers = found
     if args.case:
         case = CaseFacts.parse(_read_json(args.case, "case"), where=args.case)
     elif script.example_case is not None:
@@ -150,23 +162,12 @@ def _clock(now: str | None) -> Callable[[], dt.datetime]:
 def _practice(args: argparse.Namespace) -> int:
     import uuid
 
-    from fieldapp.script import load_script, validate
     from fieldapp.script.practice import completion, start_practice
 
-    script = load_script(args.file)
-    issues = validate(script)
-    if issues:
-        for issue in issues:
-            print(issue.render(), file=sys.stderr)
-        print(f"fieldapp script: {script.source} is not valid ({len(issues)} problem(s)); not practised",
-              file=sys.stderr)
+    found = _valid_script_and_answers(args, "practised")
+    if found is None:
         return 1
-    answers = _read_json(args.answers, "answers")
-    if not isinstance(answers, dict):
-        raise BadInput("answers must be a JSON object keyed by node id", where=args.answers)
-    unknown = sorted(set(answers) - set(script.nodes))
-    if unknown:
-        raise BadInput(f"no such node(s) in the script: {', '.join(unknown)}", where=args.answers)
+    script, answers = found
     clock = _clock(args.now)
     rt = start_practice(script, args.lang, agent_name=args.agent_name, clock=clock)
     _play(rt, answers, args.answers)

@@ -246,7 +246,8 @@ def _institution(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
             current = institution.update(session, InstitutionInfo(**given), merge=True)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise BadInput(str(first.get("msg")), field=".".join(str(p) for p in first.get("loc", ()))) from None
+            message = str(first.get("msg")).removeprefix("Value error, ")
+            raise BadInput(message, field=".".join(str(p) for p in first.get("loc", ()))) from None
     if current is None:
         print("no institution set: fieldapp server institution --name zh_CN=... --name en=...", file=sys.stderr)
         return 1

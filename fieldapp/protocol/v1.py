@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -510,6 +511,17 @@ INSTITUTION_LANGUAGES = ("en", "zh_CN")
 InstitutionText = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+_TILE_TEMPLATE = re.compile(r"^https?://[^\s/]+(/[^\s]*)?/\{z\}/\{x\}/\{y\}\.png$")
+
+
+def _tile_template(value: str) -> str:
+    """The form the map's OSM plugin reads: an http(s) URL ending in {z}/{x}/{y}.png."""
+    if not _TILE_TEMPLATE.match(value):
+        raise ValueError("give an http(s) URL ending in /{z}/{x}/{y}.png, e.g. "
+                         "https://tiles.example.org/{z}/{x}/{y}.png")
+    return value
+
+
 class InstitutionInfo(Wire):
     """The creditor the agents work for: named on every repayment agreement and read aloud
     by the conversation scripts, per language. Set once on the server by an administrator
@@ -522,8 +534,7 @@ class InstitutionInfo(Wire):
     registration: str | None = Field(default=None, max_length=80)  # e.g. the unified social credit code
     # The map's tile server run or bought by the institution: an http(s) URL template with
     # {z}, {x} and {y} (e.g. https://tiles.example.org/{z}/{x}/{y}.png). None: no map.
-    tile_url: str | None = Field(default=None, max_length=500,
-                                 pattern=r"^https?://[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$")
+    tile_url: Annotated[str, AfterValidator(_tile_template)] | None = Field(default=None, max_length=500)
     updated_at: AwareDatetime | None = None
 
     def name(self, lang: str) -> str:

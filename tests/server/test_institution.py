@@ -4,6 +4,8 @@ signed-in user, seeded by the demo. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
+
 from fieldapp.cli import main
 from fieldapp.server.db import make_engine, session_factory
 from fieldapp.server.services import institution
@@ -78,3 +80,16 @@ def test_the_demo_names_its_bank(db_url, capsys):
     assert main(["server", "institution", "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert "name (zh_CN): 南京示范银行" in out and "name (en): Nanjing Demo Bank" in out
+
+
+@pytest.mark.parametrize("url", ["ftp://tiles.example.org/{z}/{x}/{y}.png", "https://t.example.org/{z}/{y}/{x}.png",
+                                 "https://t.example.org/tiles?z={z}&x={x}&y={y}", "https://t.example.org/{z}/{x}/{y}.jpg"])
+def test_a_tile_server_the_map_cannot_read_is_refused_saying_the_form(url):
+    """The map's OSM plugin appends z/x/y.png to a host: any other shape would leave a blank map."""
+    from pydantic import ValidationError
+
+    from fieldapp.protocol.v1 import InstitutionInfo
+
+    with pytest.raises(ValidationError, match=r"ending in /\{z\}/\{x\}/\{y\}\.png"):
+        InstitutionInfo(names={"en": "Bank"}, tile_url=url)
+    assert InstitutionInfo(names={"en": "Bank"}, tile_url="https://t.example.org/osm/{z}/{x}/{y}.png").tile_url
