@@ -69,7 +69,11 @@ def softphone():
 
 
 def _shot(widget, tmp_path, name: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
     path = tmp_path / name
+    widget.show()  # laid out as the agent sees it (wrapped sentences take their height)
+    QApplication.processEvents()
     widget.grab().save(str(path))
     if os.environ.get("FIELDAPP_UI_SHOTS"):
         shutil.copy(path, os.environ["FIELDAPP_UI_SHOTS"])
@@ -162,7 +166,7 @@ def test_the_photo_screen_says_what_the_policy_forbids(qtbot, photo_laptop, tmp_
     assert texts[0].startswith("No photos of people") and texts[1].startswith("No photos inside the home")
     assert "the time it was taken, where it was taken" in texts[2]
     assert dialog.camera_note.text().startswith("No camera found on this laptop")
-    assert not dialog.camera_button.isEnabled()
+    assert not dialog.camera_button.isEnabled() and dialog.camera_button.isHidden()  # files only
     path = tmp_path / "door.png"
     Image.new("RGB", (2400, 1800), (30, 110, 60)).save(path)
     dialog.kind.setCurrentIndex(1)
@@ -173,6 +177,7 @@ def test_the_photo_screen_says_what_the_policy_forbids(qtbot, photo_laptop, tmp_
     ctx.language.set_language("zh_CN")
     assert dialog.rule_labels[0].text().startswith("不得拍摄人物")
     assert dialog.camera_note.text().startswith("本机未找到摄像头")
+    assert dialog.status.text().startswith("已添加")  # the last message follows the language too
     _shot(dialog, tmp_path, "photo_dialog_zh_CN.png")
     dialog.add_file(tmp_path / "missing.jpg")
     assert "cannot be read" in dialog.status.text() or "无法读取" in dialog.status.text()

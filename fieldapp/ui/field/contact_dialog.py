@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGroupBox,
+    QSizePolicy,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -65,6 +66,9 @@ class ContactDialog(QDialog):
         self.limit = QLabel(self)
         self.limit.setObjectName("contactLimit")
         self.limit.setWordWrap(True)
+        # wrapped sentences keep their height; the empty space goes to the history list
+        for label in (self.intro, self.limit):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.call_button = QPushButton(self)
         self.call_button.setObjectName("callButton")
         self.call_button.setMinimumHeight(40)
@@ -77,6 +81,7 @@ class ContactDialog(QDialog):
         self.status.setObjectName("contactStatus")
         self.status.setWordWrap(True)
         self.result_box = QGroupBox(self)
+        self.result_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.result_layout = QVBoxLayout(self.result_box)
         self.results = QButtonGroup(self)
         self.radios: dict[str, QRadioButton] = {}

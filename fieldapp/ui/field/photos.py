@@ -9,6 +9,7 @@ a photo's metadata is removed before it is stored (fieldapp.documents.photos).
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -105,7 +106,8 @@ class PhotoDialog(QDialog):
         self.file_button.clicked.connect(self.choose_file)
         self.camera_button = QPushButton(self)
         self.camera_button.setObjectName("photoFromCamera")
-        self.camera_button.setEnabled(bool(self.cameras))
+        self.camera_button.setEnabled(False)  # capture from the camera is not built yet: files only
+        self.camera_button.setVisible(False)
         self.status = QLabel(self)
         self.status.setObjectName("photoStatus")
         self.status.setWordWrap(True)
@@ -152,7 +154,8 @@ class PhotoDialog(QDialog):
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            self._say(self._lang.tr("The file cannot be read: {reason}", reason=exc.strerror or type(exc).__name__),
+            reason = exc.strerror or type(exc).__name__
+            self._say(lambda: self._lang.tr("The file cannot be read: {reason}", reason=reason),
                       BLOCK)
             return
         self.add_bytes(data)
@@ -184,12 +187,12 @@ class PhotoDialog(QDialog):
         self.retranslate()
 
     def _added(self, ref: Any) -> None:
-        self._say(self._lang.tr("Added. The photo goes with the next visit you record for this case."), PASS)
+        self._say(lambda: self._lang.tr("Added. The photo goes with the next visit you record for this case."), PASS)
         self.reload()
         emit(self.changed)
 
     def _failed(self, exc: Exception) -> None:
-        self._say(describe(exc, self._lang).message, BLOCK)
+        self._say(lambda: describe(exc, self._lang).message, BLOCK)
 
     def _fill(self, photos: list[tuple[Any, bytes]]) -> None:
         self.photos = photos
@@ -204,8 +207,10 @@ class PhotoDialog(QDialog):
             self.list.addItem(item)
         self.remove_button.setEnabled(self.list.count() > 0)
 
-    def _say(self, text: str, colour: str) -> None:
-        self.status.setText(text)
+    def _say(self, text: Callable[[], str], colour: str) -> None:
+        """Show `text()` now and again after a language switch."""
+        self._said = (text, colour)
+        self.status.setText(text())
         self.status.setStyleSheet(f"color: {colour};")
 
     def retranslate(self, *_: object) -> None:
@@ -223,20 +228,23 @@ class PhotoDialog(QDialog):
         allowed = self.rules is not None and self.rules.allowed
         self.file_button.setEnabled(allowed)
         self.kind.setEnabled(allowed)
-        self.camera_button.setEnabled(allowed and bool(self.cameras))
         if self.cameras:
-            self.camera_note.setText(tr("Camera: {name}.", name=self.cameras[0].description()))
+            self.camera_note.setText(tr("Taking a photo with this laptop's camera ({name}) is not possible yet: "
+                                        "choose a photo file instead.", name=self.cameras[0].description()))
         else:
             self.camera_note.setText(tr("No camera found on this laptop: choose a photo file instead "
                                         "(for example from your phone)."))
-        self.camera_note.setStyleSheet(f"color: {MUTED if self.cameras else WARN};")
+        self.camera_note.setStyleSheet(f"color: {WARN};")
         for i, key in enumerate(KINDS):
             self.kind.setItemText(i, tr(KINDS[key]))
         self.file_button.setText(tr("Choose a file…"))
         self.camera_button.setText(tr("Take a photo"))
         self.remove_button.setText(tr("Remove the chosen photo"))
-        if not self.status.text():
-            self._say(tr("No photo yet."), MUTED)
+        said = getattr(self, "_said", None)
+        if said is not None:
+            self._say(*said)
+        else:
+            self._say(lambda: self._lang.tr("No photo yet."), MUTED)
         self._list()
 
 
