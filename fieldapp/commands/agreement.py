@@ -148,6 +148,8 @@ def _verify(args: argparse.Namespace) -> int:
               f"{result.pages} page(s)")
         print(f"  signed by {result.signer} at {result.signed_at:%Y-%m-%d %H:%M:%S} UTC (device clock); "
               f"{received}")
+        for warning in result.warnings:
+            print(f"  note: {warning}")
     else:
         label = "unsigned" if result.status == "unsigned" else "NOT intact"
         print(f"{args.pdf}: {label}: {result.problems[0]}", file=sys.stderr)

@@ -80,6 +80,9 @@ class Verification:
     signed_at: _dt.datetime | None = None
     received_at: _dt.datetime | None = None
     crl_date: _dt.datetime | None = None
+    # Notes that do not change the verdict (the bytes and signers are sound) but that a reader
+    # of the evidence should know, e.g. a device clock that ran ahead of the server's receipt.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -92,7 +95,13 @@ class Verification:
                 "signed_at": self.signed_at.isoformat() if self.signed_at else None,
                 "received_at": self.received_at.isoformat() if self.received_at else None,
                 "crl_date": self.crl_date.isoformat() if self.crl_date else None,
-                "signatures": [s.to_json() for s in self.signatures], "problems": self.problems}
+                "signatures": [s.to_json() for s in self.signatures], "problems": self.problems,
+                "warnings": self.warnings}
+
+
+# A device clock may differ from the server's by seconds; beyond this, a signing time
+# later than the receipt means the device's clock ran ahead (or was set ahead).
+CLOCK_TOLERANCE = _dt.timedelta(minutes=2)
 
 
 def verify_pdf_file(path: Path, *, trust: list[x509.Certificate] | None = None,
@@ -189,6 +198,12 @@ class _Checker:
             if result.signer is None:
                 result.signer, result.device_id, result.signed_at = report.signer, report.device_id, report.time
         result.signatures.sort(key=lambda r: r.kind != "signature")
+        if result.signed_at is not None and result.received_at is not None \
+                and result.signed_at - result.received_at > CLOCK_TOLERANCE:
+            result.warnings.append(
+                f"the device's clock claims signing at {result.signed_at:%Y-%m-%d %H:%M:%S} UTC, after the "
+                f"server's receipt at {result.received_at:%Y-%m-%d %H:%M:%S} UTC: the device clock ran ahead; "
+                "the receipt's time is the one to rely on")
         for report in result.signatures:
             result.problems += [f"{'signature' if report.kind == 'signature' else 'receipt'} "
                                 f"{report.field}: {p}" for p in report.problems]

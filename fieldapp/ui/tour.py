@@ -10,7 +10,7 @@ task, and the agent's answer to the lead. The apps run as they do for people (re
 threads, the real server and stores given by the caller); the tour waits for conditions
 (the task runner idle, a page shown, a PDF painted), never for a fixed time.
 
-Two things are set for the tour: the app's clock (the demo's visits are booked on
+Two things are set for the tour: the app's clock, which the embedded server shares (the demo's visits are booked on
 coming days: the clock is put at the appointment so check-in can succeed) and the
 laptop's position (a fixed one near the customer's address).
 """
@@ -28,6 +28,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
+from fieldapp.core import clock as app_clock
 from fieldapp.core.timeutil import utcnow, zone
 from fieldapp.ui.app import FieldApp, build_context
 from fieldapp.ui.positioning import FixedPosition
@@ -156,6 +157,9 @@ class Tour:
     def run(self) -> list[Path]:
         self.out.mkdir(parents=True, exist_ok=True)
         self.clock = TourClock()
+        # The embedded server runs in this process: it reads the same moved clock, so a
+        # document's seal is never dated before its signing.
+        previous_clock = app_clock.set_source(self.clock)
         self.position = FixedPosition()
         self.ctx = build_context(self.agent, settings_store=SettingsStore(self.out / ".tour-settings.json"),
                                  language=self.languages[0], clock=self.clock, position_source=self.position,
@@ -185,6 +189,7 @@ class Tour:
         finally:
             self.app.shutdown()
             self.window.close()
+            app_clock.set_source(previous_clock)
             for name in (".tour-settings.json", ".tour-lead-settings.json"):
                 if (self.out / name).exists():
                     (self.out / name).unlink()

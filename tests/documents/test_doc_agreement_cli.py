@@ -139,3 +139,23 @@ def test_the_installed_entry_point_runs_verify(tmp_path, agreement_pdf):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr == f"{pdf}: unsigned: the document is not signed (a draft): it proves nothing\n"
+
+
+def test_verify_notes_a_device_clock_ahead_of_the_receipt(tmp_path, capsys, test_pki, terms):
+    import datetime as dt
+
+    from fieldapp.documents.agreement import build_agreement_pdf
+    from fieldapp.documents.signing import seal_pdf, sign_pdf
+
+    root = tmp_path / "root.pem"
+    root.write_bytes(test_pki.root_pem)
+    signed_at = test_pki.device.not_valid_before_utc + dt.timedelta(days=400)
+    signed = sign_pdf(build_agreement_pdf(terms, "both"), test_pki.signer, now=signed_at)
+    sealed = tmp_path / "sealed.pdf"
+    sealed.write_bytes(seal_pdf(signed, tsa_key=test_pki.tsa_key, tsa_cert=test_pki.tsa, chain=(test_pki.root,),
+                                crl=test_pki.crl, now=signed_at - dt.timedelta(days=1)))
+    assert main(["agreement", "verify", str(sealed), "--trust", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert ": intact: " in out and "  note: the device's clock claims signing at" in out
+    assert main(["agreement", "verify", str(sealed), "--trust", str(root), "--json"]) == 0
+    assert "clock ran ahead" in json.loads(capsys.readouterr().out)["warnings"][0]

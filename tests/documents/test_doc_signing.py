@@ -58,6 +58,22 @@ def test_sealed_agreement_carries_the_servers_receipt_time(sealed_pdf, test_pki)
     assert v.intact, v.problems
     assert v.received_at.replace(microsecond=0) == RECEIVED_AT and v.signed_at == SIGNED_AT
     assert [s.kind for s in v.signatures] == ["signature", "receipt"]
+    assert v.warnings == [] and v.to_json()["warnings"] == []
+
+
+def test_a_device_clock_ahead_of_the_receipt_is_noted_without_changing_the_verdict(signed_pdf, test_pki):
+    """A laptop whose clock ran ahead claims a signing time after the server received the
+    document: the bytes are sound (intact), and the verdict says which time to rely on."""
+    early = seal_pdf(signed_pdf, tsa_key=test_pki.tsa_key, tsa_cert=test_pki.tsa, chain=(test_pki.root,),
+                     crl=test_pki.crl, now=SIGNED_AT - dt.timedelta(hours=3))
+    v = check(early, test_pki)
+    assert v.intact, v.problems
+    assert len(v.warnings) == 1 and "clock ran ahead" in v.warnings[0]
+    assert "2026-03-02 02:45:00 UTC" in v.warnings[0] and "2026-03-01 23:45" in v.warnings[0]
+    # seconds of difference are ordinary clock skew, not worth a note
+    near = seal_pdf(signed_pdf, tsa_key=test_pki.tsa_key, tsa_cert=test_pki.tsa, chain=(test_pki.root,),
+                    crl=test_pki.crl, now=SIGNED_AT - dt.timedelta(seconds=30))
+    assert check(near, test_pki).warnings == []
 
 
 def test_pyhanko_own_validator_accepts_the_untouched_files(signed_pdf, sealed_pdf, test_pki):

@@ -94,3 +94,23 @@ def test_the_case_reopens_prints_and_saves_the_sealed_documents(qtbot, tmp_path,
     finally:
         app.shutdown()
         service.close()
+
+
+def test_the_verdict_in_words_notes_a_laptop_clock_ahead_of_the_seal():
+    import datetime as dt
+
+    from fieldapp.documents.verify import Verification
+    from fieldapp.ui.screens.document_viewer import verdict_text
+    from fieldapp.ui.visit.style import PASS, WARN
+
+    def tr(text, **kw):
+        return text.format(**kw)
+
+    at = dt.datetime(2026, 3, 2, 2, 45, tzinfo=dt.timezone.utc)
+    sound = Verification(status="intact", signer="agent1", signed_at=at, received_at=at + dt.timedelta(hours=1))
+    text, colour = verdict_text(sound, tr, dt.timezone.utc)
+    assert colour == PASS and "Sealed by the server" in text and "clock" not in text
+    ahead = Verification(status="intact", signer="agent1", signed_at=at, received_at=at - dt.timedelta(hours=3),
+                         warnings=["the device's clock claims signing at …"])
+    text, colour = verdict_text(ahead, tr, dt.timezone.utc)
+    assert colour == WARN and text.startswith("Intact") and "clock ran ahead" in text

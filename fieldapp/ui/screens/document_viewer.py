@@ -238,6 +238,10 @@ def verdict_text(verdict: Any, tr: Any, zone: Any) -> tuple[str, str]:
             text += " " + tr("Sealed by the server at {time}.", time=time_text(verdict.received_at, zone))
         else:
             text += " " + tr("Not yet sealed by the server.")
+        if verdict.warnings:
+            text += " " + tr("Note: the laptop's clock ran ahead of the server's; the seal's time is the one "
+                             "to rely on.")
+            return text, WARN
         return text, PASS
     if verdict.status == "unsigned":
         return tr("Unsigned: this copy was made before the laptop could sign; it proves nothing by itself."), WARN
