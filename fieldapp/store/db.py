@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps the two in step). Knowing it
 # here lets a store that is already at head open without importing Alembic at all.
-SCHEMA_HEAD = "0009f"
+SCHEMA_HEAD = "0010l"
 BUSY_TIMEOUT_MS = 15000
 
 

@@ -39,6 +39,8 @@ class LeadReview(Base):
     pending_item: Mapped[str | None] = mapped_column(String(64))       # outbox id of a local decision
     seq: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)                   # sealed ReviewItem JSON
+    # Last, as the migration that added it appends it: raw rows stay positional (store.rescue).
+    report_sha256: Mapped[str | None] = mapped_column(String(64))      # the signed visit report PDF
 
 
 class LeadMeta(Base):
@@ -151,15 +153,19 @@ def _row(item: ReviewItem, seq: int, cipher: Cipher, pending_item: str | None) -
         agent=item.agent.username, visit_at=visit.checked_in_at or visit.agent_started_at,
         outcome=visit.outcome.value, state=item.review.state.value,
         exceptions=_exceptions(item.exceptions), superseded_by=item.superseded_by,
-        pdf_sha256=agreement.pdf_sha256 if agreement else None, pending_item=pending_item, seq=seq,
+        pdf_sha256=agreement.pdf_sha256 if agreement else None, report_sha256=visit.report_sha256,
+        pending_item=pending_item, seq=seq,
         data=cipher.seal(item.model_dump_json().encode("utf-8"), item_label(item.visit_id)))
 
 
 def missing_pdfs(session: Session) -> list[str]:
-    """Agreement PDFs the queue refers to that are not on this laptop yet."""
+    """Signed PDFs (agreements and visit reports) the queue refers to that are not on this
+    laptop yet."""
     have = select(Attachment.sha256)
-    return sorted(set(session.scalars(select(LeadReview.pdf_sha256).where(
-        LeadReview.pdf_sha256.is_not(None), LeadReview.pdf_sha256.not_in(have)))))
+    out: set[str] = set()
+    for column in (LeadReview.pdf_sha256, LeadReview.report_sha256):
+        out.update(session.scalars(select(column).where(column.is_not(None), column.not_in(have))))
+    return sorted(out)
 
 
 def add_pdf(session: Session, sha256: str, size: int, now: dt.datetime) -> None:
@@ -268,7 +274,8 @@ def load_figures(session: Session, cipher: Cipher) -> FiguresResponse | None:
 def wipe(session: Session) -> list[str]:
     """Forget the queue, the cursor and the figures; returns the PDF hashes it held (the
     caller deletes their rows and files unless something else uses them)."""
-    shas = [s for s in session.scalars(select(LeadReview.pdf_sha256).where(LeadReview.pdf_sha256.is_not(None)))]
+    shas = [sha for column in (LeadReview.pdf_sha256, LeadReview.report_sha256)
+            for sha in session.scalars(select(column).where(column.is_not(None)))]
     session.execute(delete(LeadReview))
     session.execute(delete(LeadMeta))
     return shas

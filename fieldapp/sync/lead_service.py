@@ -64,6 +64,9 @@ class Evidence:
     pdf: bytes | None = None
     pdf_problems: list[str] = field(default_factory=list)   # empty and pdf set: verified intact
     pdf_error: str | None = None                            # why there is no PDF to show
+    report: bytes | None = None                             # the signed visit report, the same way
+    report_problems: list[str] = field(default_factory=list)
+    report_error: str | None = None
     pending_decision: str | None = None
     pending_state: str | None = None
     pending_reason: str | None = None
@@ -179,20 +182,37 @@ class LeadService(CustomerVoice):
         if rows:
             ev.pending_decision, ev.pending_state = rows[0].pending_decision, rows[0].pending_state
             ev.pending_reason = rows[0].pending_reason
+        report = item.visit.report_sha256
+        if report is not None:
+            ev.report, ev.report_error = self._read_pdf(report, self.tr(
+                "The visit report is not on this laptop yet; sync to fetch it."))
+            if ev.report is not None:
+                ev.report_problems = self._verify_report(ev.report)
         agreement = item.visit.agreement
         if agreement is None:
             return ev
-        try:
-            ev.pdf = self.store.files.read(agreement.pdf_sha256)
-        except (FileNotFoundError, OSError, KeyError, ValueError):
-            ev.pdf_error = self.tr("The agreement PDF is not on this laptop yet; sync to fetch it.")
-            return ev
-        except Exception as exc:  # noqa: BLE001 - Tampered and friends: the file cannot be trusted
-            ev.pdf_error = self.tr("The agreement PDF on this laptop cannot be read ({reason}).",
-                                   reason=type(exc).__name__)
-            return ev
-        ev.pdf_problems = self._verify(ev.pdf, agreement.agreement_id, agreement.terms_sha256)
+        ev.pdf, ev.pdf_error = self._read_pdf(agreement.pdf_sha256, self.tr(
+            "The agreement PDF is not on this laptop yet; sync to fetch it."))
+        if ev.pdf is not None:
+            ev.pdf_problems = self._verify(ev.pdf, agreement.agreement_id, agreement.terms_sha256)
         return ev
+
+    def _read_pdf(self, sha256: str, missing: str) -> tuple[bytes | None, str | None]:
+        try:
+            return self.store.files.read(sha256), None
+        except (FileNotFoundError, OSError, KeyError, ValueError):
+            return None, missing
+        except Exception as exc:  # noqa: BLE001 - Tampered and friends: the file cannot be trusted
+            return None, self.tr("The PDF on this laptop cannot be read ({reason}).", reason=type(exc).__name__)
+
+    def _verify_report(self, pdf: bytes) -> list[str]:
+        from fieldapp.documents.verify import verify_pdf
+
+        trust, crls = self._trust()
+        try:
+            return list(verify_pdf(pdf, where="visit report PDF", trust=trust, crls=crls, kind="visit_report").problems)
+        except BadInput as exc:
+            return [str(exc)]
 
     def _verify(self, pdf: bytes, agreement_id: str, terms_sha256: str) -> list[str]:
         from fieldapp.documents.verify import verify_pdf  # pypdf loads only when a PDF is shown

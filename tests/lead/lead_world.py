@@ -195,6 +195,30 @@ def visit(case_id: str, *, outcome: str = "promise_to_pay", notes: str = "客户
         "corrects_visit_id": corrects})
 
 
+def signed_report(record: VisitRecord, signer) -> tuple[str, bytes]:  # noqa: ANN001
+    """(sha256, PDF): the visit's report as the laptop makes it after the visit, signed with
+    the device key."""
+    import hashlib
+
+    from fieldapp.documents.signing import sign_pdf
+    from fieldapp.documents.visit_report import build_visit_report
+
+    data = {"visit_id": record.visit_id,
+            "case": {"reference": "REF", "customer_name": "王芳", "address": "南京市玄武区中山路1号",
+                     "amount_due": "1200.00", "currency": "CNY"},
+            "agent": {"name": "Wang Agent", "id": "agent1"}, "timezone": "Asia/Shanghai",
+            "started_at": record.agent_started_at.isoformat(), "ended_at": record.ended_at.isoformat(),
+            "decision": {"allowed": True, "check": "checkin", "policy": {"id": "cn", "version": "1"},
+                         "evaluated_at": record.agent_started_at.isoformat(), "language": "en",
+                         "summary": "Allowed.", "results": []},
+            "transcript": [], "location": None,
+            "outcome": {"code": record.outcome.value, "notes": record.notes or "", "promise": None},
+            "agreement": ({"id": record.agreement.agreement_id, "sha256": record.agreement.terms_sha256}
+                          if record.agreement else None)}
+    pdf = sign_pdf(build_visit_report(data, "both"), signer, now=utcnow(), reason=f"Visit report {record.visit_id}")
+    return hashlib.sha256(pdf).hexdigest(), pdf
+
+
 def populate(live, laptop) -> dict[str, Any]:
     """Two agents of team t1 record four visits (an agreement with its PDF, one outside the
     geofence, one without location, one with an abusive phrase) and sync; returns the
@@ -225,6 +249,10 @@ def populate(live, laptop) -> dict[str, Any]:
                            started=day(0, 8), notes="Customer refused; I said he will regret it."),
                  None),
     }
+    if setup is not None:  # the agreement's visit carries its signed report too
+        agent, record, files = visits["agreement"]
+        sha, pdf = signed_report(record, setup.signer)
+        visits["agreement"] = (agent, record.model_copy(update={"report_sha256": sha}), {**files, sha: pdf})
     for agent, v, files in visits.values():
         agent.record_visit(v, files)
     a1.sync(), a2.sync()

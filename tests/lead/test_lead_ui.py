@@ -63,6 +63,15 @@ def test_evidence_shows_rules_transcript_notes_pdf_and_history(window, world, qt
     assert ev.pdf.page_count() >= 1 and "AGR-" in ev.pdf.page_text(0)
     assert ev.history.rowCount() == 1 and ev.history.item(0, 1).text() == "Received from Wang Agent"
     assert ev.approve_button.isEnabled()
+    # the signed visit report, fetched with the queue, reads and verifies offline too
+    assert [ev.document_choice.itemText(i) for i in range(ev.document_choice.count())] == \
+        ["Repayment agreement", "Visit report"]
+    ev.show_document("report")
+    assert ev.document_kind() == "report"
+    assert ev.verification.text().startswith("Verified: the visit report is intact, signed by the agent's laptop")
+    assert ev.pdf.page_count() >= 1 and world["ids"]["agreement"] in ev.pdf.page_text(0).replace("\n", "")
+    ev.show_document("agreement")
+    assert "AGR-" in ev.pdf.page_text(0)
     window.open_visit(world["ids"]["no_location"])
     assert "No location was recorded at check-in" in ev.facts.text()
     assert "Warning" in [w for _r, w, _t in ev.checkin.row_texts()]

@@ -1,6 +1,7 @@
 """One visit's evidence, for the decision: who, when and where (check-in time and distance),
 the policy decision rule by rule, the conversation transcript, the outcome and notes, the
-agreement PDF with its verification result, and the review's history. Approve, return
+signed documents (the agreement and the visit report) with their verification results, and
+the review's history. Approve, return
 with a comment, or escalate.
 
 The evidence comes from the laptop (it was pulled with the queue), so it reads offline.
@@ -13,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,7 +43,8 @@ from fieldapp.ui.visit.decision_view import DecisionView
 from fieldapp.ui.visit.pdf_preview import PdfPreview
 from fieldapp.ui.visit.style import BLOCK, PASS, WARN, WARN_FILL, banner, wrapped_label
 
-TABS = (N_("Policy check"), N_("Conversation"), N_("Outcome and notes"), N_("Agreement PDF"), N_("History"))
+TABS = (N_("Policy check"), N_("Conversation"), N_("Outcome and notes"), N_("Signed documents"), N_("History"))
+DOCUMENTS = {"agreement": N_("Repayment agreement"), "report": N_("Visit report")}
 OPEN_DECISIONS = {"pending": frozenset({"approve", "return", "escalate"}),
                   "escalated": frozenset({"approve", "return"})}
 EVENTS = {"received": N_("Received from {who}"), "approved": N_("Approved by {who}"),
@@ -98,8 +101,16 @@ class EvidenceScreen(QWidget):
 
         self.verification = wrapped_label(self, "pdfVerification")
         self.pdf = PdfPreview(ctx.language, self)
+        self.document_label = QLabel(self)
+        self.document_choice = QComboBox(self)
+        self.document_choice.setObjectName("documentChoice")
+        self.document_choice.currentIndexChanged.connect(lambda *_: self._show_document())
+        choice_row = QHBoxLayout()
+        choice_row.addWidget(self.document_label)
+        choice_row.addWidget(self.document_choice, 1)
         pdf_page = QWidget(self)
         pdf_layout = QVBoxLayout(pdf_page)
+        pdf_layout.addLayout(choice_row)
         pdf_layout.addWidget(self.verification)
         pdf_layout.addWidget(self.pdf, 1)
 
@@ -159,12 +170,32 @@ class EvidenceScreen(QWidget):
 
     def show_evidence(self, evidence: Any) -> None:
         self.evidence = evidence
-        if evidence.pdf is not None:
-            self.pdf.set_pdf(evidence.pdf)
+        visit = evidence.item.visit
+        kinds = [k for k, present in (("agreement", visit.agreement is not None),
+                                      ("report", visit.report_sha256 is not None)) if present]
+        self.document_choice.blockSignals(True)
+        self.document_choice.clear()
+        for kind in kinds:
+            self.document_choice.addItem(self._lang.tr(DOCUMENTS[kind]), kind)
+        self.document_choice.blockSignals(False)
+        self.tabs.setTabEnabled(3, bool(kinds))
+        self.photos.show_item(evidence.item)
+        self._show_document()
+
+    def document_kind(self) -> str | None:
+        """The signed document shown: `agreement`, `report`, or None."""
+        return self.document_choice.currentData()
+
+    def show_document(self, kind: str) -> None:
+        self.document_choice.setCurrentIndex(max(self.document_choice.findData(kind), 0))
+
+    def _show_document(self) -> None:
+        ev, kind = self.evidence, self.document_kind()
+        data = None if ev is None else ev.pdf if kind == "agreement" else ev.report if kind == "report" else None
+        if data is not None:
+            self.pdf.set_pdf(data)
         else:
             self.pdf.clear()
-        self.tabs.setTabEnabled(3, evidence.item.visit.agreement is not None)
-        self.photos.show_item(evidence.item)
         self.retranslate()
 
     def _decide(self, decision: str) -> None:
@@ -197,6 +228,9 @@ class EvidenceScreen(QWidget):
             self.tabs.setTabText(i, tr(label))
         self.tabs.setTabText(len(TABS), self.photos.title())
         self.notes_title.setText(tr("The agent's notes"))
+        self.document_label.setText(tr("Document:"))
+        for i in range(self.document_choice.count()):
+            self.document_choice.setItemText(i, tr(DOCUMENTS[self.document_choice.itemData(i)]))
         self.transcript.setHorizontalHeaderLabels([tr("Time"), tr("Said or asked"), tr("Answer")])
         self.history.setHorizontalHeaderLabels([tr("Time"), tr("Event")])
         allowed = self.allowed_decisions()
@@ -331,6 +365,9 @@ class EvidenceScreen(QWidget):
 
     def _verification(self, ev: Any) -> None:
         tr = self._lang.tr
+        if self.document_kind() == "report":
+            self._report_verification(ev)
+            return
         if ev.item.visit.agreement is None:
             self.verification.setText(tr("No agreement was signed at this visit."))
             banner(self.verification, None)
@@ -353,6 +390,20 @@ class EvidenceScreen(QWidget):
             self.verification.setText(self.verification.text() + "\n" + (
                 tr(READINGS[how]) if how in READINGS
                 else tr("The visit record does not say whether the customer read the agreement before signing.")))
+
+    def _report_verification(self, ev: Any) -> None:
+        tr = self._lang.tr
+        if ev.report_error:
+            self.verification.setText(ev.report_error)
+            banner(self.verification, WARN_FILL, WARN)
+        elif ev.report_problems:
+            self.verification.setText(tr("Verification failed: the visit report is not intact.") + "\n"
+                                      + "\n".join(f"• {p}" for p in ev.report_problems))
+            banner(self.verification, BLOCK)
+        else:
+            self.verification.setText(tr("Verified: the visit report is intact, signed by the agent's laptop "
+                                         "(SHA-256 {sha}…).", sha=ev.item.visit.report_sha256[:16]))
+            banner(self.verification, PASS)
 
     def _history(self, events: list[Any], tz: str) -> None:
         tr = self._lang.tr
