@@ -364,45 +364,38 @@ class EvidenceScreen(QWidget):
             self.note_warnings.hide()
 
     def _verification(self, ev: Any) -> None:
-        tr = self._lang.tr
+        tr, visit = self._lang.tr, ev.item.visit
         if self.document_kind() == "report":
-            self._report_verification(ev)
+            self._verdict(ev.report_error, ev.report_problems,
+                          tr("Verification failed: the visit report is not intact."),
+                          tr("Verified: the visit report is intact, signed by the agent's laptop (SHA-256 {sha}…).",
+                             sha=(visit.report_sha256 or "")[:16]))
             return
-        if ev.item.visit.agreement is None:
+        agreement = visit.agreement
+        if agreement is None:
             self.verification.setText(tr("No agreement was signed at this visit."))
             banner(self.verification, None)
-        elif ev.pdf_error:
-            self.verification.setText(ev.pdf_error)
+            return
+        self._verdict(ev.pdf_error, ev.pdf_problems, tr("Verification failed: the PDF does not match its terms."),
+                      tr("Verified: the PDF matches the signed terms (SHA-256 {sha}…).",
+                         sha=agreement.terms_sha256[:16]))
+        from fieldapp.ui.lead.labels import READINGS
+
+        how = agreement.read_before_signing
+        self.verification.setText(self.verification.text() + "\n" + (
+            tr(READINGS[how]) if how in READINGS
+            else tr("The visit record does not say whether the customer read the agreement before signing.")))
+
+    def _verdict(self, error: str | None, problems: list[str], failed: str, verified: str) -> None:
+        """A signed document's verdict: not here (why), not intact (what), or verified."""
+        if error:
+            self.verification.setText(error)
             banner(self.verification, WARN_FILL, WARN)
-        elif ev.pdf_problems:
-            self.verification.setText(tr("Verification failed: the PDF does not match its terms.") + "\n"
-                                      + "\n".join(f"• {p}" for p in ev.pdf_problems))
+        elif problems:
+            self.verification.setText(failed + "\n" + "\n".join(f"• {p}" for p in problems))
             banner(self.verification, BLOCK)
         else:
-            self.verification.setText(tr("Verified: the PDF matches the signed terms (SHA-256 {sha}…).",
-                                         sha=ev.item.visit.agreement.terms_sha256[:16]))
-            banner(self.verification, PASS)
-        agreement = ev.item.visit.agreement
-        if agreement is not None:
-            from fieldapp.ui.lead.labels import READINGS
-
-            how = agreement.read_before_signing
-            self.verification.setText(self.verification.text() + "\n" + (
-                tr(READINGS[how]) if how in READINGS
-                else tr("The visit record does not say whether the customer read the agreement before signing.")))
-
-    def _report_verification(self, ev: Any) -> None:
-        tr = self._lang.tr
-        if ev.report_error:
-            self.verification.setText(ev.report_error)
-            banner(self.verification, WARN_FILL, WARN)
-        elif ev.report_problems:
-            self.verification.setText(tr("Verification failed: the visit report is not intact.") + "\n"
-                                      + "\n".join(f"• {p}" for p in ev.report_problems))
-            banner(self.verification, BLOCK)
-        else:
-            self.verification.setText(tr("Verified: the visit report is intact, signed by the agent's laptop "
-                                         "(SHA-256 {sha}…).", sha=ev.item.visit.report_sha256[:16]))
+            self.verification.setText(verified)
             banner(self.verification, PASS)
 
     def _history(self, events: list[Any], tz: str) -> None:
