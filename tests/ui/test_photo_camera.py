@@ -135,6 +135,13 @@ def test_a_camera_qt_cannot_open_is_said_plainly(qtbot, photo_laptop, tmp_path):
     ctx.language.set_language("zh_CN")
     assert camera.message.text().startswith("无法使用摄像头“Integrated Webcam”")
     _shot(dialog, tmp_path, "photo_camera_busy_zh_CN.png")
+    # Two cameras listed: the agent chooses; the one chosen opens (here: Qt says it cannot).
+    assert camera.choice.isHidden()
+    camera.devices = [QCameraDevice(), QCameraDevice()]
+    camera.retranslate()
+    assert camera.choice.isVisible() and camera.choice.count() == 2
+    camera.choice.activated.emit(1)
+    assert camera.state == "failed" and camera.message.text().startswith("无法使用摄像头：")
     ctx.tasks.shutdown()
 
 
