@@ -165,8 +165,8 @@ def test_the_photo_screen_says_what_the_policy_forbids(qtbot, photo_laptop, tmp_
     texts = [label.text() for label in dialog.rule_labels if label.text()]
     assert texts[0].startswith("No photos of people") and texts[1].startswith("No photos inside the home")
     assert "the time it was taken, where it was taken" in texts[2]
-    assert dialog.camera_note.text().startswith("No camera found on this laptop")
-    assert not dialog.camera_button.isEnabled() and dialog.camera_button.isHidden()  # files only
+    assert dialog.camera.message.text().startswith("No camera found on this laptop")
+    assert dialog.camera.take_button.isHidden()  # no camera here: nothing to press (test_photo_camera feeds one)
     path = tmp_path / "door.png"
     Image.new("RGB", (2400, 1800), (30, 110, 60)).save(path)
     dialog.kind.setCurrentIndex(1)
@@ -176,7 +176,7 @@ def test_the_photo_screen_says_what_the_policy_forbids(qtbot, photo_laptop, tmp_
     _shot(dialog, tmp_path, "photo_dialog_en.png")
     ctx.language.set_language("zh_CN")
     assert dialog.rule_labels[0].text().startswith("不得拍摄人物")
-    assert dialog.camera_note.text().startswith("本机未找到摄像头")
+    assert dialog.camera.message.text().startswith("本机未找到摄像头")
     assert dialog.status.text().startswith("已添加")  # the last message follows the language too
     _shot(dialog, tmp_path, "photo_dialog_zh_CN.png")
     dialog.add_file(tmp_path / "missing.jpg")

@@ -1,9 +1,12 @@
-"""Photo evidence: the capture dialog (a file, or the laptop's camera when it has one) and
-the strip of a visit's photos the lead looks at.
+"""Photo evidence: the capture dialog (the laptop's camera, or a file) and the strip of a
+visit's photos the lead looks at.
 
-The dialog says first what the case's policy allows: no photos of people, none inside the
-home, and which of a photo's details are kept (the time, the position). Everything else in
-a photo's metadata is removed before it is stored (fieldapp.documents.photos).
+The dialog shows, next to the camera's preview, what the case's policy allows: no photos of
+people, none inside the home, and which of a photo's details are kept (the time, the
+position). A photo from the camera (fieldapp.ui.field.camera) and a photo file take the same
+road, `add_bytes`: everything else in its metadata is removed, it is scaled down and stored
+encrypted (fieldapp.documents.photos via the agent service). The camera is turned on only
+when the policy allows photos, and off when the dialog closes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.errors import describe
+from fieldapp.ui.field.camera import CameraView
 from fieldapp.ui.formatting import time_text
 from fieldapp.ui.i18n import N_
 from fieldapp.ui.qt_compat import emit
@@ -38,15 +42,6 @@ from fieldapp.ui.visit.style import BLOCK, MUTED, PASS, WARN
 KINDS = {"house_number": N_("House number"), "door_notice": N_("Notice left at the door"), "other": N_("Other")}
 SHA_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB = QSize(160, 120)
-
-
-def cameras() -> list[Any]:
-    """The laptop's cameras (QtMultimedia); empty when none, or when QtMultimedia is missing."""
-    try:
-        from PySide6.QtMultimedia import QMediaDevices
-    except ImportError:
-        return []
-    return list(QMediaDevices.videoInputs())
 
 
 def thumbnail(data: bytes) -> QPixmap:
@@ -84,7 +79,6 @@ class PhotoDialog(QDialog):
         self._ctx, self._lang, self.record = ctx, ctx.language, record
         self.rules: Any = None
         self.rules_known = False
-        self.cameras = cameras()
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.rules_box = QVBoxLayout()
@@ -94,9 +88,10 @@ class PhotoDialog(QDialog):
             label.setWordWrap(True)
             self.rule_labels.append(label)
             self.rules_box.addWidget(label)
-        self.camera_note = QLabel(self)
-        self.camera_note.setObjectName("cameraNote")
-        self.camera_note.setWordWrap(True)
+        self.camera = CameraView(self._lang, self)
+        self.camera.taken.connect(self.add_bytes)
+        self.finished.connect(lambda _result: self.camera.stop())
+        self.kind_label = QLabel(self)
         self.kind = QComboBox(self)
         self.kind.setObjectName("photoKind")
         for key in KINDS:
@@ -104,10 +99,6 @@ class PhotoDialog(QDialog):
         self.file_button = QPushButton(self)
         self.file_button.setObjectName("photoFromFile")
         self.file_button.clicked.connect(self.choose_file)
-        self.camera_button = QPushButton(self)
-        self.camera_button.setObjectName("photoFromCamera")
-        self.camera_button.setEnabled(False)  # capture from the camera is not built yet: files only
-        self.camera_button.setVisible(False)
         self.status = QLabel(self)
         self.status.setObjectName("photoStatus")
         self.status.setWordWrap(True)
@@ -115,26 +106,32 @@ class PhotoDialog(QDialog):
         self.list.setObjectName("photoList")
         self.list.setIconSize(THUMB)
         self.list.setSpacing(4)
-        self.list.setMinimumHeight(180)
+        self.list.setFlow(QListWidget.Flow.LeftToRight)  # a row of thumbnails under the preview
+        self.list.setWrapping(False)  # (IconMode elides a two-line Chinese label to its first word)
+        self.list.setFixedHeight(THUMB.height() + 40)
         self.remove_button = QPushButton(self)
         self.remove_button.setObjectName("removePhoto")
         self.remove_button.clicked.connect(self.remove_selected)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.buttons.rejected.connect(self.reject)
+        side = QVBoxLayout()  # the policy's rules stay in sight of the preview
+        side.addLayout(self.rules_box)
+        side.addSpacing(12)
+        side.addWidget(self.kind_label)
+        side.addWidget(self.kind)
+        side.addWidget(self.file_button)
+        side.addStretch(1)
         row = QHBoxLayout()
-        row.addWidget(self.kind)
-        row.addWidget(self.file_button)
-        row.addWidget(self.camera_button)
+        row.addWidget(self.camera, 3)
+        row.addLayout(side, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
-        layout.addLayout(self.rules_box)
-        layout.addWidget(self.camera_note)
-        layout.addLayout(row)
+        layout.addLayout(row, 1)
         layout.addWidget(self.status)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list)
         layout.addWidget(self.remove_button)
         layout.addWidget(self.buttons)
-        self.resize(640, 560)
+        self.resize(960, 760)
         self._lang.changed.connect(self.retranslate)
         self.retranslate()
         service = ctx.service
@@ -185,6 +182,13 @@ class PhotoDialog(QDialog):
     def _rules(self, rules: Any) -> None:
         self.rules, self.rules_known = rules, True
         self.retranslate()
+        if rules is not None and rules.allowed and self.camera.state == "off" and self.isVisible():
+            self.camera.start()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.rules is not None and self.rules.allowed and self.camera.state == "off":
+            self.camera.start()
 
     def _added(self, ref: Any) -> None:
         self._say(lambda: self._lang.tr("Added. The photo goes with the next visit you record for this case."), PASS)
@@ -228,17 +232,10 @@ class PhotoDialog(QDialog):
         allowed = self.rules is not None and self.rules.allowed
         self.file_button.setEnabled(allowed)
         self.kind.setEnabled(allowed)
-        if self.cameras:
-            self.camera_note.setText(tr("Taking a photo with this laptop's camera ({name}) is not possible yet: "
-                                        "choose a photo file instead.", name=self.cameras[0].description()))
-        else:
-            self.camera_note.setText(tr("No camera found on this laptop: choose a photo file instead "
-                                        "(for example from your phone)."))
-        self.camera_note.setStyleSheet(f"color: {WARN};")
+        self.kind_label.setText(tr("What the photo shows:"))
         for i, key in enumerate(KINDS):
             self.kind.setItemText(i, tr(KINDS[key]))
         self.file_button.setText(tr("Choose a file…"))
-        self.camera_button.setText(tr("Take a photo"))
         self.remove_button.setText(tr("Remove the chosen photo"))
         said = getattr(self, "_said", None)
         if said is not None:
@@ -265,7 +262,7 @@ class PhotoStrip(QWidget):
         self.list.setSpacing(4)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list)
         self._lang.changed.connect(self.retranslate)
         self.retranslate()
 
