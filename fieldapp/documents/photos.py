@@ -119,3 +119,32 @@ def prepare_photo(data: bytes, *, max_side: int = 1600, keep_time: bool = True, 
         raise BadInput("the photo stays too large after scaling down", field=field)
     return PreparedPhoto(jpeg, hashlib.sha256(jpeg).hexdigest(), picture.width, picture.height, taken,
                          *(position or (None, None)))
+
+
+def stamp_photo(jpeg: bytes, *, taken_at: dt.datetime | None,
+                position: tuple[float, float] | None = None) -> bytes:
+    """A camera still as a phone camera writes it: the moment it was taken (aware; written
+    with its UTC offset) and, when known, where, in its EXIF. The still then goes through
+    `prepare_photo` like any file, which keeps of these what the policy keeps."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    if taken_at is not None:
+        off = int((taken_at.utcoffset() or dt.timedelta()).total_seconds() // 60)
+        exif[EXIF_IFD] = {DATETIME_ORIGINAL: taken_at.strftime("%Y:%m:%d %H:%M:%S"),
+                          OFFSET_TIME_ORIGINAL: f"{'+' if off >= 0 else '-'}{abs(off) // 60:02d}:{abs(off) % 60:02d}"}
+    if position is not None:
+        lat, lon = position
+
+        def dms(value: float) -> tuple[float, float, float]:
+            value = abs(value)
+            degrees, minutes = int(value), int(value * 60) % 60
+            return float(degrees), float(minutes), round((value * 3600) % 60, 4)
+
+        exif[GPS_IFD] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+    if not len(exif):
+        return jpeg
+    with Image.open(io.BytesIO(jpeg)) as img:
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    return out.getvalue()

@@ -55,9 +55,13 @@ def send(source: QVideoFrameInput, image: QImage) -> None:
 def test_a_photo_from_the_camera_is_kept_like_a_photo_file(qtbot, photo_laptop, tmp_path):
     from PIL import Image
 
+    from fieldapp.ui.positioning import FixedPosition
+
     ctx, detail, case_id = _detail(qtbot, photo_laptop, tmp_path)
+    ctx.position_source = FixedPosition((32.0611, 118.7779, 8.0))   # the laptop's position at the door
     dialog = detail.ask_photos()
     camera = dialog.camera
+    qtbot.waitUntil(lambda: dialog.fix is not None)
     assert camera.state == "none" and camera.message.text().startswith("No camera found on this laptop")
     assert camera.preview.text() == "No camera on this laptop" and camera.take_button.isHidden()
     source = QVideoFrameInput()
@@ -89,11 +93,16 @@ def test_a_photo_from_the_camera_is_kept_like_a_photo_file(qtbot, photo_laptop, 
     qtbot.waitUntil(lambda: dialog.list.count() == 1)
     assert camera.state == "live" and dialog.status.text().startswith("Added.")
     [ref] = photo_laptop.pending_photos(case_id)
-    assert ref.kind == "house_number" and ref.taken_at is None and ref.lat is None  # a frame has no EXIF to keep
+    # The still was stamped like a phone's photo; the policy keeps its time and place.
+    assert ref.kind == "house_number"
+    assert ref.taken_at == ctx.clock().replace(microsecond=0)
+    assert abs(ref.lat - 32.0611) < 1e-4 and abs(ref.lon - 118.7779) < 1e-4
     stored = photo_laptop.attachment(ref.sha256)
     with Image.open(io.BytesIO(stored)) as photo:
         assert photo.format == "JPEG" and photo.size == (1600, 1200)  # the policy's 1600 pixels
-        assert len(photo.getexif()) == 0 and "exif" not in photo.info
+        exif = photo.getexif()
+        assert set(exif) == {0x8769, 0x8825}   # the time and the GPS position, nothing else
+        assert set(exif.get_ifd(0x8769)) == {0x9003, 0x9011}
         rgb = photo.convert("RGB")
         assert close(quarters(lambda x, y: rgb.getpixel((x, y)), *photo.size), [RED, GREEN, BLUE, YELLOW])
         assert min(rgb.getpixel((800, 20))) > 240  # the white bar is still on top

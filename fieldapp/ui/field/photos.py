@@ -89,7 +89,9 @@ class PhotoDialog(QDialog):
             self.rule_labels.append(label)
             self.rules_box.addWidget(label)
         self.camera = CameraView(self._lang, self)
-        self.camera.taken.connect(self.add_bytes)
+        self.camera.taken.connect(self.add_still)
+        self.fix: tuple[float, float] | None = None   # the laptop's position, asked for with the camera
+        self._source: Any = None
         self.finished.connect(lambda _result: self.camera.stop())
         self.kind_label = QLabel(self)
         self.kind = QComboBox(self)
@@ -164,6 +166,33 @@ class PhotoDialog(QDialog):
         (self._ctx.tasks.db(self._ctx.service.add_photo, self.record.id, data, kind, label="add_photo")
          .with_parent(self).success(self._added).failure(self._failed).start())
 
+    def add_still(self, data: bytes) -> None:
+        """A camera still: stamped with the app clock's time (the customer's zone) and the
+        laptop's position, as a phone camera would, then the same road as a file."""
+        from zoneinfo import ZoneInfo
+
+        from fieldapp.documents.photos import stamp_photo
+
+        taken = self._ctx.clock().astimezone(ZoneInfo(self.record.customer.timezone))
+        self.add_bytes(stamp_photo(data, taken_at=taken.replace(microsecond=0), position=self.fix))
+
+    def _locate(self) -> None:
+        """Ask the position source once (the check-in's source) while the camera is on."""
+        if self._source is not None or not (self.rules is not None and self.rules.keep_position):
+            return
+        from fieldapp.ui.visit.checkin import DEFAULT_TIMEOUT_MS, default_position_source
+
+        self._source = (self._ctx.position_source or default_position_source)(self)
+        if self._source is None:
+            return
+        self._source.positionUpdated.connect(self._located)
+        self._source.requestUpdate(DEFAULT_TIMEOUT_MS)
+
+    def _located(self, info: Any) -> None:
+        coordinate = info.coordinate()
+        if coordinate.isValid():
+            self.fix = (coordinate.latitude(), coordinate.longitude())
+
     def remove_selected(self) -> None:
         item = self.list.currentItem()
         if item is None:
@@ -184,11 +213,13 @@ class PhotoDialog(QDialog):
         self.retranslate()
         if rules is not None and rules.allowed and self.camera.state == "off" and self.isVisible():
             self.camera.start()
+            self._locate()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if self.rules is not None and self.rules.allowed and self.camera.state == "off":
             self.camera.start()
+            self._locate()
 
     def _added(self, ref: Any) -> None:
         self._say(lambda: self._lang.tr("Added. The photo goes with the next visit you record for this case."), PASS)
