@@ -200,6 +200,7 @@ class MapCanvas(QWidget):
             self.view.setObjectName("mapView")
             self.view.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
             self.view.setMinimumSize(*self._min_size)
+            self.view.installEventFilter(self)  # fit the points again once the view has its size
             self.box.insertWidget(0, self.view, 1)
             self.box.setStretchFactor(self.note, 0)
         qml = self._folder / "map.qml"
@@ -230,6 +231,9 @@ class MapCanvas(QWidget):
         the_map.setProperty("zoomLevel", fit_zoom(points, width, height))
         the_map.setProperty("center", QGeoCoordinate(*centre(points)))
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._zoom()
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        from PySide6.QtCore import QEvent
+
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._zoom()
+        return super().eventFilter(watched, event)

@@ -59,11 +59,14 @@ Item {
             model: root.stops
             delegate: MapQuickItem {
                 coordinate: QtPositioning.coordinate(modelData.lat, modelData.lon)
-                anchorPoint.x: 14
-                anchorPoint.y: 14
+                // A numbered stop; without a number (a case's customer) a larger ring, so a
+                // check-in drawn on top of it leaves it visible.
+                anchorPoint.x: modelData.label ? 14 : 17
+                anchorPoint.y: modelData.label ? 14 : 17
                 sourceItem: Rectangle {
-                    width: 28; height: 28; radius: 14
-                    color: "#1565c0"; border.color: "white"; border.width: 2
+                    width: modelData.label ? 28 : 34; height: width; radius: width / 2
+                    color: modelData.label ? "#1565c0" : "transparent"
+                    border.color: modelData.label ? "white" : "#1565c0"; border.width: modelData.label ? 2 : 6
                     Text { anchors.centerIn: parent; text: modelData.label; color: "white"; font.bold: true }
                 }
             }
@@ -72,12 +75,12 @@ Item {
             model: root.checkins
             delegate: MapQuickItem {
                 coordinate: QtPositioning.coordinate(modelData.lat, modelData.lon)
-                anchorPoint.x: 12
-                anchorPoint.y: 12
+                anchorPoint.x: 10
+                anchorPoint.y: 10
                 sourceItem: Rectangle {
-                    width: 24; height: 24; radius: 3
+                    width: 20; height: 20; radius: 3
                     color: modelData.inside ? "#2e7d32" : "#c62828"; border.color: "white"; border.width: 2
-                    Text { anchors.centerIn: parent; text: modelData.label; color: "white"; font.bold: true }
+                    Text { anchors.centerIn: parent; text: modelData.label; color: "white"; font.bold: true; font.pixelSize: 12 }
                 }
             }
         }
