@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QColor
+from server.kit import visit_payload
 
 from fieldapp.geo.distance import distance_m
 from fieldapp.policy import load_policy
@@ -14,7 +15,6 @@ from fieldapp.protocol.v1 import VisitRecord
 from fieldapp.ui.app import build_context
 from fieldapp.ui.screens.case_detail import CaseDetailScreen
 from fieldapp.ui.settings import SettingsStore
-from server.kit import visit_payload
 from ui.test_day_map import PLACES, _shot, laptop_with, tiles  # noqa: F401 - fixtures
 
 NEAR = (PLACES[0][0] + 0.0004, PLACES[0][1])   # about 44 m north of the customer

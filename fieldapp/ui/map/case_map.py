@@ -13,8 +13,8 @@ sentence instead of a map when there is no tile server, no position or no Qt Loc
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
