@@ -155,4 +155,15 @@ def plan_route(stops: Iterable[Stop], *, origin: Point | None = None) -> Route:
     return Route(tuple(legs), tuple(overlaps))
 
 
-__all__ = ["Leg", "Point", "Route", "Stop", "plan_route"]
+def apply_order(planned: list[str], saved: list[str] | None) -> list[str]:
+    """`planned` rearranged as the agent saved it: stops the agent ordered in that order,
+    stops added since at the end (in planned order), stops gone since dropped."""
+    if not saved:
+        return list(planned)
+    present = set(planned)
+    kept = [case_id for case_id in dict.fromkeys(saved) if case_id in present]
+    placed = set(kept)
+    return kept + [case_id for case_id in planned if case_id not in placed]
+
+
+__all__ = ["Leg", "Point", "Route", "Stop", "apply_order", "plan_route"]

@@ -119,6 +119,9 @@ class Store:
             raise
         self.files = AttachmentFiles(self.path.with_name(self.path.name + ".files"), self.cipher)
         self.files.make_private()
+        from fieldapp.store.routes import RouteOrders
+
+        self.routes = RouteOrders(self.path.with_name(self.path.name + ".routes"), self.cipher)
         with self.read() as s:
             swept = self.files.sweep(set(s.scalars(select(Attachment.sha256))))
         if swept:
@@ -269,6 +272,7 @@ class Store:
         if new_device:
             self._sync_keyfile()
         self.files.clear()
+        self.routes.clear()
         with self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             raw.execute("VACUUM")

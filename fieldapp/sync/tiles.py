@@ -6,6 +6,7 @@ map problem never fails a sync. Mixed into `AgentService`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -33,6 +34,14 @@ def source_key(template: str) -> str:
 
 class MapTiles:
     """Needs `store`, `institution` and `list_cases`/`get_case` (AgentService)."""
+
+    def route_order(self, day: dt.date) -> list[str] | None:
+        """The agent's own order of `day`'s stops (case ids), or None when never changed."""
+        return self.store.routes.get(day)  # type: ignore[attr-defined]
+
+    def save_route_order(self, day: dt.date, case_ids: list[str]) -> None:
+        """Keep the agent's order of `day`'s stops on this laptop (across restarts)."""
+        self.store.routes.put(day, [str(i) for i in case_ids])  # type: ignore[attr-defined]
 
     def tile_template(self) -> str | None:
         info = self.institution()  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from fieldapp.core.enums import CaseStatus
@@ -197,6 +197,25 @@ def local_day(moment: dt.datetime, timezone: str | None, fallback: dt.tzinfo | N
     return moment.astimezone(fallback).date()
 
 
+def _in_agent_order(stops: list[DayStop], saved: list[str]) -> tuple[list[DayStop], float]:
+    """The stops in the order the agent saved (new ones at the end, gone ones dropped), each
+    leg measured again from the last known place; and the known total."""
+    from fieldapp.geo.distance import distance_m
+    from fieldapp.geo.route import apply_order
+
+    by_id = {s.record.id: s for s in stops}
+    ordered, total, last = [], 0.0, None
+    for case_id in apply_order(list(by_id), saved):
+        stop = by_id[case_id]
+        loc = stop.record.customer.location
+        here = (loc.lat, loc.lon) if loc is not None else None
+        leg = distance_m(last, here) if last is not None and here is not None else None
+        total += leg or 0.0
+        ordered.append(replace(stop, distance_m=leg))
+        last = here or last
+    return ordered, total
+
+
 def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | None = None,
              fallback_zone: dt.tzinfo | None = None) -> DayPlan:
     """The visits booked on `day` (the customer's local date), in route order, each with its
@@ -239,6 +258,10 @@ def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | Non
         tz = record.customer.timezone
         visited = row.id in unsent_visits or any(local_day(v.at, tz) == day for v in record.visits)
         day_stops.append(DayStop(row, record, verdict, leg.distance_m, visited))
+    total_m = route.total_m
+    saved = service.route_order(day) if hasattr(service, "route_order") else None
+    if saved:
+        day_stops, total_m = _in_agent_order(day_stops, saved)
 
     next_day, next_count = None, 0
     if not day_stops:
@@ -248,7 +271,7 @@ def load_day(service: Any, day: dt.date, lang: str, *, rows: Sequence[Any] | Non
         if later:
             next_day = later[0]
             next_count = later.count(next_day)
-    return DayPlan(day, day_stops, route.total_m, route.complete, list(route.overlaps), task_list,
+    return DayPlan(day, day_stops, total_m, route.complete, list(route.overlaps), task_list,
                    next_day, next_count)
 
 

@@ -186,6 +186,7 @@ class Tour:
                 lead.close()
             self._settings()
             self._map(stop)
+            self._case_map(stop)
         finally:
             self.app.shutdown()
             self.window.close()
@@ -240,6 +241,25 @@ class Tour:
         while time.monotonic() < deadline:
             QApplication.instance().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         self.shot(dialog, "day_map")
+        dialog.reject()
+
+    def _case_map(self, stop: Any) -> None:
+        """The visited case on its map: the address, the policy's fence and the check-in."""
+        window, record = self.window, stop.record
+        window.open_case(record.id)
+        self.wait(lambda: window.detail.view is not None and window.detail.case_id == record.id, "the case")
+        dialog = window.detail.open_map()
+        if dialog is None:
+            raise TourError("the case's map cannot be opened")
+        self.idle("the case's check-ins and tiles")
+        case_map = dialog.map
+        self.wait(lambda: case_map.checkins is not None and case_map.canvas.root() is not None, "the case's map")
+        if not case_map.map_checkins():
+            raise TourError("the visit's check-in is not on the case's map")
+        deadline = time.monotonic() + 1.5  # the map reads its tiles from the laptop
+        while time.monotonic() < deadline:
+            QApplication.instance().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        self.shot(dialog, "case_map")
         dialog.reject()
 
     def _cases(self) -> None:

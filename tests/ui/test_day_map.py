@@ -154,3 +154,44 @@ def test_an_installation_without_qt_location_keeps_the_route_list(qtbot, laptop_
     ctx.language.set_language("zh_CN")
     assert dialog.map.note.text().startswith("此安装不含地图")
     ctx.tasks.shutdown()
+
+
+def test_the_dragged_order_is_kept_across_a_restart(qtbot, laptop_with, tiles, tmp_path):
+    """The agent's order is saved on this laptop; a new store session on the same file (the app
+    started again) opens the day in it, in the day's list and on its map. A stop gone since
+    is dropped, one added since comes last."""
+    service = laptop_with(tiles.url)
+    ctx, today = _today(qtbot, service, tmp_path)
+    planned = today.case_ids()
+    dialog = today.open_map()
+    dialog.map.move_stop(0, 2)
+    wanted = [planned[1], planned[2], planned[0]]
+    assert dialog.map.case_ids() == wanted
+    assert today.case_ids() == wanted  # the day's list follows at once
+    assert today.route.topLevelItem(0).text(0) == "1"
+    dialog.close()
+    ctx.tasks.shutdown()
+    service.close()
+
+    again = AgentService(store_path=tmp_path / "laptop.sqlite3", retry=FAST, timeout_s=10)
+    try:
+        assert again.route_order(dt.date(2026, 3, 4)) == wanted
+        ctx2, today2 = _today(qtbot, again, tmp_path)
+        assert today2.case_ids() == wanted
+        plan = today2.plan
+        assert plan.stops[0].distance_m is None and plan.stops[1].distance_m is not None
+        assert plan.total_m == pytest.approx(sum(s.distance_m for s in plan.stops[1:]))
+        dialog2 = today2.open_map()
+        assert dialog2.map.case_ids() == wanted
+        assert dialog2.map.stops.item(0).text().startswith("1. 2026-03-04 11:00")
+        assert [p["label"] for p in dialog2.map.canvas.properties["stops"]] == ["1", "2", "3"]
+        dialog2.close()
+
+        # One stop gone since (a case no longer on the day), one not in the saved order.
+        again.save_route_order(dt.date(2026, 3, 4), ["gone-case", wanted[2], wanted[0]])
+        today2.reload()
+        assert today2.case_ids() == [wanted[2], wanted[0], wanted[1]]
+        assert again.route_order(dt.date(2026, 3, 5)) is None  # another day keeps the planned order
+        ctx2.tasks.shutdown()
+    finally:
+        again.close()

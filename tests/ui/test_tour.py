@@ -21,7 +21,8 @@ SCREENS = ["login", "today", "cases", "case_blocked", "case_detail", "visit_prec
            "visit_sign_customer", "visit_sign_agent_empty", "visit_sign_agent", "visit_agreement",
            "outbox_before_sync", "outbox_after_sync", "case_document_viewer", "lead_queue", "lead_evidence", "lead_conversation",
            "lead_agreement", "lead_return", "lead_returned", "lead_figures", "today_returned_task",
-           "case_returned", "case_answer", "case_reviews", "lead_answered", "settings", "day_map"]
+           "case_returned", "case_answer", "case_reviews", "lead_answered", "settings", "day_map",
+           "case_map"]
 PDF_SCREENS = ("visit_agreement", "lead_agreement")
 
 

@@ -1,5 +1,6 @@
 """The day's route on a map, and the stops in a list whose order the agent changes by
-dragging (travel time between stops recomputed each time).
+dragging (travel time between stops recomputed each time). The agent's order is kept on
+this laptop per day (`save_route_order`), so the day opens again in it, after a restart too.
 
 The map is QtLocation's Map with the OSM plugin, pointed at the institution's tile server,
 reading first the tiles this laptop cached at sync (exported for Qt's offline tile
@@ -9,12 +10,9 @@ says so; the route list works all the same.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, QUrl, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,58 +27,17 @@ from PySide6.QtWidgets import (
 
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import window_text
+from fieldapp.ui.map import base
+from fieldapp.ui.map.base import MapCanvas, fence_m
 from fieldapp.ui.qt_compat import emit
 from fieldapp.ui.visit.style import MUTED, WARN
 
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def prepare_tiles(service: Any, folder: str) -> tuple[str | None, int]:
-    """(the tile server's URL template, tiles written to `folder`) — runs on the database worker."""
-    template = service.tile_template()
-    return template, service.export_map_tiles(folder) if template else 0
-
-
-def _qml(host: str, offline: Path, cache: Path, stops: list[dict[str, Any]]) -> str:
-    from fieldapp.geo.tiles import ZOOMS
-
-    lats = [s["lat"] for s in stops] or [0.0]
-    lons = [s["lon"] for s in stops] or [0.0]
-    values = {"@HOST@": host, "@OFFLINE@": str(offline), "@CACHE@": str(cache),
-              "@MINZOOM@": str(min(ZOOMS)), "@MAXZOOM@": str(max(ZOOMS)), "@ZOOM@": "14",
-              "@LAT@": f"{(min(lats) + max(lats)) / 2:.6f}", "@LON@": f"{(min(lons) + max(lons)) / 2:.6f}"}
-    from fieldapp.ui.map.qml import MAP_QML
-
-    text = MAP_QML
-    for key, value in values.items():
-        text = text.replace(key, value.replace("\\", "/").replace('"', ""))
-    return text
-
-
-def fit_zoom(stops: list[dict[str, Any]], width: int, height: int) -> float:
-    """The largest cached zoom level that shows every stop in a view of this size."""
-    import math
-
-    from fieldapp.geo.tiles import ZOOMS
-
-    if len(stops) < 2:
-        return 14.0
-    lats, lons = [s["lat"] for s in stops], [s["lon"] for s in stops]
-
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    for z in sorted(ZOOMS, reverse=True):
-        scale = 256 * 2 ** z
-        dx = (max(lons) - min(lons)) / 360 * scale
-        dy = (merc(max(lats)) - merc(min(lats))) / (2 * math.pi) * scale
-        if dx <= width * 0.8 and dy <= height * 0.8:
-            return float(z)
-    return float(min(ZOOMS))
-
-
 class DayMap(QWidget):
     order_changed = Signal(list)  # case ids in the agent's order
+    order_saved = Signal()        # ... and kept on this laptop (the day's list shows it too)
     case_activated = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -89,10 +46,9 @@ class DayMap(QWidget):
         self._ctx, self._lang = ctx, ctx.language
         self.plan: Any = None
         self.order: list[Any] = []   # DayStops in the agent's order
-        self.template: str | None = None
-        self.tiles = 0
-        self.view: Any = None        # the QQuickWidget, once there is a map to show
-        self._folder = Path(tempfile.mkdtemp(prefix="fieldapp-map-"))
+        self.canvas = MapCanvas(ctx, self)
+        self.canvas.changed.connect(self.retranslate)
+        self.note = self.canvas.note
         self.title = QLabel(self)
         self.title.setObjectName("mapTitle")
         self.stops = QListWidget(self)
@@ -104,20 +60,13 @@ class DayMap(QWidget):
         self.total = QLabel(self)
         self.total.setObjectName("routeTotal")
         self.total.setWordWrap(True)
-        self.note = QLabel(self)
-        self.note.setObjectName("mapNote")
-        self.note.setWordWrap(True)
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.map_box = QVBoxLayout()
-        self.map_box.addWidget(self.note, 1)
         side = QVBoxLayout()
         side.addWidget(self.title)
         side.addWidget(self.stops, 1)
         side.addWidget(self.total)
         layout = QHBoxLayout(self)
         layout.addLayout(side, 2)
-        layout.addLayout(self.map_box, 5)
-        self.destroyed.connect(lambda *_: shutil.rmtree(self._folder, ignore_errors=True))
+        layout.addWidget(self.canvas, 5)
         self._lang.changed.connect(lambda *_: self._fill())
         self.retranslate()
 
@@ -126,12 +75,24 @@ class DayMap(QWidget):
         self.plan = plan
         self.order = [s for s in plan.stops]
         self._fill()
-        service = self._ctx.service
-        if service is None or not hasattr(service, "tile_template"):
-            self._map_ready((None, 0))
-            return
-        (self._ctx.tasks.db(prepare_tiles, service, str(self._folder / "tiles"), label="map_tiles")
-         .with_parent(self).success(self._map_ready).start())
+        self.canvas.show_points(stops=self.map_points(), showRoute=True)
+        self.canvas.start()
+
+    @property
+    def view(self) -> Any:
+        return self.canvas.view
+
+    @property
+    def template(self) -> str | None:
+        return self.canvas.template
+
+    @property
+    def tiles(self) -> int:
+        return self.canvas.tiles
+
+    @property
+    def no_map_module(self) -> bool:
+        return self.canvas.no_map_module
 
     def move_stop(self, source: int, target: int) -> None:
         """Move the stop at `source` to `target` (what dragging does)."""
@@ -147,76 +108,21 @@ class DayMap(QWidget):
         for i, stop in enumerate(self.order, 1):
             loc = stop.record.customer.location
             if loc is not None:
-                points.append({"lat": loc.lat, "lon": loc.lon, "label": str(i), "fence": self._fence(stop)})
+                points.append({"lat": loc.lat, "lon": loc.lon, "label": str(i),
+                               "fence": fence_m(stop.record.policy_id)})
         return points
 
     # ------------------------------------------------------------------ internals
-    def _fence(self, stop: Any) -> float:
-        decision = getattr(stop.verdict, "decision", None)
-        try:
-            from fieldapp.policy import load_policy
-
-            return float(load_policy(stop.record.policy_id).geofence.max_distance_m)
-        except Exception:  # noqa: BLE001 - a circle is a help; without the policy, none
-            return 0.0 if decision is None else 0.0
-
-    def _map_ready(self, prepared: tuple[str | None, int]) -> None:
-        from fieldapp.geo.tiles import qt_osm_host
-
-        self.template, self.tiles = prepared
-        host = qt_osm_host(self.template) if self.template else None
-        if host is None or not self.map_points():
-            self.retranslate()
-            return
-        try:
-            from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
-            from PySide6.QtQuickWidgets import QQuickWidget
-        except ImportError:  # an installation built without Qt Quick and Qt Location
-            self.no_map_module = True
-            self.retranslate()
-            return
-
-        # Software rendering: the same picture on every laptop, offscreen included.
-        QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.Software)
-        if self.view is None:
-            self.view = QQuickWidget(self)
-            self.view.setObjectName("mapView")
-            self.view.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
-            self.view.setMinimumSize(420, 360)
-            self.map_box.insertWidget(0, self.view, 1)
-            self.map_box.setStretchFactor(self.note, 0)
-        qml = self._folder / "map.qml"
-        qml.write_text(_qml(host, self._folder / "tiles", self._folder / "cache", self.map_points()),
-                       encoding="utf-8")
-        self.view.setSource(QUrl.fromLocalFile(str(qml)))
-        self._push_route()
-        self.retranslate()
-
-    def _push_route(self) -> None:
-        root = self.view.rootObject() if self.view is not None else None
-        if root is None:
-            return
-        root.setProperty("stops", self.map_points())
-        self._zoom()
-
-    def _zoom(self) -> None:
-        root = self.view.rootObject() if self.view is not None else None
-        the_map = root.findChild(object, "map") if root is not None else None
-        points = self.map_points()
-        if the_map is not None and points:
-            size = self.view.size()
-            the_map.setProperty("zoomLevel", fit_zoom(points, max(size.width(), 420), max(size.height(), 360)))
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._zoom()
-
     def _reordered(self) -> None:
         by_id = {s.record.id: s for s in self.order}
         self.order = [by_id[self.stops.item(i).data(CASE_ROLE)] for i in range(self.stops.count())]
         self._fill()
-        self._push_route()
+        self.canvas.show_points(stops=self.map_points())
         emit(self.order_changed, self.case_ids())
+        service = self._ctx.service
+        if self.plan is not None and service is not None and hasattr(service, "save_route_order"):
+            (self._ctx.tasks.db(service.save_route_order, self.plan.day, self.case_ids(), label="save_route_order")
+             .with_parent(self).success(lambda _r: emit(self.order_saved)).start())
 
     def _fill(self) -> None:
         from fieldapp.geo.distance import distance_m
@@ -259,28 +165,22 @@ class DayMap(QWidget):
         minutes, metres = getattr(self, "_totals", (0, 0.0))
         self.total.setText(tr("Travel between stops: about {minutes} min, {km} km in a straight line.",
                               minutes=minutes, km=f"{metres / 1000:.1f}") if len(self.order) > 1 else "")
+        state, say = self.canvas.state, self.canvas.say
         if self.plan is None:
-            self._say(tr("No day chosen."), MUTED)
-        elif not self.template:
-            self._say(tr("No map: the institution has set no tile server. The route list works without it."), WARN)
-        elif not self.map_points():
-            self._say(tr("No map: none of the day's addresses has a map position."), WARN)
-        elif getattr(self, "no_map_module", False):
-            self._say(tr("No map in this installation (it lacks Qt Location). The route list works without it."),
-                      WARN)
-        elif self.view is None:
-            self._say(tr("Preparing the map…"), MUTED)
-        elif self.tiles:
-            self._say(tr("Map tiles on this laptop: {count}, from the last sync; the map works offline.",
-                         count=self.tiles), MUTED)
+            say(tr("No day chosen."), MUTED)
+        elif state == base.WAITING or state == base.PREPARING:
+            say(tr("Preparing the map…"), MUTED)
+        elif state == base.NO_SERVER:
+            say(tr("No map: the institution has set no tile server. The route list works without it."), WARN)
+        elif state == base.NO_POINTS:
+            say(tr("No map: none of the day's addresses has a map position."), WARN)
+        elif state == base.NO_MODULE:
+            say(tr("No map in this installation (it lacks Qt Location). The route list works without it."), WARN)
+        elif state == base.OFFLINE:
+            say(tr("Map tiles on this laptop: {count}, from the last sync; the map works offline.",
+                   count=self.tiles), MUTED)
         else:
-            self._say(tr("No map tiles on this laptop yet: sync once with a network to take the map along."), WARN)
-
-    def _say(self, text: str, colour: str) -> None:
-        self.note.setText(text)
-        self.note.setStyleSheet(f"color: {colour};")
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter if self.view is None else Qt.AlignmentFlag.AlignLeft)
-        self.note.setSizePolicy(self.note.sizePolicy())
+            say(tr("No map tiles on this laptop yet: sync once with a network to take the map along."), WARN)
 
 
 class DayMapDialog(QDialog):

@@ -1,4 +1,8 @@
-"""The map's QML (QtLocation Map, OSM plugin); @NAMES@ are filled in by day_map._qml."""
+"""The map's QML (QtLocation Map, OSM plugin); @NAMES@ are filled in by base.map_qml.
+
+`stops`: numbered circles (the day's route, or a case's customer) with their fence circles;
+`checkins`: square markers, green inside the fence and red outside; `showRoute`: the line
+from stop to stop."""
 
 MAP_QML = r'''import QtQuick
 import QtLocation
@@ -8,6 +12,8 @@ Item {
     id: root
     objectName: "mapRoot"
     property var stops: []      // [{lat, lon, label, fence}] in route order
+    property var checkins: []   // [{lat, lon, label, inside}]
+    property bool showRoute: true
     property int tilesShown: 0
 
     Plugin {
@@ -44,6 +50,7 @@ Item {
         }
         MapPolyline {
             objectName: "routeLine"
+            visible: root.showRoute
             line.width: 4
             line.color: "#c0d84315"
             path: root.stops.map(function (s) { return QtPositioning.coordinate(s.lat, s.lon) })
@@ -52,12 +59,28 @@ Item {
             model: root.stops
             delegate: MapQuickItem {
                 coordinate: QtPositioning.coordinate(modelData.lat, modelData.lon)
-                anchorPoint.x: 14
-                anchorPoint.y: 14
+                // A numbered stop; without a number (a case's customer) a larger ring, so a
+                // check-in drawn on top of it leaves it visible.
+                anchorPoint.x: modelData.label ? 14 : 17
+                anchorPoint.y: modelData.label ? 14 : 17
                 sourceItem: Rectangle {
-                    width: 28; height: 28; radius: 14
-                    color: "#1565c0"; border.color: "white"; border.width: 2
+                    width: modelData.label ? 28 : 34; height: width; radius: width / 2
+                    color: modelData.label ? "#1565c0" : "transparent"
+                    border.color: modelData.label ? "white" : "#1565c0"; border.width: modelData.label ? 2 : 6
                     Text { anchors.centerIn: parent; text: modelData.label; color: "white"; font.bold: true }
+                }
+            }
+        }
+        MapItemView {
+            model: root.checkins
+            delegate: MapQuickItem {
+                coordinate: QtPositioning.coordinate(modelData.lat, modelData.lon)
+                anchorPoint.x: 10
+                anchorPoint.y: 10
+                sourceItem: Rectangle {
+                    width: 20; height: 20; radius: 3
+                    color: modelData.inside ? "#2e7d32" : "#c62828"; border.color: "white"; border.width: 2
+                    Text { anchors.centerIn: parent; text: modelData.label; color: "white"; font.bold: true; font.pixelSize: 12 }
                 }
             }
         }

@@ -1,5 +1,6 @@
 """One case in full: customer, debt, appointment, the notices sent and the visits made,
 the policy's decision rule by rule, and the button that starts (or resumes) the visit.
+"Map…" shows the case on a map: the address, the policy's fence and the check-ins.
 
 A blocked visit cannot start: the visit flow's own pre-check refuses it, and this
 button is disabled already, with the blocking rules written beside it. A visit the team
@@ -128,6 +129,11 @@ class CaseDetailScreen(QWidget):
         self.photos_button.setMinimumHeight(44)
         self.photos_button.clicked.connect(self.ask_photos)
         self.photo_dialog: Any = None
+        self.map_button = QPushButton(self)
+        self.map_button.setObjectName("caseMapButton")
+        self.map_button.setMinimumHeight(44)
+        self.map_button.clicked.connect(self.open_map)
+        self.map_dialog: Any = None
         self.start_reason = QLabel(self)
         self.start_reason.setObjectName("startReason")
         self.start_reason.setWordWrap(True)
@@ -196,6 +202,7 @@ class CaseDetailScreen(QWidget):
         head.addLayout(names, 1)
         head.addWidget(self.contact_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.photos_button, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.map_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.propose_button, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
@@ -213,6 +220,7 @@ class CaseDetailScreen(QWidget):
         the case list when known (it says whether the case was withdrawn)."""
         if case_id != self.case_id:
             self.view = None
+            self._close_map()
         self.case_id = case_id
         self.row = row
         self.retranslate()
@@ -233,6 +241,7 @@ class CaseDetailScreen(QWidget):
     def clear(self) -> None:
         """Show no case (signed out)."""
         self.case_id, self.view, self.row, self.visit_in_progress = None, None, None, False
+        self._close_map()
         self.retranslate()
 
     def ask_time(self) -> Any:
@@ -282,6 +291,24 @@ class CaseDetailScreen(QWidget):
         dialog.finished.connect(lambda _r: (setattr(self, "photo_dialog", None), dialog.deleteLater()))
         dialog.open()
         return dialog
+
+    def open_map(self) -> Any:
+        """The case on a map (non-modal): the customer's address, the policy's fence and
+        where each visit recorded here checked in, with the distances beside."""
+        from fieldapp.ui.map.case_map import CaseMapDialog
+
+        if self.view is None:
+            return None
+        self._close_map()
+        dialog = CaseMapDialog(self._ctx, self.view.record, self)
+        self.map_dialog = dialog
+        dialog.finished.connect(lambda _r: (setattr(self, "map_dialog", None), dialog.deleteLater()))
+        dialog.open()
+        return dialog
+
+    def _close_map(self) -> None:
+        if self.map_dialog is not None:
+            self.map_dialog.close()  # `finished` forgets it
 
     @property
     def can_start(self) -> bool:
@@ -376,6 +403,8 @@ class CaseDetailScreen(QWidget):
         self.propose_button.setText(tr("Propose a time…"))
         self.contact_button.setText(tr("Call or message…"))
         self.photos_button.setText(tr("Photos…"))
+        self.map_button.setText(tr("Map…"))
+        self.map_button.setToolTip(tr("The customer's address, the policy's fence and where the visits checked in"))
         self.propose_button.setToolTip(tr("Allowed times under the policy, clear of your other visits"))
         self.customer_box.setTitle(tr("Customer"))
         self.debt_box.setTitle(tr("Debt"))
@@ -399,6 +428,7 @@ class CaseDetailScreen(QWidget):
             self.start_button.setText(tr("Start visit"))
             self.start_button.setEnabled(False)
             self.propose_button.setEnabled(False)
+            self.map_button.setEnabled(False)
             self.start_reason.hide()
             self.returned.set_task(None)
             return
@@ -409,6 +439,7 @@ class CaseDetailScreen(QWidget):
         cust = rec.customer
         amount = money_text(rec.amount_due, rec.currency)
         self.title.setText(cust.name)
+        self.map_button.setEnabled(True)
         self.subtitle.setText(tr("{reference} · {amount} · {days} days overdue", reference=rec.reference,
                                  amount=amount, days=rec.days_past_due))
         from fieldapp.policy.messages import policy_name  # the policy engine loads with the first case

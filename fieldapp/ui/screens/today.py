@@ -1,7 +1,8 @@
 """Today: the day's visits in driving order, each with its compliance light and why, the
 total distance, and the visits the team lead returned (tasks) with the lead's comment.
 
-The order is `fieldapp.geo.route` (appointment windows first, then geodesic distance);
+The order is `fieldapp.geo.route` (appointment windows first, then geodesic distance), or
+the agent's own order once dragged on the day's map (kept on this laptop per day);
 the lights are the policy engine's planning check of each case, so an amber warning or a
 red block is explained by the rule's own sentence. Gathered on the database worker
 (`fieldapp.ui.case_data.load_day`); this module only draws.
@@ -192,6 +193,7 @@ class TodayScreen(QWidget):
             return None
         dialog = DayMapDialog(self._ctx, self.plan, self)
         self.map_dialog = dialog
+        dialog.map.order_saved.connect(self.reload)
         dialog.map.case_activated.connect(lambda case_id: (dialog.accept(), emit(self.case_activated, case_id)))
         dialog.finished.connect(lambda _r: (setattr(self, "map_dialog", None), dialog.deleteLater()))
         dialog.open()
