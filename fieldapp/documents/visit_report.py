@@ -330,14 +330,13 @@ def _photos(c: _Context, data: dict, images: Mapping[str, bytes]) -> list:
             image, width, height = _thumbnail(c, file, path)
             thumb, size = [image], (width, height, len(file))
         not_kept = Msg("not kept")  # translated in each language of the line
+        position = f"{lat:.6f}, {lon:.6f}" if lat is not None and lon is not None else not_kept
         lines = [
             para(f"{i + 1}. {c.labels.inline(PHOTO_KINDS[kind])}", c.s.cell),
             para(f"SHA-256 {sha}", c.s.cell),
             *block(c.labels.lines("Taken at (the photo's own time): {time}",
                                   time=c.when(taken) if taken else not_kept), c.s.cell),
-            *block(c.labels.lines("Position in the photo: {position}",
-                                  position=f"{lat:.6f}, {lon:.6f}" if lat is not None and lon is not None else not_kept),
-                   c.s.cell),
+            *block(c.labels.lines("Position in the photo: {position}", position=position), c.s.cell),
             *block(c.labels.lines("Added to the visit at {time}", time=c.when(added)), c.s.small),
         ]
         if size is not None:
