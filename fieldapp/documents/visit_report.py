@@ -347,5 +347,6 @@ def _photos(c: _Context, data: dict, images: Mapping[str, bytes]) -> list:
                           "policy decides whether a photo keeps its time and position; nothing else of its "
                           "metadata is kept.")
     table = grid(rows, [THUMB_BOX + 8, _WIDTH - THUMB_BOX - 8],
-                 extra=[("LEFTPADDING", (0, 0), (0, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 5)])
+                 extra=[("TOPPADDING", (0, 0), (-1, -1), 5)])
+    table.splitInRow = 0  # a photo and its details stay on one page
     return [c.heading("Photo evidence"), *block(note, c.s.small), table]
