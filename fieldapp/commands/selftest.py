@@ -382,7 +382,7 @@ def check_map(work: Work) -> str:
     from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
     from PySide6.QtQuickWidgets import QQuickWidget
 
-    from fieldapp.ui.map.day_map import _qml
+    from fieldapp.ui.map.base import map_qml
 
     work.app = work.app or _qt_app()
     QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.Software)
@@ -392,7 +392,7 @@ def check_map(work: Work) -> str:
              {"lat": 32.0650, "lon": 118.8030, "label": "2", "fence": 150.0}]
     qml = folder / "map.qml"
     # Port 9 on loopback: nothing answers there, so no tile is ever read.
-    qml.write_text(_qml("http://127.0.0.1:9/", folder / "tiles", folder / "cache", stops), encoding="utf-8")
+    qml.write_text(map_qml("http://127.0.0.1:9/", folder / "tiles", folder / "cache", stops), encoding="utf-8")
     view = QQuickWidget()
     try:
         view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
