@@ -9,10 +9,13 @@ never shadows the PyPI `packaging` module).
 - Alembic reads the store's migration scripts as files: they ship as source next to the
   bundled package (fieldapp/store/migrations), where fieldapp.store.db looks for them.
 - Qt: PyInstaller's hooks collect every plugin of the modules in use. Plugins for embedded
-  devices, the virtual keyboard (which drags in QtQuick and QtQml), Qt's own network
-  backends (the app speaks HTTP through httpx) and translations other than en and zh_CN
-  are dropped; QtPdf and QtPositioning (with its position plugins) stay. On Linux the
-  shared libraries that only the dropped files needed go too (`prune_orphans`).
+  devices, the virtual keyboard, Qt's own network backends (the app speaks HTTP through
+  httpx) and translations other than en and zh_CN are dropped; QtPdf and QtPositioning (with
+  its position plugins) stay, and so does what the day map needs: QtQuick, QtQml,
+  QtQuickWidgets, QtLocation with the OSM geoservices plugin, and of the QML import tree only
+  the modules the map's QML imports (QtQuick, QtLocation, QtPositioning and the QtQml they
+  pull in; not Controls, Dialogs, Quick3D, ...). On Linux the shared libraries that only the
+  dropped files needed go too (`prune_orphans`).
 """
 
 from __future__ import annotations
@@ -38,21 +41,36 @@ EXCLUDES = [
     "PIL._avif", "PIL.AvifImagePlugin", "PIL._webp", "PIL.WebPImagePlugin", "PIL.ImageTk",
     "PIL._imagingtk", "PIL.ImageQt",
     # Qt modules the app does not use (PySide6-Addons brings them along)
-    "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuick3D",
+    # (not PySide6.QtOpenGL, 8.9 MB: the frozen map's QtQuick binding fails to load without it)
+    "PySide6.QtQuick3D", "PySide6.QtQuickControls2", "PySide6.QtQuickTest",
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
     "PySide6.Qt3DCore", "PySide6.QtMultimedia", "PySide6.QtCharts", "PySide6.QtDataVisualization",
     "PySide6.QtGraphs", "PySide6.QtBluetooth", "PySide6.QtDesigner", "PySide6.QtHelp",
-    "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtOpenGLWidgets", "PySide6.QtLocation",
+    "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtOpenGLWidgets",
     "PySide6.QtSensors", "PySide6.QtSerialBus", "PySide6.QtNfc", "PySide6.QtRemoteObjects",
     "PySide6.QtScxml", "PySide6.QtTextToSpeech", "PySide6.QtSpatialAudio", "PySide6.QtUiTools",
 ]
 
-# Qt modules that must be in (the lead opens agreement PDFs; check-in reads the position).
-QT_REQUIRED = ("PySide6.QtWidgets", "PySide6.QtSvg", "PySide6.QtPdf", "PySide6.QtPositioning")
+# Qt modules that must be in (the lead opens agreement PDFs; check-in reads the position;
+# the day map is a QQuickWidget showing QtLocation's Map, fieldapp/ui/map). QtLocation has
+# no Python use: it is listed so that its hook brings the library and the geoservices plugins.
+QT_REQUIRED = ("PySide6.QtWidgets", "PySide6.QtSvg", "PySide6.QtPdf", "PySide6.QtPositioning",
+               "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtLocation")
 
 # Qt libraries that only dropped plugins need.
-QT_DROP_LIBS = {"Quick", "Qml", "QmlModels", "QmlMeta", "QmlWorkerScript", "VirtualKeyboard",
-                "VirtualKeyboardQml", "EglFSDeviceIntegration", "EglFsKmsSupport"}
+QT_DROP_LIBS = {"VirtualKeyboard", "VirtualKeyboardQml", "EglFSDeviceIntegration", "EglFsKmsSupport"}
+
+# The QML import tree (Qt/qml/<module>/...): PyInstaller's QtQml hook collects all of it
+# (31 MB: Controls, Quick3D, the virtual keyboard ...). Kept: module folder -> the sub-folders
+# kept with it ("" = the folder's own files). The map's QML imports QtQuick, QtLocation and
+# QtPositioning; QtQuick's qmldir imports QtQml, whose qmldir imports QtQml.Models and
+# QtQml.WorkerScript. The *.qmltypes files are for tools (qmllint, Qt Creator), not the engine.
+QML_MODULES: dict[str, tuple[str, ...]] = {
+    "QtQml": ("", "Models", "WorkerScript"),
+    "QtQuick": ("",),
+    "QtLocation": ("",),
+    "QtPositioning": ("",),
+}
 # plugin folder -> None (drop the folder) or the plugin name fragments to keep in it.
 QT_PLUGINS: dict[str, tuple[str, ...] | None] = {
     "platforms": ("offscreen", "xcb", "wayland", "windows", "cocoa"),
@@ -61,12 +79,19 @@ QT_PLUGINS: dict[str, tuple[str, ...] | None] = {
     # desktop portal theme gives native dialogs without mixing two GTK stacks.
     "platformthemes": ("xdgdesktopportal",),
     "imageformats": ("svg", "ico", "jpeg", "gif", "pdf", "icns"),
+    # the map reads the institution's tile server through the OSM plugin only
+    "geoservices": ("osm",),
+    "qmltooling": None,   # QML debugger and profiler
+    "qmllint": None,
     "egldeviceintegrations": None,
     "generic": None,
     "networkinformation": None,
     "tls": None,
 }
 QT_LANGUAGES = ("en", "zh_CN")
+# jieba's models for its paddle mode, keyword extraction and part-of-speech tagging (23 MB):
+# the notes check only segments (fieldapp.conduct.text), with dict.txt and finalseg's HMM.
+JIEBA_UNUSED = ("lac_small", "analyse", "posseg")
 
 _QT_LIB = re.compile(r"^(?:lib)?Qt6?(?P<name>[A-Za-z]+)$")
 _TRANSLATION = re.compile(r"^(?P<domain>[a-z_]+?)_(?P<lang>[a-z]{2}(?:_[A-Z]{2})?)\.qm$")
@@ -113,7 +138,9 @@ def data_files(top: Path = TOP) -> list[tuple[str, str]]:
     datas += qt_translation_files()
     datas += collect_data_files("reportlab")
     datas += collect_data_files("holidays")
-    datas += collect_data_files("jieba")  # its dictionary (dict.txt) and HMM tables, read at first use
+    # jieba's dictionary (dict.txt) and HMM tables, read at first use (its hook collects the
+    # rest too, which `trim` takes out again: see JIEBA_UNUSED)
+    datas += collect_data_files("jieba", excludes=list(JIEBA_UNUSED))
     datas += copy_metadata("fieldapp")
     return datas
 
@@ -155,6 +182,8 @@ def keep_qt_file(dest: str) -> bool:
     if not parts or parts[0] != "PySide6":
         return True
     name = parts[-1]
+    if "qml" in parts:
+        return keep_qml_file(parts[parts.index("qml") + 1:])
     if "plugins" in parts:
         i = parts.index("plugins")
         folder = parts[i + 1] if len(parts) > i + 2 else ""
@@ -168,9 +197,26 @@ def keep_qt_file(dest: str) -> bool:
     return True
 
 
+def keep_qml_file(rel: tuple[str, ...]) -> bool:
+    """`rel`: a path inside Qt/qml. True for the runtime files of a module in QML_MODULES."""
+    if len(rel) < 2 or rel[-1].endswith(".qmltypes"):
+        return False
+    keep = QML_MODULES.get(rel[0])
+    return keep is not None and "/".join(rel[1:-1]) in keep
+
+
+def keep_file(dest: str) -> bool:
+    """False for a collected file the desktop app never loads: Qt's (`keep_qt_file`) and
+    jieba's unused models."""
+    parts = _parts(dest)
+    if len(parts) > 2 and parts[0] == "jieba" and parts[1] in JIEBA_UNUSED:
+        return False
+    return keep_qt_file(dest)
+
+
 def trim(toc: list) -> list:
-    """A PyInstaller TOC (dest, source, kind) without the Qt files we do not ship."""
-    return [entry for entry in toc if keep_qt_file(entry[0])]
+    """A PyInstaller TOC (dest, source, kind) without the files we do not ship."""
+    return [entry for entry in toc if keep_file(entry[0])]
 
 
 def elf_needed(path: str) -> list[str]:
@@ -218,5 +264,5 @@ def trim_binaries(binaries: list) -> list:
     kept = trim(binaries)
     if not shutil.which("readelf") or not any(".so" in PurePosixPath(e[0]).name for e in kept):
         return kept
-    dropped = [e for e in binaries if not keep_qt_file(e[0])]
+    dropped = [e for e in binaries if not keep_file(e[0])]
     return prune_orphans(kept, dropped)

@@ -5,7 +5,8 @@ Each step uses the real components on throw-away data in a temporary folder: the
 resources, the lazily imported subcommands, the keyring backends, a store opened and
 migrated with a passphrase, a policy evaluation over a holiday calendar, the shipped
 scripts, an agreement PDF with Chinese text rendered and verified, the main window drawn
-offscreen (when there is no display), the PDF viewer engine and Qt Positioning. Every
+offscreen (when there is no display), the PDF viewer engine, Qt Positioning and the day
+map's QML (Qt Quick, QtLocation with the OSM plugin; no tile server is reached). Every
 step prints ok or FAILED with its time, and a failed step does not stop the others; the
 exit code is 0 only when every step passed. A frozen bundle is also checked to read
 nothing from outside itself and to carry no server command.
@@ -31,7 +32,7 @@ DESCRIPTION = "Check that this installation works end to end (exit 0 only when e
 
 # Order matters only for output; a step that needs another's product says so when it is missing.
 STEPS = ("resources", "commands", "keyring", "store", "policy", "script", "documents",
-         "window", "pdf_view", "positioning")
+         "window", "pdf_view", "positioning", "map")
 # Not part of the desktop bundle (see packaging/fieldapp.spec).
 SERVER_ONLY_COMMANDS = ("server", "demo", "tour")
 
@@ -53,7 +54,8 @@ class Work:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="work in DIR and keep what the steps wrote (store, PDF, screenshot)")
+                        help="work in DIR and keep what the steps wrote (store, PDF, pictures of the "
+                             "window and the map)")
     parser.add_argument("--traceback", action="store_true", help="print the traceback of a failed step")
 
 
@@ -369,6 +371,56 @@ def check_positioning(work: Work) -> str:
         raise AssertionError(f"Qt distance {qt:.1f} m disagrees with geodesic {exact:.1f} m")
     sources = QGeoPositionInfoSource.availableSources()
     return f"QtPositioning loaded; position sources: {', '.join(sources) or 'none on this machine'}"
+
+
+def check_map(work: Work) -> str:
+    """The day map's own QML in a QQuickWidget, software-rendered as the app does it, against
+    a tile server that is not there: Qt Quick, the QML modules it imports and QtLocation's OSM
+    plugin load (the Map lists the plugin's map types), and the route is drawn."""
+    from PySide6.QtCore import QObject, Qt, QUrl
+    from PySide6.QtQml import QQmlExpression
+    from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
+    from PySide6.QtQuickWidgets import QQuickWidget
+
+    from fieldapp.ui.map.base import map_qml
+
+    work.app = work.app or _qt_app()
+    QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.Software)
+    folder = work.root / "map"
+    folder.mkdir(exist_ok=True)
+    stops = [{"lat": 32.0603, "lon": 118.7969, "label": "1", "fence": 150.0},
+             {"lat": 32.0650, "lon": 118.8030, "label": "2", "fence": 150.0}]
+    qml = folder / "map.qml"
+    # Port 9 on loopback: nothing answers there, so no tile is ever read.
+    qml.write_text(map_qml("http://127.0.0.1:9/", folder / "tiles", folder / "cache", stops), encoding="utf-8")
+    view = QQuickWidget()
+    try:
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        view.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
+        view.resize(480, 360)
+        view.setSource(QUrl.fromLocalFile(str(qml)))
+        if view.status() != QQuickWidget.Status.Ready or view.rootObject() is None:
+            errors = "; ".join(e.toString() for e in view.errors()) or view.status().name
+            raise AssertionError(f"the map's QML did not load: {errors}")
+        root = view.rootObject()
+        root.setProperty("stops", stops)
+        qmap = root.findChild(QObject, "map")
+        if qmap is None:
+            raise AssertionError("the map's QML has no Map object")
+        types = QQmlExpression(view.rootContext(), qmap, "supportedMapTypes.length").evaluate()
+        types = types[0] if isinstance(types, tuple) else types
+        if not types:
+            raise AssertionError("the Map has no map type: QtLocation's OSM plugin did not load")
+        view.show()
+        work.app.processEvents()
+        image = view.grab().toImage()
+        if image.isNull() or not _not_blank(image):
+            raise AssertionError("the map drew nothing")
+        image.save(str(folder / "map.png"))
+    finally:
+        view.close()
+        view.deleteLater()
+    return f"Map loaded with the OSM plugin ({int(types)} map types), 2 stops drawn, no tile server"
 
 
 # ---------------------------------------------------------------------------- runner

@@ -1,5 +1,10 @@
 """The visit report PDF a team lead reads: case, the policy decision rule by rule, the
-conversation transcript, the outcome, location evidence and the agreement reference.
+conversation transcript, the outcome, location evidence, the photo evidence and the
+agreement reference.
+
+Photos are listed by the SHA-256 of the file sent with the visit (attachments are
+content-addressed), with the time and position the case's policy let the photo keep, its
+size in pixels and, when the photo's bytes are given, a small thumbnail drawn from them.
 
 Input is a plain mapping (or a dataclass) so this module depends on neither the policy
 nor the script package; see `build_visit_report` for its shape.
@@ -8,13 +13,17 @@ nor the script package; see `build_visit_report` for its shape.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import json
+import re
 from typing import Any, Mapping
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Image
 
 from fieldapp.core.errors import BadInput
 from fieldapp.core.money import minor_units
@@ -44,10 +53,14 @@ OUTCOME_LABELS = {
     Outcome.ASKED_TO_LEAVE: "Asked to leave",
     Outcome.VISIT_ABORTED_DISTRESS: "Visit ended: customer distressed",
 }
+PHOTO_KINDS = {"house_number": "House number", "door_notice": "Notice left at the door", "other": "Other"}
+THUMB_BOX = 30 * mm            # the thumbnail fits a square this size
+THUMB_PIXELS = 360             # longer side of the thumbnail JPEG embedded in the PDF
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def build_visit_report(report: Mapping[str, Any] | Any, lang: str = "en", *,
-                       where: str = "visit report") -> bytes:
+                       where: str = "visit report", images: Mapping[str, bytes] | None = None) -> bytes:
     """Render a visit report.
 
     `report` keys: visit_id; case {reference, customer_name, address, amount_due, currency};
@@ -55,7 +68,9 @@ def build_visit_report(report: Mapping[str, Any] | Any, lang: str = "en", *,
     decision {allowed, policy {id, version}, results [{rule, category, passed, severity,
     message}]}; transcript [{at, node, text, answer}]; outcome {code, notes, promise
     {amount, due}}; location {lat, lon, accuracy_m, distance_m, captured_at} or null;
-    agreement {id, sha256} or null.
+    agreement {id, sha256} or null; photos [{sha256, kind, captured_at, taken_at, lat,
+    lon}] (optional, as the protocol's PhotoRef). `images`: {sha256: the photo file} for a
+    thumbnail and the size in pixels; a file whose SHA-256 is not its key is refused.
     """
     if dataclasses.is_dataclass(report) and not isinstance(report, type):
         report = dataclasses.asdict(report)
@@ -63,7 +78,7 @@ def build_visit_report(report: Mapping[str, Any] | Any, lang: str = "en", *,
     font, styles = styles_for_default_font()
     r = Reader(where)
     data = r.obj(report, "", {"visit_id", "case", "agent", "timezone", "started_at", "ended_at",
-                              "decision", "transcript", "outcome", "location", "agreement"})
+                              "decision", "transcript", "outcome", "location", "agreement", "photos"})
     visit_id = r.text(data, "visit_id", "visit_id", limit=64)
     tz = zone(r.text(data, "timezone", "timezone", required=False, limit=64) or "UTC", where=where)
     labels = Labels(lang)
@@ -79,6 +94,7 @@ def build_visit_report(report: Mapping[str, Any] | Any, lang: str = "en", *,
     story += _transcript(ctx, data)
     story += _outcome(ctx, data, currency)
     story += _location(ctx, data)
+    story += _photos(ctx, data, images or {})
     story += _agreement(ctx, data)
 
     def footer(canvas: Canvas, page: int, total: int) -> None:
@@ -261,3 +277,76 @@ def _agreement(c: _Context, data: dict) -> list:
         ("Agreement", c.text(a, "id", "agreement.id", limit=64)),
         ("SHA-256 of the terms", c.text(a, "sha256", "agreement.sha256", limit=64)),
     ])]
+
+
+def _thumbnail(c: _Context, data: bytes, path: str) -> tuple[Image, int, int]:
+    """A small JPEG of the photo as a flowable fitting THUMB_BOX, and the photo's size."""
+    from PIL import Image as Pil, UnidentifiedImageError
+
+    try:
+        with Pil.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > 60_000_000:
+                raise c.r.fail(path, f"the photo has {width}x{height} pixels, more than a photo needs")
+            img.draft("RGB", (THUMB_PIXELS, THUMB_PIXELS))  # JPEG: decode at a reduced scale
+            small = img.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Pil.DecompressionBombError) as exc:
+        raise c.r.fail(path, f"is not a photo this report can show ({type(exc).__name__})") from None
+    small.thumbnail((THUMB_PIXELS, THUMB_PIXELS))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=75)
+    flowable = Image(io.BytesIO(out.getvalue()))
+    scale = min(THUMB_BOX / flowable.imageWidth, THUMB_BOX / flowable.imageHeight)
+    flowable.drawWidth, flowable.drawHeight = flowable.imageWidth * scale, flowable.imageHeight * scale
+    flowable.hAlign = "LEFT"
+    return flowable, width, height
+
+
+def _photos(c: _Context, data: dict, images: Mapping[str, bytes]) -> list:
+    """Each photo of the visit: thumbnail (when its file is given), kind, SHA-256 of the
+    file, the time and position the policy kept, when it was added, its size."""
+    items = c.r.items(data, "photos", "photos", required=False)
+    if not items:
+        return [c.heading("Photo evidence"), para(c.labels.inline("No photos were taken for this visit."), c.s.body)]
+    rows = []
+    for i, raw in enumerate(items):
+        path = f"photos[{i}]"
+        photo = c.r.obj(raw, path, {"sha256", "kind", "captured_at", "taken_at", "lat", "lon"})
+        sha = c.text(photo, "sha256", f"{path}.sha256", limit=64)
+        if not _SHA256.match(sha):
+            raise c.r.fail(f"{path}.sha256", "is not a SHA-256 (64 lowercase hex digits)")
+        kind = c.text(photo, "kind", f"{path}.kind", required=False, limit=20) or "other"
+        if kind not in PHOTO_KINDS:
+            raise c.r.fail(f"{path}.kind", f"{kind!r} is not one of {', '.join(PHOTO_KINDS)}")
+        added = c.r.aware(photo, "captured_at", f"{path}.captured_at")
+        taken = c.r.aware(photo, "taken_at", f"{path}.taken_at", required=False)
+        lat = c.r.number(photo, "lat", f"{path}.lat", low=-90, high=90, required=False)
+        lon = c.r.number(photo, "lon", f"{path}.lon", low=-180, high=180, required=False)
+        file = images.get(sha)
+        thumb, size = [], None
+        if file is not None:
+            if hashlib.sha256(file).hexdigest() != sha:
+                raise c.r.fail(f"{path}.sha256", "is not the SHA-256 of the photo's file")
+            image, width, height = _thumbnail(c, file, path)
+            thumb, size = [image], (width, height, len(file))
+        not_kept = Msg("not kept")  # translated in each language of the line
+        position = f"{lat:.6f}, {lon:.6f}" if lat is not None and lon is not None else not_kept
+        lines = [
+            para(f"{i + 1}. {c.labels.inline(PHOTO_KINDS[kind])}", c.s.cell),
+            para(f"SHA-256 {sha}", c.s.cell),
+            *block(c.labels.lines("Taken at (the photo's own time): {time}",
+                                  time=c.when(taken) if taken else not_kept), c.s.cell),
+            *block(c.labels.lines("Position in the photo: {position}", position=position), c.s.cell),
+            *block(c.labels.lines("Added to the visit at {time}", time=c.when(added)), c.s.small),
+        ]
+        if size is not None:
+            lines += block(c.labels.lines("{width} × {height} pixels, {kib} KiB", width=size[0], height=size[1],
+                                          kib=max(1, round(size[2] / 1024))), c.s.small)
+        rows.append([thumb, lines])
+    note = c.labels.lines("Each photo is named by the SHA-256 of its file, sent with this visit. The case's "
+                          "policy decides whether a photo keeps its time and position; nothing else of its "
+                          "metadata is kept.")
+    table = grid(rows, [THUMB_BOX + 8, _WIDTH - THUMB_BOX - 8],
+                 extra=[("TOPPADDING", (0, 0), (-1, -1), 5)])
+    table.splitInRow = 0  # a photo and its details stay on one page
+    return [c.heading("Photo evidence"), *block(note, c.s.small), table]

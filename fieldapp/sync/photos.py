@@ -76,8 +76,19 @@ class PhotoEvidence:
 
     def _take_photos(self, s, visit: VisitRecord, attachments: dict[str, bytes]) -> VisitRecord:  # type: ignore[no-untyped-def]
         """The visit with the case's pending photos (their files added to `attachments`),
-        marked as taken, in the caller's transaction."""
+        marked as taken, in the caller's transaction.
+
+        A visit with a signed report takes exactly the photos it lists (the report shows
+        them; their files came with the visit or are read by `_check_refs`): a photo added
+        after the report was made stays pending for the case's next visit. A visit without
+        a report takes every pending photo."""
         pending = field_repo.pending_photos(s, visit.case_id)
+        if visit.report_sha256 is not None:
+            listed = {ref.sha256 for ref in visit.photos}
+            for p in pending:
+                if p.sha256 in listed:
+                    p.visit_id = visit.visit_id
+            return visit
         if not pending:
             return visit
         refs = list(visit.photos) + [_ref(p) for p in pending if p.sha256 not in {r.sha256 for r in visit.photos}]

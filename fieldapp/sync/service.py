@@ -313,6 +313,7 @@ class AgentService(AppointmentPlanner, ContactLog, PhotoEvidence, MapTiles):
             refs.append(("agreement.pdf_sha256", visit.agreement.pdf_sha256))
             refs += [(f"agreement.signatures.{i}.sha256", sig.sha256)
                      for i, sig in enumerate(visit.agreement.signatures)]
+        refs += [(f"photos.{i}.sha256", photo.sha256) for i, photo in enumerate(visit.photos)]
         for field, sha in refs:
             if sha not in attachments:
                 if s.get(Attachment, sha) is None:

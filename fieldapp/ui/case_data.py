@@ -321,6 +321,14 @@ def visit_creditor(service: Any, typed: Sequence[str], document_lang: str) -> An
     raise BadInput(tr(NO_CREDITOR), field="institution")
 
 
+def _photo_reader(service: Any, case_id: str) -> Callable[[], list[tuple[Any, bytes]]] | None:
+    """What the visit reads when it is recorded: the case's photos waiting for it, with their
+    files (for the signed report's list and thumbnails)."""
+    if not hasattr(service, "pending_photos"):
+        return None
+    return lambda: [(ref, service.attachment(ref.sha256)) for ref in service.pending_photos(case_id)]
+
+
 def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
                   institution: Sequence[str], clock: Callable[[], dt.datetime]) -> VisitStart:
     """The visit setup for a case: its record, policy, shipped script, the creditor, and
@@ -341,7 +349,7 @@ def prepare_visit(service: Any, case_id: str, *, agent_name: str, agent_id: str,
                        agent_id=agent_id, institution=Institution(""),
                        clock=clock, corrects_visit_id=task.visit_id if task is not None else None,
                        practice=practice_facts(script, reader()) if callable(reader) else None,
-                       signing=_signing(service))
+                       signing=_signing(service), photos=_photo_reader(service, case_id))
     setup.institution = visit_creditor(service, institution, setup.document_lang())
     draft = service.load_draft(case_id)
     if draft is None:

@@ -77,3 +77,27 @@ def test_bad_report_input_names_the_field(change, field):
         build_visit_report(report, "en", where="visit.json")
     assert err.value.field == field, str(err.value)
     assert str(err.value).startswith("visit.json: ")
+
+
+def _photo(sha: str, **extra) -> dict:
+    return {"sha256": sha, "kind": "house_number", "captured_at": "2026-03-02T02:40:00Z", **extra}
+
+
+def test_photos_are_listed_by_hash_without_their_files_and_bad_ones_name_the_field():
+    import hashlib
+
+    sha = hashlib.sha256(b"not a photo").hexdigest()
+    text = _text(build_visit_report(visit_report_dict(photos=[_photo(sha)]), "en"))
+    assert f"SHA-256 {sha}" in text and "Added to the visit at 2026-03-02 10:40" in text
+    assert "pixels" not in text  # no file, no size: the hash and the kept details only
+    cases = [
+        ({"images": {sha: b"other bytes"}}, [_photo(sha)], "photos[0].sha256", "is not the SHA-256"),
+        ({"images": {sha: b"not a photo"}}, [_photo(sha)], "photos[0]", "not a photo"),
+        ({}, [_photo(sha, kind="selfie")], "photos[0].kind", "selfie"),
+        ({}, [_photo(sha.upper())], "photos[0].sha256", "64 lowercase"),
+        ({}, [_photo(sha, lat=123.0)], "photos[0].lat", ""),
+    ]
+    for kwargs, photos, field, words in cases:
+        with pytest.raises(BadInput) as caught:
+            build_visit_report(visit_report_dict(photos=photos), "en", where="visit.json", **kwargs)
+        assert caught.value.field == field and words in str(caught.value), (field, str(caught.value))

@@ -131,3 +131,27 @@ def test_a_closed_case_takes_its_untaken_photos_along(server, laptop):
     agent.sync()
     assert not agent.store.files.path(ref.sha256).exists()
     assert [r.id for r in agent.list_cases() if r.id == case_id] == []
+
+
+def test_a_visit_with_a_report_takes_exactly_the_photos_its_report_lists(server, laptop):
+    """The visit reads the waiting photos when it is recorded (the app's reader gives their
+    files); a photo added after its report was signed waits for the case's next visit."""
+    import hashlib
+
+    from fieldapp.ui.case_data import _photo_reader
+
+    with server.session() as s, s.begin():
+        case_id = add_case(s, "P-4")
+    agent = laptop("agent", "agent1", server)
+    agent.sync()
+    first = agent.add_photo(case_id, camera_jpeg(), "house_number")
+    read = _photo_reader(agent, case_id)()
+    assert [(ref.sha256, hashlib.sha256(data).hexdigest()) for ref, data in read] == [(first.sha256, first.sha256)]
+    later = agent.add_photo(case_id, camera_jpeg((20, 90, 200)), "door_notice")  # after the report
+
+    report = b"%PDF-1.7 the signed visit report"
+    sha = hashlib.sha256(report).hexdigest()
+    record = visit(case_id).model_copy(update={"report_sha256": sha, "photos": [ref for ref, _ in read]})
+    agent.record_visit(record, {sha: report, **{ref.sha256: data for ref, data in read}})
+    assert [p["sha256"] for p in agent.outbox_payload(record.visit_id)["photos"]] == [first.sha256]
+    assert [p.sha256 for p in agent.pending_photos(case_id)] == [later.sha256]  # the next visit's

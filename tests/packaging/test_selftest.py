@@ -68,6 +68,7 @@ def test_keep_leaves_the_artefacts_for_a_look(tmp_path, capsys):
     pdf = keep / "agreement.pdf"
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert (keep / "main-window.png").stat().st_size > 1000
+    assert (keep / "map" / "map.png").stat().st_size > 1000 and (keep / "map" / "map.qml").is_file()
     assert (keep / "client" / "store.sqlite3").is_file()
     assert main(["self-test", "--keep", str(keep)]) == 2  # not over an earlier run
     assert "--keep" in capsys.readouterr().err

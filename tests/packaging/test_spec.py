@@ -70,7 +70,13 @@ def test_data_files_carry_resources_and_the_store_migrations(plan):
     assert not any("__pycache__" in str(src) or "server" in str(src) for src, _ in migrations)
     dests = {dest for _, dest in datas}
     assert any(d.startswith("reportlab") for d in dests) and any(d.startswith("holidays") for d in dests)
-    assert any(d.startswith("jieba") for d in dests)  # the segmenter reads its dictionary as a file
+    import jieba as jieba_package
+
+    site = Path(jieba_package.__file__).resolve().parent.parent
+    jieba = {Path(src).resolve().relative_to(site).as_posix() for src, dest in datas if dest.startswith("jieba")}
+    # the segmenter reads its dictionary and HMM tables as files; paddle, analyse, posseg stay out
+    assert {"jieba/dict.txt", "jieba/finalseg/prob_emit.p"} <= jieba
+    assert not [f for f in jieba if f.split("/")[1] in plan.JIEBA_UNUSED]
     assert any(dest.startswith("fieldapp") and dest.endswith((".dist-info", ".egg-info")) for _, dest in datas)
 
 
@@ -88,7 +94,7 @@ def test_hidden_imports_list_every_lazily_loaded_module(plan):
                  "fieldapp.commands.gui", "fieldapp.commands.sync", "fieldapp.store.models",
                  "keyring.backends.SecretService", "keyring.backends.Windows",
                  "holidays.countries.china", "reportlab.graphics.barcode.code128",
-                 "PySide6.QtPdf", "PySide6.QtPositioning"):
+                 "PySide6.QtPdf", "PySide6.QtPositioning", "PySide6.QtQuickWidgets", "PySide6.QtLocation"):
         assert name in hidden, name
     assert not [m for m in hidden if m.startswith("fieldapp.server")]
 
@@ -99,10 +105,35 @@ def test_hidden_imports_list_every_lazily_loaded_module(plan):
     ("PySide6/Qt/lib/libQt6Positioning.so.6", True),
     ("PySide6/Qt/lib/libQt6WaylandClient.so.6", True),  # the "d" is not a debug suffix
     ("PySide6/Qt/lib/libicudata.so.73", True),
-    ("PySide6/Qt/lib/libQt6Quick.so.6", False),
-    ("libQt6Qml.so.6", False),  # PyInstaller's top-level symlink
-    ("PySide6\\Qt6QmlModels.dll", False),
-    ("PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick", False),
+    # the day map: Qt Quick, QML, QtLocation (fieldapp/ui/map)
+    ("PySide6/Qt/lib/libQt6Quick.so.6", True),
+    ("libQt6Qml.so.6", True),  # PyInstaller's top-level symlink
+    ("PySide6\\Qt6QmlModels.dll", True),
+    ("PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick", True),
+    ("PySide6/Qt/lib/libQt6Location.so.6", True),
+    ("PySide6/Qt/lib/libQt6VirtualKeyboard.so.6", False),
+    ("PySide6/Qt/lib/libQt6VirtualKeyboardQml.so.6", False),
+    ("PySide6/Qt/plugins/geoservices/libqtgeoservices_osm.so", True),
+    ("PySide6\\plugins\\geoservices\\qtgeoservices_osm.dll", True),
+    ("PySide6/Qt/plugins/geoservices/libqtgeoservices_itemsoverlay.so", False),
+    ("PySide6/Qt/plugins/qmltooling/libqmldbg_debugger.so", False),
+    ("PySide6/Qt/qml/QtQuick/qmldir", True),
+    ("PySide6/Qt/qml/QtQuick/libqtquick2plugin.so", True),
+    ("PySide6\\qml\\QtQuick\\qtquick2plugin.dll", True),
+    ("PySide6/Qt/qml/QtQuick/plugins.qmltypes", False),  # for tools, not the engine
+    ("PySide6/Qt/qml/QtLocation/libdeclarative_locationplugin.so", True),
+    ("PySide6/Qt/qml/QtLocation/MapView.qml", True),
+    ("PySide6/Qt/qml/QtPositioning/libpositioningquickplugin.so", True),
+    ("PySide6/Qt/qml/QtQml/qmldir", True),
+    ("PySide6/Qt/qml/QtQml/Models/qmldir", True),
+    ("PySide6/Qt/qml/QtQml/WorkerScript/qmldir", True),
+    ("PySide6/Qt/qml/QtQml/XmlListModel/qmldir", False),
+    ("PySide6/Qt/qml/QtQuick/Controls/qmldir", False),
+    ("PySide6/Qt/qml/QtQuick/Controls/Basic/Button.qml", False),
+    ("PySide6/Qt/qml/QtQuick/VirtualKeyboard/qmldir", False),
+    ("PySide6/Qt/qml/QtQuick3D/qmldir", False),
+    ("PySide6/Qt/qml/QtCharts/qmldir", False),
+    ("PySide6/Qt/qml/builtins.qmltypes", False),
     ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
     ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
     ("PySide6/Qt/plugins/platforms/libqwayland.so", True),
@@ -126,9 +157,39 @@ def test_hidden_imports_list_every_lazily_loaded_module(plan):
     ("PySide6/Qt/translations/qt_he.qm", False),
     ("resources/policies/cn.toml", True),
     ("libcrypto.so.3", True),
+    ("jieba/dict.txt", True),
+    ("jieba/finalseg/prob_emit.p", True),
+    ("jieba/lac_small/model_baseline/word_emb", False),  # paddle mode
+    ("jieba/analyse/idf.txt", False),
+    ("jieba/posseg/prob_emit.p", False),
 ])
 def test_qt_trimming(plan, dest, keep):
-    assert plan.keep_qt_file(dest) is keep
+    assert plan.keep_file(dest) is keep
+
+
+def test_the_map_qml_and_what_its_imports_import_are_kept(plan):
+    """Every module the day map's QML imports, and (through the installed qmldir files) every
+    module those import or depend on, is in the bundle's QML tree."""
+    import re
+
+    import PySide6
+
+    from fieldapp.ui.map.qml import MAP_QML
+
+    qml_root = Path(PySide6.__file__).resolve().parent / "Qt" / "qml"
+    todo = re.findall(r"^import (\S+)", MAP_QML, flags=re.M)
+    assert todo == ["QtQuick", "QtLocation", "QtPositioning"]
+    seen = set()
+    while todo:
+        module = todo.pop()
+        if module in seen or module == "QML":  # QML: the engine's built-in types
+            continue
+        seen.add(module)
+        folder = module.split(".")
+        assert plan.keep_qml_file((*folder, "qmldir")), module
+        qmldir = qml_root.joinpath(*folder, "qmldir").read_text(encoding="utf-8")
+        todo += re.findall(r"^(?:import|depends)\s+(\S+)", qmldir, flags=re.M)
+    assert {"QtQml", "QtQml.Models", "QtQml.WorkerScript"} <= seen
 
 
 def test_libraries_only_dropped_plugins_needed_go_with_them(plan):
@@ -150,9 +211,10 @@ class _Recorder:
 
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
-        self.binaries = [("PySide6/Qt/lib/libQt6Quick.so.6", "", "BINARY"),
+        self.binaries = [("PySide6/Qt/lib/libQt6VirtualKeyboard.so.6", "", "BINARY"),
                          ("PySide6/Qt/lib/libQt6Core.so.6", "", "BINARY")]
-        self.datas = [("PySide6/Qt/translations/qt_fr.qm", "", "DATA"), ("resources", "", "DATA")]
+        self.datas = [("PySide6/Qt/translations/qt_fr.qm", "", "DATA"), ("resources", "", "DATA"),
+                      ("jieba/lac_small/word.dic", "", "DATA")]
         self.pure, self.scripts = [], []
         _Recorder.calls.append((type(self).__name__, self))
 

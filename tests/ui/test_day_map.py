@@ -141,7 +141,8 @@ def test_without_a_tile_server_the_route_list_still_works(qtbot, laptop_with, tm
 
 
 def test_an_installation_without_qt_location_keeps_the_route_list(qtbot, laptop_with, tiles, tmp_path, monkeypatch):
-    """The frozen bundle leaves Qt Quick and Qt Location out: the dialog says so, no traceback."""
+    """An installation without Qt Quick and Qt Location (PySide6 without its Addons; the frozen
+    bundle ships them, its self-test proves the map loads): the dialog says so, no traceback."""
     import sys
 
     service = laptop_with(tiles.url)

@@ -442,13 +442,18 @@ class FlowState:
                                        reason=self.agreement_error or "-"), field="agreement")
             agreement = self.agreement.record(self.signatures, read_before_signing=self.reading)
             files = self.agreement.attachments(self.signatures)
+        # The photos waiting for this visit now: the record lists them, the report shows them
+        # and the visit takes exactly these along (one added later waits for the next visit).
+        photos = list(self.setup.photos()) if self.setup.photos is not None else []
         try:
-            record = self._record(part, warnings, agreement)
+            record = self._record(part, warnings, agreement, [ref for ref, _data in photos])
         except ValidationError as exc:  # a bug, not the agent's doing: say which field
             problem = exc.errors()[0]
             raise BadInput(str(problem.get("msg")), field=".".join(map(str, problem.get("loc", ())))) from None
+        photo_files = {ref.sha256: data for ref, data in photos}
+        files.update(photo_files)
         try:
-            report = make_report(self.setup, record)
+            report = make_report(self.setup, record, photo_files)
         except BadInput as exc:  # the visit is kept all the same; the lead reads it from the record
             log.warning("the visit report could not be made: %s", exc.field or type(exc).__name__)
             return record, files
@@ -456,7 +461,8 @@ class FlowState:
         files[report.sha256] = report.pdf
         return record, files
 
-    def _record(self, part: dict[str, Any], warnings: list[str], agreement: Any) -> VisitRecord:
+    def _record(self, part: dict[str, Any], warnings: list[str], agreement: Any,
+                photos: list[Any] | None = None) -> VisitRecord:
         return VisitRecord(
             visit_id=self.visit_id, case_id=self.setup.case.id, agent_started_at=self.started_at,
             checked_in_at=self.checked_in_at, ended_at=self.ended_at or self.setup.now(),
@@ -466,7 +472,7 @@ class FlowState:
             script_id=part["script_id"], transcript=part["transcript"], outcome=Outcome(part["outcome"]),
             contact_made=part["contact_made"], notes=prepare_note(self.notes).text, note_warnings=warnings,
             promise=PromiseToPay(**part["promise"]) if part["promise"] else None,
-            agreement=agreement, corrects_visit_id=self.setup.corrects_visit_id,
+            agreement=agreement, corrects_visit_id=self.setup.corrects_visit_id, photos=photos or [],
         )
 
     # ------------------------------------------------------------------ persistence

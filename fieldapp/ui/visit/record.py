@@ -10,7 +10,8 @@ rendered with the handwriting evidence (already encrypted to the institution) em
 and signed with this laptop's device key (PAdES, fieldapp.documents.signing). A laptop
 that is not enrolled produces a draft marked as not digitally signed. `make_draft`
 renders the unsigned agreement the customer reads before signing. `make_report` renders
-the visit report when the visit is recorded and signs it the same way.
+the visit report when the visit is recorded and signs it the same way; it lists the
+record's photos (the ones waiting for the visit when it is recorded) with a thumbnail of each.
 """
 
 from __future__ import annotations
@@ -178,16 +179,20 @@ def report_data(setup: VisitSetup, record: VisitRecord) -> dict[str, Any]:
         "location": location,
         "agreement": {"id": record.agreement.agreement_id, "sha256": record.agreement.pdf_sha256}
         if record.agreement else None,
+        "photos": [{"sha256": p.sha256, "kind": p.kind, "captured_at": iso(p.captured_at),
+                    "taken_at": iso(p.taken_at) if p.taken_at else None, "lat": p.lat, "lon": p.lon}
+                   for p in record.photos],
     }
 
 
-def make_report(setup: VisitSetup, record: VisitRecord) -> Report:
-    """The visit report PDF, signed with the device key like the agreement (BadInput names the field)."""
+def make_report(setup: VisitSetup, record: VisitRecord, photos: dict[str, bytes] | None = None) -> Report:
+    """The visit report PDF, signed with the device key like the agreement (BadInput names the
+    field). `photos`: {sha256: file} of the record's photos, for their thumbnails."""
     from fieldapp.documents.visit_report import build_visit_report
 
     now = setup.now()
     lang = setup.document_lang()
-    pdf = build_visit_report(report_data(setup, record), lang, where="visit report")
+    pdf = build_visit_report(report_data(setup, record), lang, where="visit report", images=photos)
     return Report(_sign(setup, pdf, now, reason=f"Visit report {record.visit_id}", location=None))
 
 

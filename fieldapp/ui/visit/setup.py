@@ -74,6 +74,10 @@ class VisitSetup:
     # fieldapp.sync.enrol.SigningSetup (device key and certificate, evidence key, server
     # address) when this laptop is enrolled; None: agreements are unsigned drafts.
     signing: Any = None
+    # The case's photos waiting for this visit, with their files: [(PhotoRef, JPEG bytes)],
+    # read when the visit is recorded, so that the signed report lists exactly the photos
+    # the visit takes along (fieldapp.sync.photos). None: no photos (a headless test).
+    photos: Callable[[], list[tuple[Any, bytes]]] | None = None
 
     def now(self) -> _dt.datetime:
         value = self.clock()
