@@ -14,7 +14,8 @@ never shadows the PyPI `packaging` module).
   its position plugins) stay, and so does what the day map needs: QtQuick, QtQml,
   QtQuickWidgets, QtLocation with the OSM geoservices plugin, and of the QML import tree only
   the modules the map's QML imports (QtQuick, QtLocation, QtPositioning and the QtQml they
-  pull in; not Controls, Dialogs, Quick3D, ...). On Linux the shared libraries that only the
+  pull in; not Controls, Dialogs, Quick3D, ...), and QtMultimedia with its FFmpeg backend for
+  the camera. On Linux the shared libraries that only the
   dropped files needed go too (`prune_orphans`).
 """
 
@@ -44,7 +45,7 @@ EXCLUDES = [
     # (not PySide6.QtOpenGL, 8.9 MB: the frozen map's QtQuick binding fails to load without it)
     "PySide6.QtQuick3D", "PySide6.QtQuickControls2", "PySide6.QtQuickTest",
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
-    "PySide6.Qt3DCore", "PySide6.QtMultimedia", "PySide6.QtCharts", "PySide6.QtDataVisualization",
+    "PySide6.Qt3DCore", "PySide6.QtMultimediaWidgets", "PySide6.QtCharts", "PySide6.QtDataVisualization",
     "PySide6.QtGraphs", "PySide6.QtBluetooth", "PySide6.QtDesigner", "PySide6.QtHelp",
     "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtOpenGLWidgets",
     "PySide6.QtSensors", "PySide6.QtSerialBus", "PySide6.QtNfc", "PySide6.QtRemoteObjects",
@@ -52,10 +53,12 @@ EXCLUDES = [
 ]
 
 # Qt modules that must be in (the lead opens agreement PDFs; check-in reads the position;
-# the day map is a QQuickWidget showing QtLocation's Map, fieldapp/ui/map). QtLocation has
-# no Python use: it is listed so that its hook brings the library and the geoservices plugins.
+# the day map is a QQuickWidget showing QtLocation's Map, fieldapp/ui/map; photo evidence
+# comes from the laptop's camera through QtMultimedia, fieldapp/ui/field/camera.py). QtLocation
+# has no Python use: it is listed so that its hook brings the library and the geoservices plugins.
 QT_REQUIRED = ("PySide6.QtWidgets", "PySide6.QtSvg", "PySide6.QtPdf", "PySide6.QtPositioning",
-               "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtLocation")
+               "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtLocation",
+               "PySide6.QtMultimedia")
 
 # Qt libraries that only dropped plugins need.
 QT_DROP_LIBS = {"VirtualKeyboard", "VirtualKeyboardQml", "EglFSDeviceIntegration", "EglFsKmsSupport"}
@@ -81,6 +84,8 @@ QT_PLUGINS: dict[str, tuple[str, ...] | None] = {
     "imageformats": ("svg", "ico", "jpeg", "gif", "pdf", "icns"),
     # the map reads the institution's tile server through the OSM plugin only
     "geoservices": ("osm",),
+    # the camera: Qt's FFmpeg media backend (the only one PySide6's wheels ship)
+    "multimedia": ("ffmpeg",),
     "qmltooling": None,   # QML debugger and profiler
     "qmllint": None,
     "egldeviceintegrations": None,
@@ -257,6 +262,23 @@ def prune_orphans(kept: list, dropped: Iterable, needed: Callable[[str], list[st
             return current
         gone += removing
         current = [e for e in current if name(e) not in orphans]
+
+
+# Libraries that `strip` damages (FFmpeg's, as PySide6 ships them, come out of it with ELF
+# segments the loader refuses: "load command address/offset not page-aligned"). They ship
+# as they are: moved to the data files, which COLLECT copies without stripping.
+UNSTRIPPABLE = re.compile(r"^(?:lib)?(?:avcodec|avformat|avutil|avfilter|avdevice|swresample|swscale)\b")
+
+
+def unstrippable(binaries: list) -> tuple[list, list]:
+    """(binaries to collect as usual, the same-destination DATA entries of the unstrippable)."""
+    keep, whole = [], []
+    for entry in binaries:
+        if UNSTRIPPABLE.match(PurePosixPath(entry[0].replace("\\", "/")).name):
+            whole.append((entry[0], entry[1], "DATA"))
+        else:
+            keep.append(entry)
+    return keep, whole
 
 
 def trim_binaries(binaries: list) -> list:

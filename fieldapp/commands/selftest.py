@@ -32,7 +32,7 @@ DESCRIPTION = "Check that this installation works end to end (exit 0 only when e
 
 # Order matters only for output; a step that needs another's product says so when it is missing.
 STEPS = ("resources", "commands", "keyring", "store", "policy", "script", "documents",
-         "window", "pdf_view", "positioning", "map")
+         "window", "pdf_view", "positioning", "map", "camera")
 # Not part of the desktop bundle (see packaging/fieldapp.spec).
 SERVER_ONLY_COMMANDS = ("server", "demo", "tour")
 
@@ -421,6 +421,38 @@ def check_map(work: Work) -> str:
         view.close()
         view.deleteLater()
     return f"Map loaded with the OSM plugin ({int(types)} map types), 2 stops drawn, no tile server"
+
+
+def check_camera(work: Work) -> str:
+    """The photo screen's camera path without a camera: a frame sent into a real
+    QMediaCaptureSession (QVideoFrameInput, where a QCamera would be) reaches its video sink
+    and reads back with its colours, so QtMultimedia and its FFmpeg backend load."""
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtMultimedia import (QMediaCaptureSession, QMediaDevices, QVideoFrame, QVideoFrameInput,
+                                      QVideoSink)
+
+    work.app = work.app or _qt_app()
+    session, sink, source = QMediaCaptureSession(), QVideoSink(), QVideoFrameInput()
+    session.setVideoSink(sink)
+    session.setVideoFrameInput(source)
+    seen: list[QImage] = []
+    sink.videoFrameChanged.connect(lambda frame: seen.append(frame.toImage()))
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 30, 40))
+    if not source.sendVideoFrame(QVideoFrame(image)):
+        raise AssertionError("the capture session refused a video frame")
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        work.app.processEvents()
+        time.sleep(0.01)
+    if not seen or seen[-1].isNull():
+        raise AssertionError("no frame reached the video sink")
+    red, green, blue = QColor(seen[-1].pixel(32, 24)).getRgb()[:3]
+    if abs(red - 200) > 20 or green > 60 or blue > 70:
+        raise AssertionError(f"the frame came back as ({red}, {green}, {blue}), not the red sent")
+    session.setVideoFrameInput(None)
+    cameras = len(QMediaDevices.videoInputs())
+    return f"QtMultimedia carried a frame to the preview's sink; cameras on this machine: {cameras}"
 
 
 # ---------------------------------------------------------------------------- runner

@@ -277,3 +277,20 @@ def test_windows_installer_ships_the_bundle_and_checks_it(build):
     assert 'Source: "..\\..\\dist\\fieldapp\\*"' in iss
     assert "fieldapp-gui.exe" in iss and 'Parameters: "self-test"' in iss
     assert "ChineseSimplified.isl" in iss
+
+
+def test_ffmpegs_libraries_ship_unstripped_and_the_camera_is_in(plan):
+    """strip leaves FFmpeg's libraries unloadable (not page-aligned ELF segments): they go to
+    the data files, same destination, so COLLECT copies them untouched; the rest is stripped."""
+    binaries = [("PySide6/Qt/lib/libavcodec.so.61", "/site/libavcodec.so.61", "BINARY"),
+                ("PySide6/Qt/lib/libswscale.so.8", "/site/libswscale.so.8", "BINARY"),
+                ("PySide6/Qt/lib/libQt6Multimedia.so.6", "/site/libQt6Multimedia.so.6", "BINARY"),
+                ("libavahi-client.so.3", "/usr/lib/libavahi-client.so.3", "BINARY")]
+    keep, whole = plan.unstrippable(binaries)
+    assert [e[0] for e in keep] == ["PySide6/Qt/lib/libQt6Multimedia.so.6", "libavahi-client.so.3"]
+    assert whole == [("PySide6/Qt/lib/libavcodec.so.61", "/site/libavcodec.so.61", "DATA"),
+                     ("PySide6/Qt/lib/libswscale.so.8", "/site/libswscale.so.8", "DATA")]
+    assert "PySide6.QtMultimedia" in plan.QT_REQUIRED and "PySide6.QtMultimedia" not in plan.EXCLUDES
+    assert plan.keep_file("PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so")
+    spec = (Path(plan.__file__).parent / "fieldapp.spec").read_text(encoding="utf-8")
+    assert "plan.unstrippable(a.binaries)" in spec and "+ whole" in spec
