@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.qt_compat import emit
@@ -237,3 +237,44 @@ class MapCanvas(QWidget):
         if watched is self.view and event.type() == QEvent.Type.Resize:
             self._zoom()
         return super().eventFilter(watched, event)
+
+
+def say_map_state(canvas: "MapCanvas", tr: Any, no_server: str, no_points: str, no_module: str,
+                  muted: str, warn: str) -> None:
+    """The sentence under a map for its canvas's state; each map names what works without it."""
+    state, say = canvas.state, canvas.say
+    if state in (WAITING, PREPARING):
+        say(tr("Preparing the map…"), muted)
+    elif state == NO_SERVER:
+        say(no_server, warn)
+    elif state == NO_POINTS:
+        say(no_points, warn)
+    elif state == NO_MODULE:
+        say(no_module, warn)
+    elif state == OFFLINE:
+        say(tr("Map tiles on this laptop: {count}, from the last sync; the map works offline.",
+               count=canvas.tiles), muted)
+    else:
+        say(tr("No map tiles on this laptop yet: sync once with a network to take the map along."), warn)
+
+
+class MapDialog(QDialog):
+    """A map widget and a Close button; the window title follows the language."""
+
+    def __init__(self, ctx: AppContext, widget: QWidget, title: str, width: int, height: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.map = widget
+        widget.setParent(self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(widget, 1)
+        layout.addWidget(buttons)
+        self._lang, self._title = ctx.language, title
+        self._lang.changed.connect(self.retranslate)
+        self.retranslate()
+        self.resize(width, height)
+
+    def retranslate(self, *_: object) -> None:
+        self.setWindowTitle(self._lang.tr(self._title))

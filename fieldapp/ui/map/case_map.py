@@ -19,8 +19,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import time_text
+from fieldapp.ui.i18n import N_
 from fieldapp.ui.map import base
 from fieldapp.ui.map.base import MapCanvas, fence_m
 from fieldapp.ui.visit.style import MUTED, WARN
@@ -219,39 +218,20 @@ class CaseMap(QWidget):
         self.legend.addItem(item)
 
     def _say(self) -> None:
-        tr, state, say = self._lang.tr, self.canvas.state, self.canvas.say
+        tr = self._lang.tr
         if self.record is None:
-            say(tr("No case chosen."), MUTED)
-        elif state in (base.WAITING, base.PREPARING):
-            say(tr("Preparing the map…"), MUTED)
-        elif state == base.NO_SERVER:
-            say(tr("No map: the institution has set no tile server. The list beside works without it."), WARN)
-        elif state == base.NO_POINTS:
-            say(tr("No map: neither the customer's address nor a check-in has a map position."), WARN)
-        elif state == base.NO_MODULE:
-            say(tr("No map in this installation (it lacks Qt Location). The list beside works without it."), WARN)
-        elif state == base.OFFLINE:
-            say(tr("Map tiles on this laptop: {count}, from the last sync; the map works offline.",
-                   count=self.canvas.tiles), MUTED)
-        else:
-            say(tr("No map tiles on this laptop yet: sync once with a network to take the map along."), WARN)
+            self.canvas.say(tr("No case chosen."), MUTED)
+            return
+        base.say_map_state(
+            self.canvas, tr,
+            no_server=tr("No map: the institution has set no tile server. The list beside works without it."),
+            no_points=tr("No map: neither the customer's address nor a check-in has a map position."),
+            no_module=tr("No map in this installation (it lacks Qt Location). The list beside works without it."),
+            muted=MUTED, warn=WARN)
 
 
-class CaseMapDialog(QDialog):
+class CaseMapDialog(base.MapDialog):
     def __init__(self, ctx: AppContext, record: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, CaseMap(ctx), N_("The case on a map"), 1000, 620, parent)
         self.setObjectName("caseMapDialog")
-        self.map = CaseMap(ctx, self)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.map, 1)
-        layout.addWidget(buttons)
-        self._lang = ctx.language
-        self._lang.changed.connect(self.retranslate)
-        self.retranslate()
-        self.resize(1000, 620)
         self.map.show_case(record)
-
-    def retranslate(self, *_: object) -> None:
-        self.setWindowTitle(self._lang.tr("The case on a map"))

@@ -15,8 +15,6 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.ui.context import AppContext
 from fieldapp.ui.formatting import window_text
+from fieldapp.ui.i18n import N_
 from fieldapp.ui.map import base
 from fieldapp.ui.map.base import MapCanvas, fence_m
 from fieldapp.ui.qt_compat import emit
@@ -165,34 +164,19 @@ class DayMap(QWidget):
         minutes, metres = getattr(self, "_totals", (0, 0.0))
         self.total.setText(tr("Travel between stops: about {minutes} min, {km} km in a straight line.",
                               minutes=minutes, km=f"{metres / 1000:.1f}") if len(self.order) > 1 else "")
-        state, say = self.canvas.state, self.canvas.say
         if self.plan is None:
-            say(tr("No day chosen."), MUTED)
-        elif state == base.WAITING or state == base.PREPARING:
-            say(tr("Preparing the map…"), MUTED)
-        elif state == base.NO_SERVER:
-            say(tr("No map: the institution has set no tile server. The route list works without it."), WARN)
-        elif state == base.NO_POINTS:
-            say(tr("No map: none of the day's addresses has a map position."), WARN)
-        elif state == base.NO_MODULE:
-            say(tr("No map in this installation (it lacks Qt Location). The route list works without it."), WARN)
-        elif state == base.OFFLINE:
-            say(tr("Map tiles on this laptop: {count}, from the last sync; the map works offline.",
-                   count=self.tiles), MUTED)
-        else:
-            say(tr("No map tiles on this laptop yet: sync once with a network to take the map along."), WARN)
+            self.canvas.say(tr("No day chosen."), MUTED)
+            return
+        base.say_map_state(
+            self.canvas, tr,
+            no_server=tr("No map: the institution has set no tile server. The route list works without it."),
+            no_points=tr("No map: none of the day's addresses has a map position."),
+            no_module=tr("No map in this installation (it lacks Qt Location). The route list works without it."),
+            muted=MUTED, warn=WARN)
 
 
-class DayMapDialog(QDialog):
+class DayMapDialog(base.MapDialog):
     def __init__(self, ctx: AppContext, plan: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, DayMap(ctx), N_("The day on a map"), 1100, 680, parent)
         self.setObjectName("dayMapDialog")
-        self.map = DayMap(ctx, self)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.map, 1)
-        layout.addWidget(buttons)
-        self.setWindowTitle(ctx.language.tr("The day on a map"))
-        self.resize(1100, 680)
         self.map.show_plan(plan)
