@@ -311,7 +311,7 @@ class SyncEngine:
                     summary.resynced = True
                     return False
                 if got is None:  # the fetcher guessed another way, or could not tell: from here again
-                    pipeline.close()
+                    pipeline.close(wait=True)
                     pipeline = self._pipeline(cursor)
                     continue
                 page, prepared = got
@@ -325,7 +325,7 @@ class SyncEngine:
                         self.store.update_meta(s, cursor=page.next_cursor)
                 if current != cursor:  # another process synced this store meanwhile: follow it
                     log.info("cursor moved from %d to %d by another sync; continuing from there", cursor, current)
-                    pipeline.close()
+                    pipeline.close(wait=True)
                     cursor, pipeline = current, self._pipeline(current)
                     continue
                 pipeline.committed(page.next_cursor)

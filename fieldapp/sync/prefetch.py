@@ -79,10 +79,14 @@ class PagePipeline(Generic[A, T]):
             self._committed = max(self._committed, cursor)
             self._gate.notify_all()
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = False) -> None:
+        """Stop both threads; with `wait`, until the fetcher is done (a pull it has sent is
+        answered first), so that a new pipeline's pulls never cross a stale one on the server."""
         self._stop.set()
         with self._gate:
             self._gate.notify_all()
+        if wait:
+            self._threads[0].join()
 
     # ------------------------------------------------------------------ the threads
     def _put(self, q: queue.Queue, item: object) -> bool:
