@@ -236,6 +236,16 @@ def list_rows(session: Session, cipher: Cipher) -> list[CaseRow]:
     return rows
 
 
+def locations(session: Session, cipher: Cipher) -> list[tuple[float, float]]:
+    """(lat, lon) of the customer of every case not withdrawn that has a place."""
+    points = []
+    for case_id, blob in session.execute(select(Case.id, Case.data).where(Case.withdrawn.is_(None))):
+        loc = json.loads(cipher.open(blob, case_label(case_id)))["customer"].get("location")
+        if loc is not None:
+            points.append((loc["lat"], loc["lon"]))
+    return points
+
+
 def _parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 

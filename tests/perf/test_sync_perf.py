@@ -9,7 +9,9 @@ server and the wire cost), so the client's own share is visible.
 
 Targets: sync / baseline <= 2 at 5,000 and 20,000; a sync with nothing to do under 50 ms and
 the same at all sizes (its cost must not grow with the store). One server holds the three
-agents, so the no-change figures differ only by the size of the laptop's store.
+agents, so the no-change figures differ only by the size of the laptop's store. The
+institution names a (loopback) tile server: as in the app, the first sync is timed without
+the map's tiles, which are fetched after it; the no-change syncs include the tiles step.
 Run: python -m pytest tests/perf/test_sync_perf.py -m perf -s
 """
 
@@ -33,9 +35,12 @@ from sqlalchemy import insert
 from fieldapp.core.timeutil import utcnow
 from fieldapp.server import admin
 from fieldapp.server.db import make_engine, session_factory, upgrade
+from fieldapp.protocol.v1 import InstitutionInfo
 from fieldapp.server.models import Appointment, Case, Customer, Notification
+from fieldapp.server.services import institution
 from fieldapp.server.services.changes import emit
 from fieldapp.server.services.records import refresh_documents
+from fieldapp.server.tileserver import LoopbackTileServer
 from fieldapp.sync.service import AgentService
 
 PAGE = 1000
@@ -51,12 +56,13 @@ with LiveServer(sys.argv[1], upgrade_db=False) as server:
 """
 
 
-def _seed(url: str, sizes: tuple[int, ...]) -> None:
-    """One server, one agent per size (user `bench<n>`), each with n cases."""
+def _seed(url: str, sizes: tuple[int, ...], tile_url: str) -> None:
+    """One server, one agent per size (user `bench<n>`), each with n cases; a tile server."""
     upgrade(url)
     engine = make_engine(url)
     now = utcnow().replace(microsecond=0)
     with session_factory(engine)() as s, s.begin():
+        institution.update(s, InstitutionInfo(names={"en": "Bench Bank"}, tile_url=tile_url))
         for n in sizes:
             agent = admin.create_user(s, f"bench{n}", PASSWORD, "agent", "north")
             customers, cases, appts, notes = [], [], [], []
@@ -122,8 +128,9 @@ def _bare_http(url: str, page_size: int, n: int) -> float:
 
 
 def test_initial_and_no_change_sync(tmp_path):
+    tiles = LoopbackTileServer().start()
     server_db = tmp_path / "server.db"
-    _seed(f"sqlite:///{server_db}", SIZES)
+    _seed(f"sqlite:///{server_db}", SIZES, tiles.url)
     proc = subprocess.Popen([sys.executable, "-c", SERVE, f"sqlite:///{server_db}"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=dict(os.environ))
     services: dict[int, AgentService] = {}
@@ -139,17 +146,18 @@ def test_initial_and_no_change_sync(tmp_path):
                 service = AgentService(store_path=tmp_path / f"client{n}-{attempt}.sqlite3", page_size=PAGE)
                 service.login(url, f"bench{n}", PASSWORD)
                 started = time.perf_counter()
-                summary = service.sync()
+                summary = service.sync(tiles=False)  # as the app: the map's tiles in a step of their own
                 first = min(first, time.perf_counter() - started)
                 assert summary.pulled_upserts == n and len(service.list_cases()) == n
                 if attempt == 0:
                     service.close()
+            service.cache_map_tiles()
             services[n] = service
             lines.append(f"initial sync of {n} cases: {first:.2f} s; baseline (select+JSON+bulk insert) "
                          f"{baseline:.2f} s; ratio {first / baseline:.2f}" + (" (target <= 2)" if n in TARGETED else ""))
             lines.append(f"  bare HTTP pulls of the same pages: {http_only:.2f} s (server + wire); client share "
                          f"{first - http_only:.2f} s; ratio sync/bare HTTP {first / http_only:.2f}")
-        for _ in range(5):  # interleaved over the sizes, so that all see the same load
+        for _ in range(5):  # interleaved over the sizes, so that all see the same load; tiles step included
             for n, service in services.items():
                 started = time.perf_counter()
                 assert service.sync().pulled_upserts == 0
@@ -159,6 +167,7 @@ def test_initial_and_no_change_sync(tmp_path):
             service.close()
         proc.stdin.close()
         proc.wait(timeout=30)
+        tiles.stop()
     medians = {n: statistics.median(times) for n, times in idle.items()}
     smallest, largest = min(SIZES), max(SIZES)
     print("\n" + "\n".join(lines))
