@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Iterable
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fieldapp.core.money import MINOR_UNITS
 from fieldapp.protocol.v1 import CaseRecord, Change
 from fieldapp.store.crypto import Cipher
-from fieldapp.store import field
+from fieldapp.store import field as field_repo
 from fieldapp.store.models import (UNSENT_STATES, Attachment, Case, OutboxAttachment, OutboxEntry,
                                    Task, VisitDraft)
 from fieldapp.store.rows import ApplyResult, CaseRow
@@ -45,57 +45,94 @@ _CASE_COLUMNS = ("id", "reference", "status", "appointment_start", "days_past_du
 _UPSERT_SQL = (f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}) VALUES ({', '.join('?' * len(_CASE_COLUMNS))}) "
                f"ON CONFLICT (id) DO UPDATE SET "
                + ", ".join(f"{c} = excluded.{c}" for c in _CASE_COLUMNS if c != "id"))
+_TASK_SQL = ("INSERT INTO tasks (id, case_id, kind, visit_id, created_at, done_at, data) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+_UTC = dt.timezone.utc
 
 
-def _case_values(change: Change, record: CaseRecord, cipher: Cipher,
-                 stamp: Callable[[dt.datetime], object]) -> tuple:
-    """The row of a case, in `_CASE_COLUMNS` order; `stamp` binds a datetime as the store
-    keeps it (the column type's own processor)."""
-    appt = record.appointment
-    return (record.id, record.reference, str(record.status), stamp(appt.start) if appt else None,
-            record.days_past_due, record.tier, amount_minor(record.amount_due, record.currency),
-            record.currency, stamp(record.updated_at), change.seq, None,
-            cipher.seal(record.model_dump_json().encode("utf-8"), case_label(record.id)))
+def _stamp(value: dt.datetime) -> str:
+    """A datetime as the store keeps it: naive UTC, SQLAlchemy's SQLite text form (what
+    `UtcDateTime` binds, without its per-value dispatch)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(_UTC).isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
 
-def apply_changes(session: Session, cipher: Cipher, changes: Iterable[Change]) -> ApplyResult:
-    """Apply one page inside the caller's transaction."""
+@dataclass
+class PreparedPage:
+    """One pulled page made ready to write: the last change per case, the rows of its cases
+    and tasks sealed. Made without a session (the engine prepares the next page on its
+    fetching thread while the current one is written)."""
+
+    case_rows: list[tuple] = field(default_factory=list)      # in `_CASE_COLUMNS` order
+    case_ids: list[str] = field(default_factory=list)         # upserted
+    task_rows: list[list] = field(default_factory=list)       # `_TASK_SQL` order; done_at filled at write
+    tombstones: list[Change] = field(default_factory=list)
+
+
+def prepare_changes(cipher: Cipher, changes: Iterable[Change]) -> PreparedPage:
+    """Reduce a page to the last change per case (changes are full states, ordered by
+    sequence) and seal what is written; touches no database."""
     last: dict[str, Change] = {}
     for change in changes:
         last.pop(change.case_id, None)  # keep dict order = order of the final change
         last[change.case_id] = change
-    result = ApplyResult()
+    page = PreparedPage()
     upserts = [c for c in last.values() if c.op == "upsert" and c.case is not None]
-    tombstones = [c for c in last.values() if c.op == "tombstone"]
-    if upserts:
-        _upsert(session, cipher, upserts)
-        result.upserts = len(upserts)
-    if tombstones:
-        _tombstone(session, tombstones, result)
+    page.tombstones = [c for c in last.values() if c.op == "tombstone"]
+    if not upserts:
+        return page
+    records = [c.case for c in upserts]
+    dump = CaseRecord.__pydantic_serializer__.to_json  # model_dump_json's bytes, without its wrapper
+    blobs = cipher.seal_many([dump(r) for r in records], [case_label(r.id) for r in records])  # type: ignore[union-attr]
+    for change, record, blob in zip(upserts, records, blobs):
+        appt = record.appointment  # type: ignore[union-attr]
+        page.case_rows.append((
+            record.id, record.reference, str(record.status),  # type: ignore[union-attr]
+            _stamp(appt.start) if appt else None, record.days_past_due, record.tier,  # type: ignore[union-attr]
+            amount_minor(record.amount_due, record.currency), record.currency,  # type: ignore[union-attr]
+            _stamp(record.updated_at), change.seq, None, blob))  # type: ignore[union-attr]
+    page.case_ids = [c.case_id for c in upserts]
+    tasks = [(c.case_id, t) for c in upserts for t in c.case.tasks]  # type: ignore[union-attr]
+    if tasks:
+        sealed = cipher.seal_many([t.model_dump_json().encode("utf-8") for _, t in tasks],
+                                  [f"task:{t.id}" for _, t in tasks])
+        page.task_rows = [[t.id, case_id, t.kind, t.visit_id, _stamp(t.created_at), None, blob]
+                          for (case_id, t), blob in zip(tasks, sealed)]
+    return page
+
+
+def apply_changes(session: Session, cipher: Cipher, changes: Iterable[Change]) -> ApplyResult:
+    """Apply one page inside the caller's transaction."""
+    return apply_prepared(session, prepare_changes(cipher, changes))
+
+
+def apply_prepared(session: Session, page: PreparedPage) -> ApplyResult:
+    """Write a prepared page inside the caller's transaction."""
+    result = ApplyResult()
+    if page.case_rows:
+        _upsert(session, page)
+        result.upserts = len(page.case_rows)
+    if page.tombstones:
+        _tombstone(session, page.tombstones, result)
     return result
 
 
-def _upsert(session: Session, cipher: Cipher, changes: list[Change]) -> None:
+def _upsert(session: Session, page: PreparedPage) -> None:
+    """The cases in one executemany; their tasks replaced, keeping when each was done. A
+    store that holds no task at all (a first sync) skips the look-up and the delete."""
     conn = session.connection()
-    stamp = _CASES.c.updated_at.type.bind_processor(conn.dialect)
-    rows = [_case_values(c, c.case, cipher, stamp) for c in changes]  # type: ignore[arg-type]
-    conn.exec_driver_sql(_UPSERT_SQL, rows)
-
-    case_ids = [c.case_id for c in changes]
-    with_tasks = [c for c in changes if c.case.tasks]  # type: ignore[union-attr]
+    conn.exec_driver_sql(_UPSERT_SQL, page.case_rows)
     done: dict[str, dt.datetime] = {}
-    for chunk in _chunks(case_ids, 900):
-        done.update(conn.execute(select(_TASKS.c.id, _TASKS.c.done_at)
-                                 .where(_TASKS.c.case_id.in_(chunk), _TASKS.c.done_at.is_not(None))).all())
-        conn.execute(delete(_TASKS).where(_TASKS.c.case_id.in_(chunk)))
-    task_rows = [
-        {"id": t.id, "case_id": c.case_id, "kind": t.kind, "visit_id": t.visit_id,
-         "created_at": t.created_at, "done_at": done.get(t.id),
-         "data": cipher.seal(t.model_dump_json().encode("utf-8"), f"task:{t.id}")}
-        for c in with_tasks for t in c.case.tasks  # type: ignore[union-attr]
-    ]
-    if task_rows:
-        conn.execute(sqlite_insert(_TASKS).on_conflict_do_nothing(), task_rows)
+    if conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM tasks)").scalar():
+        for chunk in _chunks(page.case_ids, 900):
+            done.update(conn.execute(select(_TASKS.c.id, _TASKS.c.done_at)
+                                     .where(_TASKS.c.case_id.in_(chunk), _TASKS.c.done_at.is_not(None))).all())
+            conn.execute(delete(_TASKS).where(_TASKS.c.case_id.in_(chunk)))
+    if page.task_rows:
+        for row in page.task_rows:
+            row[5] = _stamp(done[row[0]]) if row[0] in done else None
+        conn.exec_driver_sql(_TASK_SQL, [tuple(row) for row in page.task_rows])
 
 
 def _tombstone(session: Session, changes: list[Change], result: ApplyResult) -> None:
@@ -129,7 +166,7 @@ def purge_case(session: Session, case_id: str) -> list[str]:
 
     session.execute(delete(Case).where(Case.id == case_id))
     sealed = documents.purge_case(session, case_id)
-    photos = field.forget_case(session, case_id)  # photos no visit took yet go with the case
+    photos = field_repo.forget_case(session, case_id)  # photos no visit took yet go with the case
     accepted = select(OutboxEntry.id).where(OutboxEntry.case_id == case_id,
                                             OutboxEntry.state == "accepted")
     session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(accepted)).values(payload=None))
@@ -197,6 +234,16 @@ def list_rows(session: Session, cipher: Cipher) -> list[CaseRow]:
             withdrawn=withdrawn, open_tasks=tasks.get(case_id, 0),
             unsent_items=unsent.get(case_id, 0), has_draft=case_id in drafts))
     return rows
+
+
+def locations(session: Session, cipher: Cipher) -> list[tuple[float, float]]:
+    """(lat, lon) of the customer of every case not withdrawn that has a place."""
+    points = []
+    for case_id, blob in session.execute(select(Case.id, Case.data).where(Case.withdrawn.is_(None))):
+        loc = json.loads(cipher.open(blob, case_label(case_id)))["customer"].get("location")
+        if loc is not None:
+            points.append((loc["lat"], loc["lon"]))
+    return points
 
 
 def _parse(text: str) -> dt.datetime:

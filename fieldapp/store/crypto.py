@@ -67,6 +67,18 @@ class Cipher:
         nonce = os.urandom(_NONCE)
         return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, label.encode("utf-8"))
 
+    def seal_many(self, plaintexts: list[bytes], labels: list[str]) -> list[bytes]:
+        """`seal` for many values at once: their nonces come from one read of the OS's
+        random source (one system call instead of one per value; each nonce is still 12
+        fresh random bytes)."""
+        pool = os.urandom(_NONCE * len(plaintexts))
+        encrypt = self._aead.encrypt
+        out = []
+        for i, (plaintext, label) in enumerate(zip(plaintexts, labels, strict=True)):
+            nonce = pool[i * _NONCE:(i + 1) * _NONCE]
+            out.append(_VERSION + nonce + encrypt(nonce, plaintext, label.encode("utf-8")))
+        return out
+
     def open(self, blob: bytes, label: str) -> bytes:
         if not blob or blob[:1] != _VERSION or len(blob) < 1 + _NONCE + 16:
             raise Tampered(f"sealed value for {label.split(':', 1)[0]} is malformed")

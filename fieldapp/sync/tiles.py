@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.geo.tiles import tile_url, tiles_for
+from fieldapp.store import cases as case_repo
 from fieldapp.store import field as field_repo
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,9 @@ def source_key(template: str) -> str:
 
 
 class MapTiles:
-    """Needs `store`, `institution` and `list_cases`/`get_case` (AgentService)."""
+    """Needs `store` and `institution` (AgentService)."""
+
+    _tiles_complete: tuple[tuple[object, str, int], int] | None = None  # (store, tile server, cursor), tiles wanted
 
     def route_order(self, day: dt.date) -> list[str] | None:
         """The agent's own order of `day`'s stops (case ids), or None when never changed."""
@@ -48,22 +51,25 @@ class MapTiles:
         return info.tile_url if info is not None else None
 
     def case_points(self) -> list[tuple[float, float]]:
-        points = []
-        for row in self.list_cases():  # type: ignore[attr-defined]
-            if getattr(row, "withdrawn", None):
-                continue
-            loc = self.get_case(row.id).customer.location  # type: ignore[attr-defined]
-            if loc is not None:
-                points.append((loc.lat, loc.lon))
-        return points
+        """The customers' places of the cases not withdrawn (each case opened once)."""
+        with self.store.read() as s:  # type: ignore[attr-defined]
+            return case_repo.locations(s, self.store.cipher)  # type: ignore[attr-defined]
 
     def cache_map_tiles(self, timeout_s: float = 5.0) -> TileSummary:
-        """Fetch the tiles of the cases' area this laptop does not hold yet."""
+        """Fetch the tiles of the cases' area this laptop does not hold yet. After a pass
+        that left none missing, the next ones are skipped until a pull moves the cursor
+        (only pulled cases bring places): the app runs this after every sync, and reading
+        every case of a 20,000-case store each time would make a sync with nothing to do
+        grow with the store."""
         import httpx
 
         template = self.tile_template()
         summary = TileSummary()
         if not template:
+            return summary
+        mark = (self.store, template, self.store.meta().cursor)  # type: ignore[attr-defined]
+        if self._tiles_complete is not None and self._tiles_complete[0] == mark:
+            summary.wanted = self._tiles_complete[1]
             return summary
         key = source_key(template)
         wanted = tiles_for(self.case_points())
@@ -72,6 +78,7 @@ class MapTiles:
             have = field_repo.tile_keys(s, key)
         missing = [t for t in wanted if t not in have]
         if not missing:
+            self._tiles_complete = (mark, summary.wanted)
             return summary
         with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
             for z, x, y in missing:
@@ -90,6 +97,8 @@ class MapTiles:
                     field_repo.put_tile(s, z, x, y, key, body, utcnow())
                 summary.fetched += 1
         log.info("map tiles: %d wanted, %d fetched, %d failed", summary.wanted, summary.fetched, summary.failed)
+        if summary.failed == 0:
+            self._tiles_complete = (mark, summary.wanted)
         return summary
 
     def export_map_tiles(self, directory: Path | str) -> int:

@@ -44,6 +44,7 @@ class FaultProxy:
         self.upstream = urlsplit(upstream) if upstream else None
         self.faults: list[Fault] = []
         self.log: list[str] = []
+        self.on_request: Callable[[str, str], None] | None = None  # (method, path with query), before forwarding
         self._lock = threading.Lock()
         proxy = self
 
@@ -57,6 +58,8 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 key = f"{self.command} {self.path.split('?')[0]}"
+                if proxy.on_request is not None:
+                    proxy.on_request(self.command, self.path)
                 with proxy._lock:
                     proxy.log.append(key)
                     fault = proxy._take(key)
