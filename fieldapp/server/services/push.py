@@ -115,8 +115,8 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
         by_index[index] = _one(session, user, items[index], tr, batch)
     results = [by_index[i] for i in range(len(items))]
-    # Changes are numbered last, in a fixed order: the change counter's lock is then the
-    # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
+    # Cases are written in a fixed order (concurrent pushes cannot deadlock on them); their
+    # changes are numbered at commit, the counter's lock being the last one taken.
     for case_id in sorted(batch.touched):
         new_visits = () if case_id in batch.rebuild else batch.visits.get(case_id, ())
         case_changed(session, batch.touched[case_id], new_visits)
