@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.server.models import AssignmentPeriod, Case, ChangeRow, Counter, Visit
@@ -50,8 +51,11 @@ def next_seq(session: Session) -> int:
                                .values(value=Counter.value + 1).returning(Counter.value)).scalar_one())
 
 
+_LAST = select(Counter.value).where(Counter.name == SEQ)  # built once: every idle pull asks
+
+
 def last_seq(session: Session) -> int:
-    return int(session.scalar(select(Counter.value).where(Counter.name == SEQ)) or 0)
+    return int(session.scalar(_LAST) or 0)
 
 
 def emit(session: Session, recipient_id: str, case_id: str, op: str, reason: str | None = None,
@@ -127,9 +131,21 @@ def case_changed(session: Session, case: Case, new_visits: Sequence[Visit] = ())
     they are added to the document instead (its cost then does not grow with the case's
     history)."""
     now = utcnow()
-    case.updated_at = now
-    session.flush()
-    if not append_visits(session, case, new_visits):
+    appended = False
+    if new_visits and case.status == "open":
+        # The case's row is locked as its document is read, so a concurrent push's visits
+        # are in what is extended; the row is then written once, time and document.
+        session.flush()
+        row = session.execute(select(Case.document, Case.document_stamp).where(Case.id == case.id)
+                              .with_for_update(key_share=True)).one()
+        set_committed_value(case, "document", row.document)
+        set_committed_value(case, "document_stamp", row.document_stamp)
+        case.updated_at = now
+        with session.no_autoflush:
+            appended = append_visits(session, case, new_visits)
+    if not appended:
+        case.updated_at = now
+        session.flush()
         refresh_documents(session, [case.id])
     if case.assigned_agent_id is None:
         return

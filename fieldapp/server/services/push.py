@@ -137,12 +137,17 @@ def _one(session: Session, user: User, item: OutboxItem, tr: Translator, batch: 
     except _Rejected as rej:
         return rej.result(item.id, tr)
     except IntegrityError:
-        # Raced with a concurrent push of the same item, visit or agreement: judge again.
-        log.info("push item raced with a concurrent write; re-judging")
+        # A visit id recorded already, or a race with a concurrent push of the same item,
+        # visit or agreement: judge again.
+        log.info("push item met a recorded id or raced with a concurrent write; re-judging")
         try:
             receipt = session.get(PushedItem, item.id)
             if receipt is not None:
                 return _receipt_result(item, receipt)
+            visit_id = item.payload.get("visit_id") if item.kind == "visit" else None
+            if isinstance(visit_id, str) and session.get(Visit, visit_id) is not None:
+                return _Rejected("conflict", "Visit {visit} is already recorded by another item.",
+                                 visit=visit_id).result(item.id, tr)
         except _Rejected as rej:
             return rej.result(item.id, tr)
         return _Rejected("conflict", "The visit or agreement id is already recorded by another item."
@@ -218,9 +223,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
         earlier = session.scalar(select(Visit.case_id).where(Visit.id == rec.corrects_visit_id))
         if earlier != case.id:
             raise _Rejected("invalid", "payload.corrects_visit_id names no visit of this case.")
-    if session.scalar(select(Visit.id).where(Visit.id == rec.visit_id)) is not None:
-        raise _Rejected("conflict", "Visit {visit} is already recorded by another item.",
-                        visit=rec.visit_id)
+    # A visit id already recorded is found by the visit's INSERT (see `_one`): no read first.
     if rec.agreement is not None:
         if session.scalar(select(Agreement.id).where(Agreement.id == rec.agreement.agreement_id)):
             raise _Rejected("conflict", "Agreement {agreement} is already recorded.",
@@ -263,7 +266,9 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
                               terms_sha256=a.terms_sha256, pdf_sha256=a.pdf_sha256,
                               total=Decimal(a.total),
                               currency=a.currency))
-    session.add(Review(visit=visit, state="pending", comment=""))  # (the visit then knows its review)
+    review = Review(visit_id=visit.id, state="pending", comment="")
+    session.add(review)
+    set_committed_value(visit, "review", review)  # the visit knows its review (no query for the old one)
     for sha in sorted(needed):
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
