@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -95,6 +95,10 @@ class _Batch:
     visits: dict[str, list[Visit]] = field(default_factory=dict)  # new visits per case
     rebuild: set[str] = field(default_factory=set)  # cases changed in more than their visits
     former: set[tuple[str, str]] = field(default_factory=set)  # (former agent, case id)
+    # Audit entries of accepted items, written with the push's own in one INSERT; those of
+    # the item being judged move there once it is accepted.
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    item_audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
@@ -124,15 +128,18 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
     for agent_id, case_id in sorted(batch.former):
         emit(session, agent_id, case_id, "tombstone", "unassigned")
     rejected = sum(r.status == "rejected" for r in results)
-    audit.record(session, "push", "device", device_id, user.id, items=len(items), rejected=rejected)
+    audit.record_many(session, [*batch.audit, dict(action="push", object_type="device", object_id=device_id,
+                                                    actor_id=user.id, items=len(items), rejected=rejected)])
     metrics.count_push(session, items, results)
     return PushResponse(results=results, server_time=utcnow())
 
 
 def _one(session: Session, user: User, item: OutboxItem, tr: Translator, batch: _Batch) -> PushResult:
+    batch.item_audit.clear()
     try:
         with session.begin_nested():
             status = _apply(session, user, item, batch, tr)
+        batch.audit.extend(batch.item_audit)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
@@ -276,8 +283,9 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
     if late is not None and case.assigned_agent_id != user.id:
         batch.former.add((user.id, case.id))
     extra = {"masked": masked} if masked else {}
-    audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
-                 item_id=item.id, outcome=visit.outcome, late=late, **extra)
+    batch.item_audit.append(dict(action="visit.received", object_type="visit", object_id=visit.id,
+                                 actor_id=user.id, case_id=case.id, item_id=item.id, outcome=visit.outcome,
+                                 late=late, **extra))
     if late is None:  # a late visit belongs to an assignment that is over: not today's appointment
         appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
     return visit
