@@ -46,11 +46,6 @@ class _Noted:
     within: SessionTransaction  # the (nested) transaction it was noted in
 
 
-def next_seq(session: Session) -> int:
-    return int(session.execute(update(Counter).where(Counter.name == SEQ)
-                               .values(value=Counter.value + 1).returning(Counter.value)).scalar_one())
-
-
 _LAST = select(Counter.value).where(Counter.name == SEQ)  # built once: every idle pull asks
 
 
