@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -84,14 +85,20 @@ def number_changes(session: Session) -> int:
         if n.period is not None:
             n.period.end_seq = seq
             session.add(n.period)
-    table = ChangeRow.__table__
-    stmt = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.recipient_id, table.c.case_id],
-                                      set_={c: stmt.excluded[c] for c in ("seq", "op", "reason", "created_at")})
     rows = list(latest.values())
-    session.execute(stmt, rows if len(rows) > 1 else rows[0])
+    session.execute(_upsert(session.get_bind().dialect.name), rows if len(rows) > 1 else rows[0])
     session.flush()  # the ended periods
     return len(noted)
+
+
+@lru_cache(maxsize=None)
+def _upsert(dialect: str) -> Any:
+    """The change row of a (recipient, case), replaced by the newer one: built once per
+    dialect (building it cost more than running it, at every commit)."""
+    table = ChangeRow.__table__
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return stmt.on_conflict_do_update(index_elements=[table.c.recipient_id, table.c.case_id],
+                                      set_={c: stmt.excluded[c] for c in ("seq", "op", "reason", "created_at")})
 
 
 @event.listens_for(Session, "before_commit")
