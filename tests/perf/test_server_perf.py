@@ -219,3 +219,43 @@ def test_pull_no_change_and_100_cases(server_db, request):
     print(f"\n[{db}] pull, no change: {1 / idle:.0f} req/s; pull of 100 cases: {1 / page:.0f} req/s; "
           f"hello GET {1 / hello_get:.0f} req/s; ratios {hello_get / idle:.1%} and {hello_get / page:.1%} "
           f"of hello (target >= 30%)")
+
+
+def test_statements_per_push_and_pull(server_db, request):
+    """Round trips to the database per request, counted on the server's engine (a statement
+    each, the COMMIT included): a push of one new visit against a re-send of it (a duplicate,
+    the baseline), and a pull with no change."""
+    from sqlalchemy import event
+
+    db = request.node.callspec.params["server_db"]
+    (case_id,) = _cases(server_db, 1, "COUNT")
+    with LiveServer(server_db, upgrade_db=False) as server:
+        statements: list[str] = []
+
+        @event.listens_for(server.engine, "before_cursor_execute")
+        def _count(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        @event.listens_for(server.engine, "commit")
+        def _commit(_conn) -> None:  # type: ignore[no-untyped-def]
+            statements.append("COMMIT")
+
+        api = Api(server.url)
+        api.login("agent1", "perf-pass-2026")
+        _changes, api.cursor = api.pull_all()
+        visits = _Visits(case_id)
+        api.push(visits.next())  # warm: the first push of a device differs
+
+        def count(fn) -> int:  # type: ignore[no-untyped-def]
+            statements.clear()
+            fn()
+            return len(statements)
+
+        one = visits.next()
+        push = count(lambda: api.push(one))
+        again = count(lambda: api.push(one))
+        _changes, cursor = api.pull_all(api.cursor)
+        idle = count(lambda: api.get("/api/v1/sync/pull", params={"cursor": cursor, "limit": 200}))
+    print(f"\n[{db}] statements per push of one new visit: {push}; per re-send of it (duplicate, baseline): "
+          f"{again}; ratio {push / again:.1f}; per pull with no change: {idle}")
+    assert push <= 20 and idle <= 8  # 25 (SQLite) and 24 (PostgreSQL) a push before they were cut

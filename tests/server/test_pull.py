@@ -135,38 +135,46 @@ def test_cursor_ahead_of_the_log_is_a_conflict(world):
 
 
 def test_sequence_numbers_follow_commit_order(live):
-    """A writer that takes a number and commits late holds back later writers, so a reader
-    never skips a change that commits after a higher number was seen."""
+    """A writer that has taken its number and commits late holds back later writers' numbers,
+    so a reader never skips a change that commits after a higher number was seen. Numbers are
+    taken at commit: the first writer is held between taking its number and its COMMIT."""
+    from sqlalchemy import event
+
+    from fieldapp.server.models import ChangeRow
+
     with live.session() as s, s.begin():
         make_people(s)
         a = add_case(s, "W-A", "agent1")
         b = add_case(s, "W-B", "agent1")
-    events: dict[str, tuple[int, bool]] = {}
     committing: set[str] = set()
-    started = threading.Event()
+    first_done: list[bool] = []
+    numbered = threading.Event()
 
     def writer(case_id: str, name: str, hold: float) -> None:
         with live.session() as s, s.begin():
+            def at_commit(_conn) -> None:  # type: ignore[no-untyped-def]
+                # Past its number (the counter's lock held), right before the COMMIT.
+                if name == "first":
+                    numbered.set()
+                    time.sleep(hold)
+                    committing.add(name)  # the COMMIT follows
+                else:
+                    first_done.append("first" in committing)
+
+            event.listen(s.connection(), "commit", at_commit)
             case = s.get(Case, case_id)
             case.amount_due = case.amount_due + 1
             case_changed(s, case)
-            # Past its number: the first writer must have reached its commit already.
-            first_done = "first" in committing
-            started.set()
-            time.sleep(hold)
-            from fieldapp.server.models import ChangeRow
-            seq = s.scalar(select(ChangeRow.seq).where(ChangeRow.case_id == case_id))
-            committing.add(name)  # the with-block commits right after this
-        events[name] = (seq, first_done)
 
     t1 = threading.Thread(target=writer, args=(a, "first", 0.6))
     t1.start()
-    started.wait(5)
+    assert numbered.wait(10)
     t2 = threading.Thread(target=writer, args=(b, "second", 0.0))
     t2.start()
     t1.join(10)
     t2.join(10)
-    (s1, _), (s2, first_done) = events["first"], events["second"]
+    with live.session() as s:
+        s1, s2 = (s.scalar(select(ChangeRow.seq).where(ChangeRow.case_id == c)) for c in (a, b))
     # The later writer got the higher number, and only once the first was committing: it was
-    # held back for the whole of the first one's transaction, however the threads are scheduled.
-    assert s1 < s2 and first_done
+    # held back until the first one's COMMIT, however the threads are scheduled.
+    assert s1 < s2 and first_done == [True]

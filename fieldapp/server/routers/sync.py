@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
 from fieldapp.server.db import run_with_retry
-from fieldapp.server.deps import PrincipalDep, SessionDep, SettingsDep, TranslatorDep
+from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, commit, principal_of
 from fieldapp.server.errors import ApiError
 from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.services import handover
@@ -22,25 +22,30 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 @router.get("/pull", response_model=PullResponse,
             responses={200: {"model": PullResponse, "description": "One page of the change log"},
                        **errors(*SIGNED_IN, 409)})
-def pull(session: SessionDep, principal: PrincipalDep,
+def pull(session: SessionDep, authorization: BearerDep,
          cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> Response:
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page)."""
+    principal = principal_of(session, authorization)  # signed in here: this request's one thread hop
     page, next_cursor = sync_service.pull_page_and_cursor(session, principal.user, cursor, limit)
     handover.note_pull(session, principal.token.device, cursor, next_cursor)  # what the laptop learns
+    commit(session)
     return Response(page, media_type="application/json")
 
 
 @router.post("/push", response_model=PushResponse, responses=errors(*SIGNED_IN, *WITH_BODY))
-def push(body: PushRequest, session: SessionDep, principal: PrincipalDep, tr: TranslatorDep,
+def push(body: PushRequest, session: SessionDep, authorization: BearerDep, tr: TranslatorDep,
          settings: SettingsDep) -> PushResponse:
     """Per item: accepted | duplicate | rejected (reasons in the Accept-Language, en or zh_CN)."""
+    principal = principal_of(session, authorization)  # signed in here: this request's one thread hop
     if body.device_id != principal.token.device.device_id:
         raise ApiError("invalid", "device_id does not match the device this token was issued to")
     user = principal.user
     device_pk = principal.token.device_pk
     sealer = Sealer(settings)
-    return run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
-                                                             sealer, settings, device_pk=device_pk,
-                                                             cursor=body.cursor))
+    response = run_with_retry(session, lambda: push_service.push(session, user, body.device_id, body.items, tr,
+                                                                 sealer, settings, device_pk=device_pk,
+                                                                 cursor=body.cursor))
+    commit(session)  # the changes are numbered here, the counter's lock held for the commit alone
+    return response

@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,15 +110,20 @@ def note_pull(session: Session, device: Device, cursor: int, next_cursor: int) -
             ack.seq, ack.served_at = seq, now
 
 
+# Built once (every pull and push asks): the acks of a device not yet confirmed, up to a number.
+_PENDING = and_(WithdrawalAck.device_pk == bindparam("b_device"), WithdrawalAck.confirmed_at.is_(None),
+                WithdrawalAck.seq <= bindparam("b_applied"))
+_ANY_PENDING = select(WithdrawalAck.seq).where(_PENDING).limit(1)
+
+
 def confirm(session: Session, device_pk: str, applied: int) -> None:
     """The device has applied every change up to `applied`: the period ends served to it at
     or below that are known to it from now on."""
     if applied <= 0:
         return
-    pending = (WithdrawalAck.device_pk == device_pk, WithdrawalAck.confirmed_at.is_(None),
-               WithdrawalAck.seq <= applied)
     # Nearly always there is nothing to confirm: a read then spares every pull and push a
     # write (on SQLite, the database's write lock).
-    if session.scalar(select(WithdrawalAck.seq).where(*pending).limit(1)) is None:
+    values = {"b_device": device_pk, "b_applied": applied}
+    if session.scalar(_ANY_PENDING, values) is None:
         return
-    session.execute(update(WithdrawalAck).where(*pending).values(confirmed_at=utcnow()))
+    session.execute(update(WithdrawalAck).where(_PENDING).values(confirmed_at=utcnow()), values)

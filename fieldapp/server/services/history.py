@@ -23,7 +23,7 @@ behind. A gap row is 32 bytes; there is one per `server init`.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
@@ -63,14 +63,17 @@ def start_new_stretch(url: str) -> tuple[int, int]:
         engine.dispose()
 
 
+# Built once (every pull asks): the latest gap opened below a number's gap key.
+_GAP_BELOW = (select(Counter.name, Counter.value)
+              .where(Counter.name.startswith(GAP_PREFIX, autoescape=True), Counter.name < bindparam("key"))
+              .order_by(Counter.name.desc()).limit(1))
+
+
 def cursor_from_other_history(session: Session, cursor: int) -> bool:
     """True when `cursor` lies inside a gap: no change of this database has that number."""
     if cursor <= 0:
         return False
-    row = session.execute(
-        select(Counter.name, Counter.value)
-        .where(Counter.name.startswith(GAP_PREFIX, autoescape=True), Counter.name < _gap_key(cursor))
-        .order_by(Counter.name.desc()).limit(1)).first()
+    row = session.execute(_GAP_BELOW, {"key": _gap_key(cursor)}).first()
     return row is not None and int(row.value) > cursor
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -95,6 +95,10 @@ class _Batch:
     visits: dict[str, list[Visit]] = field(default_factory=dict)  # new visits per case
     rebuild: set[str] = field(default_factory=set)  # cases changed in more than their visits
     former: set[tuple[str, str]] = field(default_factory=set)  # (former agent, case id)
+    # Audit entries of accepted items, written with the push's own in one INSERT; those of
+    # the item being judged move there once it is accepted.
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    item_audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
@@ -115,8 +119,8 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
     for index in sorted(range(len(items)), key=lambda i: items[i].id):
         by_index[index] = _one(session, user, items[index], tr, batch)
     results = [by_index[i] for i in range(len(items))]
-    # Changes are numbered last, in a fixed order: the change counter's lock is then the
-    # last lock this transaction takes, so concurrent pushes cannot deadlock on it.
+    # Cases are written in a fixed order (concurrent pushes cannot deadlock on them); their
+    # changes are numbered at commit, the counter's lock being the last one taken.
     for case_id in sorted(batch.touched):
         new_visits = () if case_id in batch.rebuild else batch.visits.get(case_id, ())
         case_changed(session, batch.touched[case_id], new_visits)
@@ -124,25 +128,33 @@ def push(session: Session, user: User, device_id: str, items: list[OutboxItem],
     for agent_id, case_id in sorted(batch.former):
         emit(session, agent_id, case_id, "tombstone", "unassigned")
     rejected = sum(r.status == "rejected" for r in results)
-    audit.record(session, "push", "device", device_id, user.id, items=len(items), rejected=rejected)
+    audit.record_many(session, [*batch.audit, dict(action="push", object_type="device", object_id=device_id,
+                                                    actor_id=user.id, items=len(items), rejected=rejected)])
     metrics.count_push(session, items, results)
     return PushResponse(results=results, server_time=utcnow())
 
 
 def _one(session: Session, user: User, item: OutboxItem, tr: Translator, batch: _Batch) -> PushResult:
+    batch.item_audit.clear()
     try:
         with session.begin_nested():
             status = _apply(session, user, item, batch, tr)
+        batch.audit.extend(batch.item_audit)
         return PushResult(id=item.id, status=status)
     except _Rejected as rej:
         return rej.result(item.id, tr)
     except IntegrityError:
-        # Raced with a concurrent push of the same item, visit or agreement: judge again.
-        log.info("push item raced with a concurrent write; re-judging")
+        # A visit id recorded already, or a race with a concurrent push of the same item,
+        # visit or agreement: judge again.
+        log.info("push item met a recorded id or raced with a concurrent write; re-judging")
         try:
             receipt = session.get(PushedItem, item.id)
             if receipt is not None:
                 return _receipt_result(item, receipt)
+            visit_id = item.payload.get("visit_id") if item.kind == "visit" else None
+            if isinstance(visit_id, str) and session.get(Visit, visit_id) is not None:
+                return _Rejected("conflict", "Visit {visit} is already recorded by another item.",
+                                 visit=visit_id).result(item.id, tr)
         except _Rejected as rej:
             return rej.result(item.id, tr)
         return _Rejected("conflict", "The visit or agreement id is already recorded by another item."
@@ -218,9 +230,7 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
         earlier = session.scalar(select(Visit.case_id).where(Visit.id == rec.corrects_visit_id))
         if earlier != case.id:
             raise _Rejected("invalid", "payload.corrects_visit_id names no visit of this case.")
-    if session.scalar(select(Visit.id).where(Visit.id == rec.visit_id)) is not None:
-        raise _Rejected("conflict", "Visit {visit} is already recorded by another item.",
-                        visit=rec.visit_id)
+    # A visit id already recorded is found by the visit's INSERT (see `_one`): no read first.
     if rec.agreement is not None:
         if session.scalar(select(Agreement.id).where(Agreement.id == rec.agreement.agreement_id)):
             raise _Rejected("conflict", "Agreement {agreement} is already recorded.",
@@ -263,7 +273,9 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
                               terms_sha256=a.terms_sha256, pdf_sha256=a.pdf_sha256,
                               total=Decimal(a.total),
                               currency=a.currency))
-    session.add(Review(visit=visit, state="pending", comment=""))  # (the visit then knows its review)
+    review = Review(visit_id=visit.id, state="pending", comment="")
+    session.add(review)
+    set_committed_value(visit, "review", review)  # the visit knows its review (no query for the old one)
     for sha in sorted(needed):
         session.add(VisitAttachment(visit_id=visit.id, sha256=sha))
     session.flush()
@@ -271,8 +283,9 @@ def _visit(session: Session, user: User, item: OutboxItem, case: Case | None, ba
     if late is not None and case.assigned_agent_id != user.id:
         batch.former.add((user.id, case.id))
     extra = {"masked": masked} if masked else {}
-    audit.record(session, "visit.received", "visit", visit.id, user.id, case_id=case.id,
-                 item_id=item.id, outcome=visit.outcome, late=late, **extra)
+    batch.item_audit.append(dict(action="visit.received", object_type="visit", object_id=visit.id,
+                                 actor_id=user.id, case_id=case.id, item_id=item.id, outcome=visit.outcome,
+                                 late=late, **extra))
     if late is None:  # a late visit belongs to an assignment that is over: not today's appointment
         appointments.visit_recorded(session, case, visit.id, visit.checked_in_at or visit.started_at, user.id)
     return visit

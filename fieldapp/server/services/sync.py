@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
@@ -33,15 +33,18 @@ def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
     return pull_page_and_cursor(session, user, cursor, limit)[0]
 
 
+# Built once (every pull runs it): a recipient's changes after a cursor, with their cases.
+_PAGE = (select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason, Case.status,
+                Case.assigned_agent_id, Case.policy_id, Case.document_stamp, Case.document)
+         .outerjoin(Case, Case.id == ChangeRow.case_id)
+         .where(ChangeRow.recipient_id == bindparam("recipient"), ChangeRow.seq > bindparam("cursor"))
+         .order_by(ChangeRow.seq).limit(bindparam("limit")))
+
+
 def pull_page_and_cursor(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
     """The page after `cursor` as the JSON of a `PullResponse`, and its next_cursor."""
     history.check_cursor(session, cursor)
-    rows = session.execute(
-        select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason, Case.status,
-               Case.assigned_agent_id, Case.policy_id, Case.document_stamp, Case.document)
-        .outerjoin(Case, Case.id == ChangeRow.case_id)
-        .where(ChangeRow.recipient_id == user.id, ChangeRow.seq > cursor)
-        .order_by(ChangeRow.seq).limit(limit + 1)).all()
+    rows = session.execute(_PAGE, {"recipient": user.id, "cursor": cursor, "limit": limit + 1}).all()
     if not rows:  # (a change after the cursor proves the cursor is not ahead of the log)
         last = last_seq(session)
         if cursor > last:
