@@ -20,11 +20,11 @@ logged at debug level and ignored, and the answer comes from `holidays` directly
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,8 @@ def package_key() -> str:
             parts.append(f"{sys.executable} {st.st_size} {st.st_mtime_ns}")
         except OSError:
             return ""
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:20]
+    text = "\n".join(parts).encode("utf-8")
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"  # hashlib would load OpenSSL: 3 ms a call
 
 
 class Store:
