@@ -128,7 +128,7 @@ class Store:
         assert self.path is not None
         folder = self.path.parent
         make_private_dir(folder)
-        write_private(self.path, blob)
+        write_private(self.path, blob, sync=False)  # a cache: losing it costs only time
         for old in folder.glob(f"{PREFIX}*.json"):
             if old.name != self.path.name:
                 try:
