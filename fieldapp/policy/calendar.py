@@ -26,13 +26,17 @@ if TYPE_CHECKING:
 _ALIASES = {"UK": "GB"}
 
 
+def _strings(kept: object) -> bool:
+    return type(kept) is list and all(type(code) is str for code in kept)
+
+
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
     """The country codes the calendar knows (aliases included), read from the package's
     registry: `holidays.list_supported_countries()` would import every country's module."""
     cache = store()
     known = cache.get("countries", "all")
-    if type(known) is list:
+    if _strings(known):
         return frozenset(known)
     from holidays.registry import EntityLoader
 
@@ -45,7 +49,7 @@ def _countries() -> frozenset[str]:
 def _subdivisions(country: str) -> tuple[str, ...]:
     cache = store()
     known = cache.get("subdivisions", country)
-    if type(known) is list:
+    if _strings(known):
         return tuple(known)
     import holidays
 

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def cache_dir() -> Path:
         return Path(home) / "cache"
     if sys.platform.startswith("linux"):  # what platformdirs answers there, without importing it
         base = os.environ.get("XDG_CACHE_HOME", "")
-        return Path(base if base.strip() else os.path.expanduser("~/.cache")) / "fieldapp"
+        return Path(base if base.strip() else os.path.expanduser("~/.cache")) / "fieldapp"  # relative: no home
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("fieldapp", appauthor=False))
@@ -79,6 +80,7 @@ class Store:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.lock = threading.Lock()  # the server's threads share one store
         self.data: dict[str, Any] = self._read() if path else {}
 
     def _read(self) -> dict[str, Any]:
@@ -106,6 +108,10 @@ class Store:
 
     def put(self, section: str, key: str, value: Any) -> None:
         """Record `value` and write the file (merged with what other processes wrote)."""
+        with self.lock:
+            self._put(section, key, value)
+
+    def _put(self, section: str, key: str, value: Any) -> None:
         part = self.data.get(section)
         if type(part) is not dict:
             part = self.data[section] = {}
@@ -144,7 +150,8 @@ def store() -> Store:
     """The cache for the current cache folder and `holidays` package (read once per process)."""
     global _store
     key = package_key()
-    path = cache_dir() / f"{PREFIX}{key}.json" if key else None
+    folder = cache_dir()
+    path = folder / f"{PREFIX}{key}.json" if key and folder.is_absolute() else None
     if _store is None or _store.path != path:
         _store = Store(path)
     return _store

@@ -158,6 +158,17 @@ def test_wrong_values_in_the_file_are_computed_again(fresh):
     assert year_calendar("GB", 2026).non_working == _direct("GB", 2026)[1]
 
 
+def test_wrong_region_lists_in_the_file_are_read_again(fresh):
+    normalise_region("us-ma")
+    (path,) = fresh.glob("calendars-*.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["countries"]["all"] = [{"not": "a code"}]
+    data["subdivisions"]["US"] = [7]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _fresh_state()
+    assert normalise_region("us-ma") == "US-MA"
+
+
 def test_a_cache_folder_that_cannot_be_made_is_no_error(_isolated_dirs, fresh):
     fresh.write_text("a file where the folder should be", encoding="utf-8")
     assert normalise_region("cn") == "CN"
