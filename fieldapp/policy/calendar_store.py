@@ -57,16 +57,18 @@ def package_key() -> str:
     except (ImportError, ValueError):
         spec = None
     origin = spec.origin if spec is not None and spec.origin else ""
+    if not origin:
+        return ""  # no package to read from: nothing to keep either
     parts.append(origin)
-    files = [Path(origin), Path(origin).with_name("version.py")] if origin else []
+    files = [Path(origin), Path(origin).with_name("version.py")]
     try:
         for f in files:
             st = f.stat()
             parts.append(f"{f.name} {st.st_size} {st.st_mtime_ns}")
-    except OSError:  # a frozen bundle: the package comes with the executable
-        try:
+    except OSError:  # a frozen bundle (its unpacked folder may change at every start):
+        try:           # the package comes with the executable
             st = os.stat(sys.executable)
-            parts.append(f"{sys.executable} {st.st_size} {st.st_mtime_ns}")
+            parts = [f"format {FORMAT}", f"{sys.executable} {st.st_size} {st.st_mtime_ns}"]
         except OSError:
             return ""
     text = "\n".join(parts).encode("utf-8")

@@ -136,6 +136,27 @@ def test_a_changed_package_key_builds_a_new_file(fresh, monkeypatch):
     assert again == first
 
 
+def test_the_key_follows_the_installed_package(tmp_path):
+    """Read from the package's files without importing it: another version.py, another key."""
+    package = tmp_path / "holidays"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise ImportError('not to be imported')\n", encoding="utf-8")
+    (package / "version.py").write_text("__version__ = '0.1'\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    code = "import sys; from fieldapp.policy.calendar_store import package_key; print(package_key())"
+
+    def key() -> str:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip()
+
+    first = key()
+    assert len(first) == 16 and first == key()
+    (package / "version.py").write_text("__version__ = '0.22'\n", encoding="utf-8")
+    assert key() != first
+    assert key() != calendar_store.package_key()  # the real package, elsewhere
+
+
 def test_a_corrupt_file_is_ignored_and_written_again(fresh):
     year_calendar("US-MA", 2025)
     (path,) = fresh.glob("calendars-*.json")
