@@ -84,8 +84,9 @@ def create_private_file(path: Path) -> None:
         restrict(path)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write `path` whole, privately: a temporary file beside it, flushed, then renamed."""
+def write_private(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write `path` whole, privately: a temporary file beside it, flushed, then renamed.
+    `sync=False` skips the fsync, for a cache that may be lost but never read half-written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with private_umask():
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
@@ -93,7 +94,8 @@ def write_private(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         if os.name == "nt":
             restrict(tmp)
         os.replace(tmp, path)
