@@ -124,7 +124,13 @@ def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls
     the signatures alone decide, and the document must say it is a visit report)."""
     facts = check_facts(data, where=where) if kind == "agreement" else _report_facts(data, where)
     result = Verification(agreement_id=facts.agreement_id, sha256=facts.sha256, pages=facts.pages)
-    embedded = _embedded(data, where)
+    embedded, unreadable = _embedded(data, where)
+    if unreadable:
+        result.problems += [f"signature field {name}: holds a signature or receipt that cannot be read "
+                            "(its dictionary was changed)" for name in unreadable]
+        result.status = ALTERED
+        if not embedded:
+            return result
     if not embedded:
         result.status = UNSIGNED
         result.problems = ["the document is not signed (a draft): it proves nothing"] + facts.problems
@@ -150,15 +156,22 @@ def _report_facts(data: bytes, where: str):  # type: ignore[no-untyped-def]
     return result
 
 
-def _embedded(data: bytes, where: str) -> list[Any]:
+def _embedded(data: bytes, where: str) -> tuple[list[Any], list[str]]:
+    """The signatures pyHanko reads, and the names of signed fields it cannot read as one
+    (a changed byte in a signature's dictionary, e.g. its /SubFilter, makes pyHanko pass
+    over it: the seal would silently vanish instead of reading as damaged)."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        return list(reader.embedded_signatures)
+        embedded = list(reader.embedded_signatures)
+        filled = [name for name, _value, _ref in enumerate_sig_fields(reader, filled_status=True)]
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise BadInput(f"the PDF's signatures cannot be read ({type(exc).__name__}: {exc})", where=where) from None
+    read = {e.field_name for e in embedded}
+    return embedded, [name or "?" for name in filled if name not in read]
 
 
 def _cert(asn1_cert) -> x509.Certificate:  # type: ignore[no-untyped-def]
@@ -253,9 +266,34 @@ class _Checker:
             report.problems.append("the timestamp does not match the document (broken)")
         elif self.trust and (not status.trusted or self._root_of(cert) is None):
             report.problems.append(f"the time-stamping certificate ({report.signer}) does not chain to the trusted root")
-        report.problems += _changes(status)
+        report.problems += _changes(status) + self._container(stamp)
         report.ok = not report.problems
         return report
+
+    def _container(self, sig: Any) -> list[str]:
+        """The certificates a signature carries beside its value are not covered by it: a
+        changed byte in one leaves the signature valid. Each must be the trusted root or a
+        certificate it issued (checked cryptographically), so such a change reads as one."""
+        if not self.trust:
+            return []
+        problems = []
+        try:
+            certs = sig.signed_data["certificates"]
+            count = len(certs)
+        except (ValueError, TypeError, KeyError):  # no set at all (a Void), or one that does not parse
+            certs, count = None, 0
+        for i in range(count):
+            try:
+                choice = certs[i]  # type: ignore[index]
+                cert = x509.load_der_x509_certificate(choice.chosen.dump()) if choice.name == "certificate" else None
+            except (ValueError, TypeError, KeyError):
+                cert = None
+            if cert is None:
+                problems.append("a certificate carried in the signature cannot be read (its bytes were changed)")
+            elif cert not in self.trust and self._root_of(cert) is None:
+                problems.append(f"the signature carries a certificate the trusted root did not issue, or whose "
+                                f"bytes were changed ({cert.subject.rfc4514_string()})")
+        return problems
 
     def _signature(self, sig: Any, received: _dt.datetime | None) -> SignatureReport:
         from pyhanko.sign.validation import validate_pdf_signature
@@ -290,7 +328,7 @@ class _Checker:
                 report.problems.append("the certificate chain is not accepted by the trusted root")
             else:
                 report.problems += self._revocation(cert, root, received, claimed)
-        report.problems += _changes(status)
+        report.problems += _changes(status) + self._container(sig)
         report.ok = not report.problems
         return report
 

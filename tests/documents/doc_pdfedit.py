@@ -93,9 +93,15 @@ def rewrite_drop_page(pdf: bytes, index: int = -1) -> bytes:
 
 
 def flip_byte(pdf: bytes, at: int) -> bytes:
-    """One byte changed in place (the length stays, so offsets stay right)."""
+    """One byte changed in place (the length stays, so offsets stay right): the byte at `at`,
+    or the first after it that is not a line end (changing a line end would only move lines).
+    The file always differs: a signed PDF holds random bytes (nonces, serials), so `at` lands
+    on a line end in some runs, and leaving the file as it was then read as a missed edit."""
     data = bytearray(pdf)
-    data[at] = (data[at] + 1) % 256 if data[at] not in (ord("\n"), ord("\r")) else data[at]
+    while data[at] in (ord("\n"), ord("\r")):
+        at += 1
+    data[at] = (data[at] + 1) % 256
+    assert bytes(data) != pdf
     return bytes(data)
 
 

@@ -135,3 +135,32 @@ def test_signature_removed_leaves_an_unsigned_file(sealed, test_pki):
     writer.write(out)
     v = verify_pdf(out.getvalue(), trust=[test_pki.root])
     assert not v.intact and v.status in ("unsigned", "altered")
+
+
+def _hex_flip(pdf: bytes, at: int) -> bytes:
+    data = bytearray(pdf)
+    data[at] = ord("1") if data[at] != ord("1") else ord("2")
+    return bytes(data)
+
+
+def test_a_changed_certificate_in_a_signatures_container(sealed, test_pki):
+    """The certificates a signature carries are outside what it signs: a changed byte in
+    one (here in the root's own signature, near the end of its DER) leaves the CMS valid and
+    parseable, and must still read as a change, in the signature and in the seal."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    root_hex = test_pki.root.public_bytes(Encoding.DER).hex().upper().encode()
+    places = [i for i in range(len(sealed)) if sealed.startswith(root_hex, i)]
+    assert len(places) >= 2  # carried by the agent's signature and by the server's receipt
+    for place in places:
+        problems = refused(_hex_flip(sealed, place + len(root_hex) - 12), test_pki)
+        assert any("certificate the trusted root did not issue, or whose bytes were changed" in p
+                   for p in problems), problems
+
+
+def test_a_damaged_seal_does_not_vanish(sealed, test_pki):
+    """A changed byte in the receipt's dictionary makes pyHanko pass over the field: the
+    document would read as intact and merely unsealed. It reads as changed instead."""
+    at = sealed.rindex(b"/SubFilter /ETSI.RFC3161") + len(b"/SubFi")
+    problems = refused(flip_byte(sealed, at), test_pki)
+    assert any("fieldapp-receipt: holds a signature or receipt that cannot be read" in p for p in problems)
