@@ -137,7 +137,14 @@ def verify_pdf(data: bytes, *, trust: list[x509.Certificate] | None = None, crls
         return result
     now = now or utcnow()
     checker = _Checker(result, trust or [], crls or [], now, now if received_now else None)
-    off_loop(lambda: checker.run(embedded))
+    from pyhanko.pdf_utils.misc import PdfError
+
+    try:
+        off_loop(lambda: checker.run(embedded))
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        # pyHanko reads the damaged objects lazily, past the point where _embedded could
+        # catch it (an 'endstream' moved, a dictionary where a stream should be, ...).
+        raise BadInput(f"the PDF's signatures cannot be read ({type(exc).__name__}: {exc})", where=where) from None
     result.problems += facts.problems
     result.status = INTACT if not result.problems else ALTERED
     return result

@@ -164,3 +164,16 @@ def test_a_damaged_seal_does_not_vanish(sealed, test_pki):
     at = sealed.rindex(b"/SubFilter /ETSI.RFC3161") + len(b"/SubFi")
     problems = refused(flip_byte(sealed, at), test_pki)
     assert any("fieldapp-receipt: holds a signature or receipt that cannot be read" in p for p in problems)
+
+
+def test_damaged_streams_after_the_signature_are_refused_in_one_line(sealed, test_pki):
+    """pyHanko reads objects lazily: a damaged stream in the revisions the signatures do not
+    cover (the seal's, the revocation data's) surfaced as a traceback from deep inside the
+    validation. It is refused, as an unreadable file (exit 2, one line) or as altered."""
+    first_end = sealed.index(b"%%EOF") + 5
+    places = [i for i in range(first_end, len(sealed)) if sealed.startswith(b"endstream", i)]
+    places += [i + 2 for i in range(first_end, len(sealed)) if sealed.startswith(b"/Length ", i)]
+    assert len(places) >= 4
+    for at in places:
+        for problem in refused(flip_byte(sealed, at), test_pki):
+            assert "\n" not in problem
