@@ -62,10 +62,14 @@ class DemoChannels:
         import secrets as _secrets
 
         from fieldapp.server.demo import INSTITUTION as DEMO_INSTITUTION
-        from fieldapp.server.notify.loopback import LoopbackSmsGateway, LoopbackSmtp, free_port
+        from fieldapp.server.notify.loopback import LoopbackSmsGateway, LoopbackSmtp
+        from fieldapp.server.testing import reserve_socket
 
         self.mail_dir = mail_dir
-        self.port = free_port()
+        # The server's port is needed (for the notices' links) before the server starts:
+        # the socket stays bound meanwhile, so nothing else on the machine can take it.
+        self.socket = reserve_socket()
+        self.port = self.socket.getsockname()[1]
         secret = _secrets.token_urlsafe(16)
         self.smtp = LoopbackSmtp(mailbox=mail_dir, on_message=self._email)
         self.gateway = LoopbackSmsGateway(secret=secret, on_message=self._sms)
@@ -133,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         folder = Path(tmp)
         with LiveServer(f"sqlite:///{folder / 'server.sqlite3'}", seed_demo=True, geocoder="none",
                         signing_ca=True, institution="Nanjing Demo Bank",
-                        port=channels.port, **channels.settings) as server:
+                        sock=channels.socket, **channels.settings) as server:
             tiles = LoopbackTileServer().start()  # the institution's map tiles, generated
             use_tiles(server, tiles.url)
             print(f"fieldapp demo: server at {server.url}, signed in as {args.user} "

@@ -27,11 +27,22 @@ from fieldapp.server.db import make_engine, session_factory, upgrade
 from fieldapp.server.settings import ServerSettings
 
 
+def reserve_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to `host`:`port` (0: any free port), ready to serve."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 class LiveServer:
     def __init__(self, database_url: str | None = None, *, settings: ServerSettings | None = None,
                  host: str = "127.0.0.1", port: int = 0, upgrade_db: bool = True,
                  seed_demo: bool = False, signing_ca: bool = False, startup_timeout: float = 20.0,
-                 **overrides: Any):
+                 sock: socket.socket | None = None, **overrides: Any):
+        """`sock`: a socket already bound (its port reserved by the caller, who needed the
+        server's URL before starting it): used as it is, so no other process can take the
+        port in between."""
         if settings is None:
             extra = dict(overrides)
             if database_url:
@@ -58,6 +69,9 @@ class LiveServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._reserved = sock
+        if sock is not None:
+            self.host, self.port = sock.getsockname()[:2]
 
     @property
     def url(self) -> str:
@@ -84,9 +98,7 @@ class LiveServer:
                     signing.init_authority(s, signing.passphrase(self.settings), self.settings.institution)
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
         # without it keep-alive requests stall ~40 ms on Nagle + delayed ACK.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        sock = self._reserved or reserve_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._socket = sock
         app = self.app = create_app(self.settings, engine=self.engine)
