@@ -17,12 +17,16 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldapp.core.errors import BadInput
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out
+# (a restarted server or a dropped link then costs a reconnect, not a failed request); one in
+# steady use is not: under load a ping is a round trip added to every request.
+PING_AFTER_IDLE_S = 2.0
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,8 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10,
+                ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
     _check_url(url)
     path = sqlite_file(url)
     if make_url(url).get_backend_name() == "sqlite":
@@ -69,8 +74,30 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=pool_size,
-                         max_overflow=max_overflow)
+    engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=max_overflow)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """`pool_pre_ping`, for connections that sat in the pool longer than `after` seconds:
+    a connection that fails its ping is replaced (the pool retries the checkout)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["fieldapp.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        since = record.info.get("fieldapp.idle_since")
+        if since is None or time.monotonic() - since < after:  # new, or in steady use
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            log.info("a pooled database connection was gone after %.0f s idle; reconnecting",
+                     time.monotonic() - since)
+            raise DisconnectionError("the pooled connection failed its ping") from exc
 
 
 RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
