@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from fieldapp.core.timeutil import UTC
 from fieldapp.server.compliance import Assessor
-from fieldapp.server.models import Case, ChangeRow, Visit
-from fieldapp.server.services.records import append_visits, case_document, load_cases
+from fieldapp.server.models import Appointment, Case, ChangeRow, Notification, Visit
+from fieldapp.server.services.records import append_visits, case_document, load_cases, refresh_documents
 
 from .kit import Api, add_case, item, make_people, visit_payload
 
@@ -100,3 +100,33 @@ def test_a_new_visit_is_appended_without_a_rebuild(world):
         # A visit older than the latest recorded one is not appended.
         assert append_visits(s, case, [latest[0]]) is False
         s.rollback()
+
+
+@pytest.mark.parametrize("managed", [False, True], ids=["imported-appointment", "fieldapp-appointment"])
+def test_an_appended_visit_keeps_the_calls_and_the_notices_a_rebuild_writes(world, managed):
+    """The customer, the calls and the notices of an appended document come from the stored
+    one: they must be what the rows say, also when the visit changes which notices count
+    (an appointment fieldapp arranged: its own notices; one imported: those of the case)."""
+    live, case_id, api = world
+    call = {"attempt_id": str(uuid.uuid4()), "case_id": case_id, "channel": "call", "result": "no_answer",
+            "at": (START - dt.timedelta(days=3)).isoformat(), "note": "rang twice"}
+    assert api.push(item(case_id, call, kind="contact_attempt"))[0]["status"] == "accepted"
+    with live.session() as s, s.begin():
+        appt = s.scalar(select(Appointment).where(Appointment.case_id == case_id))
+        if managed:
+            appt.state, appt.state_at = "delivered", START - dt.timedelta(days=2)
+        notice = Notification(case_id=case_id, channel="email", sent_at=START - dt.timedelta(days=2),
+                              delivered_at=START - dt.timedelta(days=2), appointment_id=appt.id)
+        s.add(notice)
+        s.flush()
+        refresh_documents(s, [case_id])
+    assert api.push(item(case_id, _visit(case_id, START - dt.timedelta(days=1))))[0]["status"] == "accepted"
+    stored, rebuilt = _stored_and_rebuilt(live, case_id)
+    assert stored == rebuilt and '"channel":"call"' in stored
+    assert (notice.id in stored) is managed
+    # The appointment's own visit: it becomes "visited", and an imported one now counts its
+    # own notices (another set than before).
+    assert api.push(item(case_id, _visit(case_id, START)))[0]["status"] == "accepted"
+    stored, rebuilt = _stored_and_rebuilt(live, case_id)
+    assert stored == rebuilt and '"state":"visited"' in stored and '"channel":"call"' in stored
+    assert notice.id in stored

@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.server.models import AssignmentPeriod, Case, ChangeRow, Counter, Visit
-from fieldapp.server.services.records import append_visits, refresh_documents
+from fieldapp.server.services.records import append_visits, later_visit_than, refresh_documents
 
 SEQ = "change_seq"
 _NOTED = "fieldapp.changes"  # session.info key: the changes noted in the open transaction
@@ -137,14 +137,15 @@ def case_changed(session: Session, case: Case, new_visits: Sequence[Visit] = ())
     if new_visits and case.status == "open":
         # The case's row is locked as its document is read, so a concurrent push's visits
         # are in what is extended; the row is then written once, time and document.
+        # Whether an earlier-recorded visit started later is read in the same round trip.
         session.flush()
-        row = session.execute(select(Case.document, Case.document_stamp).where(Case.id == case.id)
-                              .with_for_update(key_share=True)).one()
-        set_committed_value(case, "document", row.document)
-        set_committed_value(case, "document_stamp", row.document_stamp)
+        row = session.execute(select(Case.document, Case.document_stamp, later_visit_than(case.id, new_visits))
+                              .where(Case.id == case.id).with_for_update(key_share=True)).one()
+        set_committed_value(case, "document", row[0])
+        set_committed_value(case, "document_stamp", row[1])
         case.updated_at = now
         with session.no_autoflush:
-            appended = append_visits(session, case, new_visits)
+            appended = append_visits(session, case, new_visits, later=row[2])
     if not appended:
         case.updated_at = now
         session.flush()

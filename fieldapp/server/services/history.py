@@ -63,23 +63,36 @@ def start_new_stretch(url: str) -> tuple[int, int]:
         engine.dispose()
 
 
-# Built once (every pull asks): the latest gap opened below a number's gap key.
-_GAP_BELOW = (select(Counter.name, Counter.value)
+# Built once (every pull asks): the change log's last number, and the start of the latest
+# gap opened below a number's gap key, in one round trip.
+_GAP_START = (select(Counter.value)
               .where(Counter.name.startswith(GAP_PREFIX, autoescape=True), Counter.name < bindparam("key"))
-              .order_by(Counter.name.desc()).limit(1))
+              .order_by(Counter.name.desc()).limit(1).scalar_subquery())
+_LAST_AND_GAP = select(select(Counter.value).where(Counter.name == SEQ).scalar_subquery(), _GAP_START)
+
+
+def _last_and_gap_start(session: Session, cursor: int) -> tuple[int, int | None]:
+    last, gap_start = session.execute(_LAST_AND_GAP, {"key": _gap_key(max(cursor, 0))}).one()
+    return int(last or 0), None if gap_start is None else int(gap_start)
 
 
 def cursor_from_other_history(session: Session, cursor: int) -> bool:
     """True when `cursor` lies inside a gap: no change of this database has that number."""
     if cursor <= 0:
         return False
-    row = session.execute(_GAP_BELOW, {"key": _gap_key(cursor)}).first()
-    return row is not None and int(row.value) > cursor
+    gap_start = _last_and_gap_start(session, cursor)[1]
+    return gap_start is not None and gap_start > cursor
 
 
-def check_cursor(session: Session, cursor: int) -> None:
-    """Refuse a pull from a cursor this database never handed out (409, as for a cursor ahead
-    of the log): the client pulls everything again."""
-    if cursor_from_other_history(session, cursor):
+def check_cursor(session: Session, cursor: int) -> int:
+    """Refuse a pull from a cursor this database never handed out (409): one inside a gap
+    (restored from a backup) or one ahead of the change log (the server was reset). The
+    client then pulls everything again. Returns the change log's last number."""
+    last, gap_start = _last_and_gap_start(session, cursor)
+    if cursor > last:
+        raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log ({last}); "
+                                   "the server was reset: pull again from 0")
+    if gap_start is not None and gap_start > cursor > 0:
         raise ApiError("conflict", f"cursor {cursor} comes from a change history this server does not "
                                    "have (restored from a backup?); pull again from 0")
+    return last

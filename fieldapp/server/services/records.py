@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from fieldapp.core.errors import BadInput
 from fieldapp.core.money import quantum
 from fieldapp.protocol.v1 import (
+    AppointmentRecord,
     CaseRecord,
     CustomerRecord,
     Location,
@@ -94,24 +95,35 @@ def _task(v: Visit) -> TaskRecord:
 
 
 def _record(case: Case, appt: Appointment | None, visits: list[VisitHistoryRecord],
-            tasks: list[TaskRecord]) -> CaseRecord:
-    cust = case.customer
-    location = Location(lat=cust.lat, lon=cust.lon) if cust.lat is not None and cust.lon is not None else None
+            tasks: list[TaskRecord], stored: CaseRecord | None = None) -> CaseRecord:
+    """The case's record from its rows; with `stored` (its document as stored), the customer,
+    the calls and (for the same appointment) the notices are taken from that instead."""
+    appointment = appointment_record(appt) if appt else None
+    if stored is not None and _notices_key(appt) == _notices_key(stored.appointment):
+        notifications = stored.notifications
+    else:
+        notifications = notifications_for(case.notifications, appt)
     return CaseRecord(
         id=case.id, external_id=case.external_id, reference=case.reference, status=case.status,
-        customer=CustomerRecord(
-            id=cust.id, name=cust.name, phone=cust.phone, id_tail=cust.id_tail, address=cust.address,
-            location=location, timezone=cust.timezone, region=cust.region, language=cust.language,
-            flags=list(cust.flags or [])),
+        customer=stored.customer if stored is not None else _customer(case),
         amount_due=_amount(case), currency=case.currency, days_past_due=case.days_past_due,
         tier=case.tier, product=case.product, policy_id=case.policy_id,
-        appointment=appointment_record(appt) if appt else None,
-        notifications=notifications_for(case.notifications, appt),
+        appointment=appointment,
+        notifications=notifications,
         visits=visits,
-        contact_attempts=contacts.history(case),
+        contact_attempts=stored.contact_attempts if stored is not None else contacts.history(case),
         tasks=tasks,
         updated_at=case.updated_at,
     )
+
+
+def _customer(case: Case) -> CustomerRecord:
+    cust = case.customer
+    location = Location(lat=cust.lat, lon=cust.lon) if cust.lat is not None and cust.lon is not None else None
+    return CustomerRecord(
+        id=cust.id, name=cust.name, phone=cust.phone, id_tail=cust.id_tail, address=cust.address,
+        location=location, timezone=cust.timezone, region=cust.region, language=cust.language,
+        flags=list(cust.flags or []))
 
 
 def _history(v: Visit) -> VisitHistoryRecord:
@@ -170,13 +182,31 @@ def _compose(record: CaseRecord, visits_json: str) -> str:
     return f"{head[:-1]}{_VISITS_AT}{visits_json}],{tail[1:]}"
 
 
-def append_visits(session: Session, case: Case, visits: Sequence[Visit], assessor: Assessor | None = None) -> bool:
+def later_visit_than(case_id: str, visits: Sequence[Visit]):  # type: ignore[no-untyped-def]
+    """A scalar subquery: some visit of the case, not among `visits`, that started after the
+    earliest of them (then they do not go at the end of the document's visits)."""
+    earliest = min(v.started_at for v in visits)
+    return (select(Visit.id).where(Visit.case_id == case_id, Visit.id.not_in([v.id for v in visits]),
+                                   Visit.started_at > earliest).limit(1).scalar_subquery())
+
+
+def _notices_key(appt: Appointment | AppointmentRecord | None) -> str | None:
+    """What `notifications_for` chooses the notices by: the appointment's own, or those
+    imported with the case."""
+    return None if appt is None or (appt.state or "arranged") == "arranged" else appt.id
+
+
+def append_visits(session: Session, case: Case, visits: Sequence[Visit], assessor: Assessor | None = None,
+                  *, later: str | None | bool = False) -> bool:
     """Add newly recorded visits of an open case to its stored document without reading its
     earlier visits: the visits part of the document is extended, the rest (appointment,
     tasks, planning check) rebuilt from the case's own rows and the visits the planning
-    check counts. The result is what `case_document` would write. False when this cannot be
-    done (no current document, a visit older than one already recorded, a closed case):
-    the caller rebuilds the document instead. Call after the visits are flushed."""
+    check counts; the customer, the notices and the calls are taken from the document as
+    stored (a change to any of them rebuilds it). The result is what `case_document` would
+    write. False when this cannot be done (no current document, a visit older than one
+    already recorded, a closed case): the caller rebuilds the document instead. `later` is
+    `later_visit_than` as the caller read it (False: not read yet). Call after the visits
+    are flushed."""
     if not visits or case.status != "open":
         return False
     assessor = assessor or Assessor()
@@ -188,26 +218,35 @@ def append_visits(session: Session, case: Case, visits: Sequence[Visit], assesso
     stop = document.rfind(_COMPLIANCE_AT)
     if start < 0 or not start < end < stop:
         return False
-    new_ids = [v.id for v in visits]
-    ordered = sorted(visits, key=lambda v: v.started_at)
-    later = session.scalar(select(Visit.id).where(Visit.case_id == case.id, Visit.id.not_in(new_ids),
-                                                  Visit.started_at > ordered[0].started_at).limit(1))
+    if later is False:
+        later = session.scalar(select(later_visit_than(case.id, visits)))
     if later is not None:  # the new visits go somewhere in the middle: rebuild
         return False
     earlier = document[start + len(_VISITS_AT):end]
-    added = ",".join(_history(v).model_dump_json() for v in ordered)
+    added = ",".join(_history(v).model_dump_json() for v in sorted(visits, key=lambda v: v.started_at))
     corrected = {v.corrects_visit_id for v in visits if v.corrects_visit_id}
     returned = [t for t in _TASKS.validate_json(document[end + len(_TASKS_AT) - 1:stop + 1])
                 if t.kind == "visit_returned" and t.visit_id not in corrected]
+    stored = _STORED.validate_json(f"{document[:start]},{document[stop + 2:]}")
     appt = current_appointment(case.appointments)
     record = _record(case, appt, _counted_visits(session, case, appt, assessor),
-                     returned + appointment_tasks(appt))
+                     returned + appointment_tasks(appt), stored=stored)
     record.compliance = assessor.assess(record)
     record.visits = []
     case.document = _compose(record, f"{earlier},{added}" if earlier else added)
     case.document_stamp = stamp
     session.flush()
     return True
+
+
+class _Stored(CaseRecord):
+    """A stored document read without its visits and tasks (what `append_visits` keeps)."""
+
+    visits: list[VisitHistoryRecord] = []
+    tasks: list[TaskRecord] = []
+
+
+_STORED = TypeAdapter(_Stored)
 
 
 def _counted_visits(session: Session, case: Case, appt: Appointment | None,
