@@ -17,13 +17,12 @@ placeholder falls back to English rather than failing.
 
 from __future__ import annotations
 
-import ast
 import string
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from fieldapp.core.errors import BadInput
+from fieldapp.core.records import field, record
 
 LANGUAGES = ("en", "zh_CN")
 DEFAULT_LANGUAGE = "en"
@@ -47,6 +46,8 @@ def parse_po(text: str, *, where: str = "<po>") -> dict[str, str]:
     Entries flagged `#, fuzzy` and entries with an empty msgstr are left out, so the
     English source is shown instead of a doubtful translation.
     """
+    import ast  # here: a command that reads no catalog does not pay for it
+
     entries: dict[str, str] = {}
     current: dict[str, str] = {}
     pending_flags = ""
@@ -91,7 +92,7 @@ def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-@dataclass
+@record
 class Translator:
     language: str = DEFAULT_LANGUAGE
     catalog: dict[str, str] = field(default_factory=dict)

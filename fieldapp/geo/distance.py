@@ -12,9 +12,9 @@ approximation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from fieldapp.core.errors import BadInput
+from fieldapp.core.records import record
 
 # WGS-84, as geopy.distance.ELLIPSOIDS["WGS-84"] (a test keeps them equal). geopy itself is
 # imported on the first far or borderline distance: importing it loads its geocoders and
@@ -72,7 +72,7 @@ def distance_m(a: tuple[float, float], b: tuple[float, float], *, limit: float |
     return exact_distance_m(a, b)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GeofenceCheck:
     """The outcome of comparing an agent's position with the address.
 

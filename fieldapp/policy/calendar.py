@@ -13,11 +13,11 @@ regions and years were seen before does not import the package at all: every imp
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from fieldapp.core.errors import BadInput
+from fieldapp.core.records import record
 from fieldapp.policy.calendar_store import store
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def _calendar(region: str, year: int, language: str | None = None) -> holidays.H
     return holidays.country_holidays(country, subdiv=subdiv or None, years=year, language=language)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YearCalendar:
     holidays: dict[dt.date, str]     # public holidays -> English name
     non_working: frozenset[dt.date]  # weekend days and holidays that are not worked

@@ -9,11 +9,11 @@ Without `now` the context is a planning check; with `now` it is a check-in.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from fieldapp.core.errors import BadInput
+from fieldapp.core.records import record
 from fieldapp.core.timeutil import parse_aware, zone
 from fieldapp.geo.distance import check_point
 from fieldapp.policy._fields import Fields, type_name
@@ -27,20 +27,20 @@ MAX_LIST = 10_000
 MAX_APPOINTMENT = dt.timedelta(hours=24)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Notification:
     channel: str
     sent_at: dt.datetime
     delivered_at: dt.datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PastVisit:
     at: dt.datetime
     contact_made: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PastAttempt:
     """A call or message to the customer (channel "call" | "sms"), counted with visits by
     a frequency limit on contact attempts."""
@@ -49,7 +49,7 @@ class PastAttempt:
     channel: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Practice:
     """The case's conversation script (id and current version) and the agent's completed
     practices of it: (version, when), in any order."""
@@ -64,14 +64,14 @@ class Practice:
         return max(times) if times else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AgentLocation:
     lat: float
     lon: float
     accuracy_m: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Context:
     timezone: str
     zone: ZoneInfo

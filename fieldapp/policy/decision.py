@@ -13,10 +13,10 @@ JSON shape (keys always in this order; `to_json` / `from_json` round-trip exactl
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
 from typing import Any
 
 from fieldapp.core.errors import BadInput
+from fieldapp.core.records import record, replace
 from fieldapp.core.timeutil import iso, parse_aware
 from fieldapp.policy._fields import Fields
 from fieldapp.policy.messages import TEMPLATES, label, language, render
@@ -73,7 +73,7 @@ class Result:
         return f"Result({self.rule!r}, {verdict}, {self.code!r}, {self.facts!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     allowed: bool
     check: str

@@ -9,9 +9,9 @@ the number was read in the primary legal text (`verified`), only in secondary re
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from fieldapp.core.enums import Channel, CustomerFlag
+from fieldapp.core.records import field, record
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_FLAGS = frozenset(f.value for f in CustomerFlag)
@@ -26,7 +26,7 @@ SOURCE_STATUSES = ("primary", "secondary", "internal")
 SEVERITIES = ("block", "warn")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Basis:
     """Why a field has its value: status (see BASIS_STATUSES), source ids and a note."""
 
@@ -35,7 +35,7 @@ class Basis:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     id: str
     title: str
@@ -44,7 +44,7 @@ class Source:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Window:
     """Allowed local hours (minutes since midnight; `end` may be 1440 = 24:00) and days."""
 
@@ -62,7 +62,7 @@ class Window:
         object.__setattr__(self, "latest", f"{self.end // 60:02d}:{self.end % 60:02d}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Holidays:
     banned: bool
     scope: str = "region"  # "region": country + subdivision; "national": country only
@@ -70,7 +70,7 @@ class Holidays:
     basis: dict[str, Basis] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Notice:
     required: bool
     channels: frozenset[str] = frozenset()
@@ -92,7 +92,7 @@ class Notice:
         return self.min_notice.total_seconds() / 3600
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frequency:
     max_visits: int | None  # None: no limit. Counts this visit too.
     per_days: int = 30
@@ -104,14 +104,14 @@ class Frequency:
     max_attempts: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flags:
     block: frozenset[str] = COMMON_BLOCKING
     warn: frozenset[str] = frozenset()
     basis: dict[str, Basis] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Geofence:
     max_distance_m: float = 300.0
     missing_location: str = "warn"
@@ -119,7 +119,7 @@ class Geofence:
     basis: dict[str, Basis] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AppointmentRule:
     checkin_early: dt.timedelta = dt.timedelta(minutes=15)
     severity: str = "block"
@@ -130,7 +130,7 @@ class AppointmentRule:
         return int(self.checkin_early.total_seconds() // 60)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Photos:
     """Photo evidence of a visit (the house number, a notice left at the door): whether it is
     allowed, what it must not show, and what of a photo's metadata is kept (all other EXIF
@@ -145,7 +145,7 @@ class Photos:
     basis: dict[str, Basis] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Training:
     """Whether an agent must have practised the current version of the case's conversation
     script (practice mode) before a visit starts."""
@@ -155,7 +155,7 @@ class Training:
     basis: dict[str, Basis] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     id: str
     version: str

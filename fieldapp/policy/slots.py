@@ -15,12 +15,12 @@ allowed hours, from the first moment a notice can announce them. Pure: no I/O, n
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from fieldapp.core.i18n import Translator
+from fieldapp.core.records import replace
 from fieldapp.geo.travel import Point, TravelModel
 from fieldapp.policy.context import Context, Notification, PastVisit
 from fieldapp.policy.decision import Decision
@@ -156,9 +156,9 @@ def check_slot(base: Context, policy: Policy, start: dt.datetime, end: dt.dateti
     will go out on (email, sms); `busy` the agent's other appointments."""
     sent = now + rules.notice_margin
     notices = tuple(Notification(ch, sent, sent) for ch in channels)
-    ctx = dataclasses.replace(Context.build(timezone=base.timezone, region=base.region, start=start, end=end,
-                                            location=base.location, flags=base.flags, visits=base.visits),
-                              notifications=notices)
+    ctx = replace(Context.build(timezone=base.timezone, region=base.region, start=start, end=end,
+                                location=base.location, flags=base.flags, visits=base.visits),
+                  notifications=notices)
     decision = evaluate(ctx, policy, lang)
     travel = rules.travel
     conflicts = []
