@@ -24,15 +24,8 @@ from sqlalchemy.orm import Session
 
 from fieldapp.server.app import create_app
 from fieldapp.server.db import make_engine, session_factory, upgrade
+from fieldapp.server.notify.loopback import reserve_socket
 from fieldapp.server.settings import ServerSettings
-
-
-def reserve_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A TCP socket bound to `host`:`port` (0: any free port), ready to serve."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
 
 
 class LiveServer:

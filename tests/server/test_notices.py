@@ -321,3 +321,28 @@ def test_email_over_starttls_checks_the_servers_certificate(tmp_path):
         with pytest.raises(Exception, match="STARTTLS|530"):
             plain.send(message)  # the server requires TLS: nothing goes out in clear
         assert len(smtp.messages) == 1
+
+
+def test_the_loopback_mail_server_holds_its_port_from_the_start():
+    """Its URL goes into settings before it starts (the demo, these tests): nobody else may
+    take the port in between, as parallel runs did when it was only looked up free."""
+    import smtplib
+    import socket
+    from email.message import EmailMessage
+
+    smtp = LoopbackSmtp()
+    try:
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", smtp.port))
+        smtp.start()
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.cn", "b@example.cn", "hello"
+        message.set_content("port held")
+        with smtplib.SMTP("127.0.0.1", smtp.port, timeout=10) as client:
+            client.send_message(message)
+        assert [m["Subject"] for m in smtp.messages] == ["hello"]
+    finally:
+        smtp.stop()
+    with socket.socket() as again:  # stopped: nothing listens there any more
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (the closed connection's TIME_WAIT)
+        again.bind(("127.0.0.1", smtp.port))

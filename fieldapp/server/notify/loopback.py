@@ -32,9 +32,20 @@ from fieldapp.server.notify.channels import SIGNATURE_HEADER, sign
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free at the moment (for a server in another process; another process may take
+    it before that server binds it: a server in this process should `reserve_socket`)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def reserve_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to `host`:`port` (0: any free port), ready to serve: the port is
+    this process's from now on."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
 
 
 class _Hold:
@@ -65,7 +76,10 @@ class LoopbackSmtp:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: Path | None = None,
                  on_message: Callable[[EmailMessage], None] | None = None, tls_context: Any = None):
-        self.host, self.port = host, port or free_port(host)
+        # Bound now, so the URL can be handed out before the server starts and nobody else can
+        # take the port in between (a port only looked up free was taken by parallel runs).
+        self._socket: socket.socket | None = reserve_socket(host, port)
+        self.host, self.port = host, self._socket.getsockname()[1]
         self.tls_context = tls_context  # an ssl.SSLContext: STARTTLS offered and required
         self.mailbox = mailbox
         self.on_message = on_message
@@ -110,9 +124,20 @@ class LoopbackSmtp:
     def start(self) -> "LoopbackSmtp":
         from aiosmtpd.controller import Controller
 
+        sock = self._socket or reserve_socket(self.host, self.port)  # (started again: the same port)
+        self._socket = None  # the server closes it when it stops
+
+        class _OnSocket(Controller):
+            def _create_server(self):  # type: ignore[no-untyped-def]
+                return self.loop.create_server(self._factory_invoker, sock=sock, ssl=self.ssl_context)
+
         extra = {"tls_context": self.tls_context, "require_starttls": True} if self.tls_context else {}
-        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=10, **extra)
-        self._controller.start()
+        self._controller = _OnSocket(self, hostname=self.host, port=self.port, ready_timeout=10, **extra)
+        try:
+            self._controller.start()
+        except BaseException:
+            sock.close()
+            raise
         return self
 
     def stop(self) -> None:
@@ -120,6 +145,9 @@ class LoopbackSmtp:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+        if self._socket is not None:  # never started
+            self._socket.close()
+            self._socket = None
 
     def __enter__(self) -> "LoopbackSmtp":
         return self.start()
