@@ -65,13 +65,24 @@ def serve(script: str, *args: str) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def per_request(fn: Callable[[], object], n: int, rounds: int = 3) -> float:
-    """Median over `rounds` of the mean seconds per call of `fn`, `n` calls a round."""
-    fn()  # warm: connection, caches
-    means = []
+def paired(fn: Callable[[], object], baseline: Callable[[], object], n: int, n_base: int | None = None,
+           rounds: int = 7) -> tuple[float, float, float]:
+    """Seconds per call of `fn` and of `baseline`, and their ratio, measured in alternating
+    rounds (`n` calls of one, then `n_base` of the other): on a shared, noisy machine both
+    then see the same moments. Medians over the rounds; the ratio is the median of the
+    rounds' ratios."""
+    fn()
+    baseline()
+    n_base = n_base or n
+    mine, base, ratios = [], [], []
     for _ in range(rounds):
         started = time.perf_counter()
         for _ in range(n):
             fn()
-        means.append((time.perf_counter() - started) / n)
-    return statistics.median(means)
+        mine.append((time.perf_counter() - started) / n)
+        started = time.perf_counter()
+        for _ in range(n_base):
+            baseline()
+        base.append((time.perf_counter() - started) / n_base)
+        ratios.append(mine[-1] / base[-1])
+    return statistics.median(mine), statistics.median(base), statistics.median(ratios)

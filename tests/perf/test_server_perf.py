@@ -3,7 +3,9 @@ to a baseline measured in the same run on the same machine.
 
 Push and pull run against the server in a process of its own, on SQLite and (with
 FIELDAPP_TEST_PG_URL) PostgreSQL; the baseline is a FastAPI hello-world on the same uvicorn
-settings, asked the same way (one client, keep-alive, one request after the other):
+settings, asked the same way (one client, keep-alive, one request after the other), running
+beside the project's server: rounds of one alternate with rounds of the other, so a ratio
+compares the same moments of this shared machine (`serving.paired`):
 
 - a push of one new visit, on a case with no visits and on one with 600: its cost must not
   grow with the case's history; target: pushes/s >= 25% of hello POSTs/s;
@@ -17,6 +19,8 @@ import datetime as dt
 import io
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -30,7 +34,7 @@ from server.conftest import pg_schema
 from server.kit import Api, add_case, item, visit_payload
 from server.test_import import HEADER, row
 
-from serving import FIELDAPP, HELLO, per_request, serve
+from serving import FIELDAPP, HELLO, paired, serve
 
 
 @pytest.fixture
@@ -167,40 +171,39 @@ class _Visits:
                                                 ended_at=_stamp(self.at + dt.timedelta(minutes=30))))
 
 
-def _hello() -> tuple[float, float]:
-    """Seconds per hello GET and per hello POST (a push-sized body)."""
+@contextmanager
+def _hello() -> Iterator[tuple[Callable[[], object], Callable[[], object]]]:
+    """The baseline's requests, a hello GET and a hello POST (of a push's size), on a
+    hello-world server running beside the project's."""
     import httpx
 
     body = {"device_id": "bench", "items": [_Visits("c").next()]}
     with serve(HELLO) as url, httpx.Client(base_url=url) as client:
-        get = per_request(lambda: client.get("/hello").raise_for_status(), 300)
-        post = per_request(lambda: client.post("/hello", json=body).raise_for_status(), 300)
-    return get, post
+        yield (lambda: client.get("/hello").raise_for_status(),
+               lambda: client.post("/hello", json=body).raise_for_status())
 
 
 def test_push_one_new_visit_is_constant_in_the_case_history(server_db, request):
     db = request.node.callspec.params["server_db"]
     empty, full = _cases(server_db, 2, "PUSH")
-    with serve(FIELDAPP, server_db) as url:
+    with serve(FIELDAPP, server_db) as url, _hello() as (_hello_get, hello_post):
         api = Api(url)
         api.login("agent1", "perf-pass-2026")
         history = _Visits(full)
         for _ in range(6):
             assert {r["status"] for r in api.push(*(history.next() for _ in range(100)))} == {"accepted"}
         fresh = _Visits(empty)
-        push_empty = per_request(lambda: api.push(fresh.next()), 40)
-        push_full = per_request(lambda: api.push(history.next()), 40)
-    hello_get, hello_post = _hello()
+        push_empty, _base, _ratio = paired(lambda: api.push(fresh.next()), hello_post, 20, 200)
+        push_full, base, ratio = paired(lambda: api.push(history.next()), hello_post, 20, 200)
     print(f"\n[{db}] push of one new visit: {push_empty * 1000:.1f} ms on a case with few visits, "
           f"{push_full * 1000:.1f} ms on one with 600+ (ratio {push_full / push_empty:.2f}, target ~1); "
-          f"hello POST {hello_post * 1000:.2f} ms; pushes/s = {hello_post / push_full:.1%} of hello "
-          f"(target >= 25%)")
+          f"hello POST {base * 1000:.2f} ms; pushes/s = {1 / ratio:.1%} of hello (target >= 25%)")
 
 
 def test_pull_no_change_and_100_cases(server_db, request):
     db = request.node.callspec.params["server_db"]
     _cases(server_db, 100, "PULL")
-    with serve(FIELDAPP, server_db) as url:
+    with serve(FIELDAPP, server_db) as url, _hello() as (hello_get, _hello_post):
         api = Api(url)
         api.login("agent1", "perf-pass-2026")
         _changes, cursor = api.pull_all()
@@ -213,12 +216,11 @@ def test_pull_no_change_and_100_cases(server_db, request):
             r = api.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 100})
             assert r.status_code == 200 and r.content.count(b'"op":"upsert"') == 100
 
-        idle = per_request(nothing, 300)
-        page = per_request(hundred, 60)
-    hello_get, _hello_post = _hello()
-    print(f"\n[{db}] pull, no change: {1 / idle:.0f} req/s; pull of 100 cases: {1 / page:.0f} req/s; "
-          f"hello GET {1 / hello_get:.0f} req/s; ratios {hello_get / idle:.1%} and {hello_get / page:.1%} "
-          f"of hello (target >= 30%)")
+        idle, base_idle, ratio_idle = paired(nothing, hello_get, 100)
+        page, base_page, ratio_page = paired(hundred, hello_get, 20, 100)
+    print(f"\n[{db}] pull, no change: {1 / idle:.0f} req/s (hello GET beside it {1 / base_idle:.0f}); "
+          f"pull of 100 cases: {1 / page:.0f} req/s (hello GET {1 / base_page:.0f}); ratios "
+          f"{1 / ratio_idle:.1%} and {1 / ratio_page:.1%} of hello (target >= 30%)")
 
 
 def test_statements_per_push_and_pull(server_db, request):
