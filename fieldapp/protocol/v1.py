@@ -139,7 +139,8 @@ ERROR_CODES = {
     "incompatible_version": 426,
     "too_large": 413,
     "rate_limited": 429,
-    "busy": 503,  # more requests than the server takes at once: retry after `retry_after` s
+    "busy": 503,  # more requests than the server takes at once, or its database connection broke
+    #               under the request (nothing applied): retry after `retry_after` s
     "not_allowed": 422,  # e.g. an appointment slot the policy forbids (the reasons in `detail`)
 }
 

@@ -50,7 +50,7 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10,
-                ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
+                ping_after_idle: float | None = None) -> Engine:
     _check_url(url)
     path = sqlite_file(url)
     if make_url(url).get_backend_name() == "sqlite":
@@ -75,7 +75,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
 
         return engine
     engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=max_overflow)
-    _ping_when_idle(engine, ping_after_idle)
+    _ping_when_idle(engine, PING_AFTER_IDLE_S if ping_after_idle is None else ping_after_idle)
     return engine
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fieldapp.core.errors import BadInput, Conflict, NotFound
@@ -88,7 +89,20 @@ def install(app: FastAPI) -> None:
         return unexpected_response(exc)
 
 
+LOST_DATABASE_RETRY_S = 2
+
+
 def unexpected_response(exc: BaseException) -> JSONResponse:
-    """The 500 for an error nobody expected, logged with its traceback (never the request)."""
+    """The 500 for an error nobody expected, logged with its traceback (never the request).
+    A database connection that broke under the request (the database restarted, the link
+    dropped) is a 503 `busy` instead: nothing was applied, the pool has dropped its
+    connections, and the client tries again shortly."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        log.warning("the database connection broke under a request (%s); answered 503, nothing applied",
+                    type(exc.orig).__name__)
+        retry = LOST_DATABASE_RETRY_S
+        return error_response("busy", f"the server lost its database connection; nothing was applied: try "
+                                      f"again in {retry} s", 503, headers={"Retry-After": str(retry)},
+                              retry_after=retry)
     log.error("unexpected server error (%s)", type(exc).__name__, exc_info=exc)
     return error_response("server_error", "the server failed; the request was not applied", 500)

@@ -1,14 +1,21 @@
 """A pooled PostgreSQL connection that died while idle (a restarted server, a dropped link)
-is replaced before use, while connections in steady use are handed out without a ping."""
+is replaced before use, while connections in steady use are handed out without a ping; a
+request that meets a connection broken under it is a 503 to retry, not a 500."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from fieldapp.server import db as server_db
 from fieldapp.server.db import make_engine
+from fieldapp.server.testing import LiveServer
+
+from .kit import Api, make_people
 
 pytestmark = pytest.mark.postgres
 
@@ -81,3 +88,29 @@ def test_a_connection_in_steady_use_is_not_pinged(pg_url, pool):
     with pytest.raises(OperationalError):
         _backend_pid(engine)
     assert _backend_pid(engine) != first  # the pool dropped it after the failure
+
+
+def test_a_request_on_a_connection_broken_under_it_is_a_503_to_retry(pg_url, monkeypatch):
+    """The database restarted between two requests, too soon for a ping: the request that
+    meets the broken connection is answered 503 `busy` with Retry-After (nothing applied,
+    the laptop tries again), and the pool, dropped, serves the next one."""
+    monkeypatch.setattr(server_db, "PING_AFTER_IDLE_S", 3600.0)  # no ping: the request meets it
+    name = f"fa-test-{uuid.uuid4().hex[:12]}"  # only this server's connections are killed
+    url = make_url(pg_url).update_query_dict({"application_name": name}).render_as_string(hide_password=False)
+    with LiveServer(url, upgrade_db=False) as live:
+        with live.session() as s, s.begin():
+            make_people(s)
+        api = Api(live.url, "agent1")
+        assert api.get("/api/v1/sync/pull").status_code == 200
+        other = make_engine(pg_url)
+        try:
+            with other.begin() as conn:
+                killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                           "WHERE application_name = :name"), {"name": name}).scalar_one()
+        finally:
+            other.dispose()
+        assert killed >= 1
+        broken = api.get("/api/v1/sync/pull")
+        assert broken.status_code == 503, broken.text
+        assert broken.json()["error"] == "busy" and broken.headers["Retry-After"] == "2"
+        assert api.get("/api/v1/sync/pull").status_code == 200
