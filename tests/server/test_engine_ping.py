@@ -32,13 +32,19 @@ def _backend_pid(engine) -> int:  # type: ignore[no-untyped-def]
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
-def _kill(url: str, pid: int) -> None:
+def _terminate(url: str, which: str, **values: object) -> int:
+    """End the server backends `which` (a condition on pg_stat_activity) picks; how many."""
     other = make_engine(url)
     try:
         with other.begin() as conn:
-            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+            return int(conn.execute(text(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                         f"WHERE {which}"), values).scalar_one())
     finally:
         other.dispose()
+
+
+def _kill(url: str, pid: int) -> None:
+    assert _terminate(url, "pid = :pid", pid=pid) == 1
 
 
 def _pings(engine) -> list[str]:  # type: ignore[no-untyped-def]
@@ -102,14 +108,7 @@ def test_a_request_on_a_connection_broken_under_it_is_a_503_to_retry(pg_url, mon
             make_people(s)
         api = Api(live.url, "agent1")
         assert api.get("/api/v1/sync/pull").status_code == 200
-        other = make_engine(pg_url)
-        try:
-            with other.begin() as conn:
-                killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                           "WHERE application_name = :name"), {"name": name}).scalar_one()
-        finally:
-            other.dispose()
-        assert killed >= 1
+        assert _terminate(pg_url, "application_name = :name", name=name) >= 1
         broken = api.get("/api/v1/sync/pull")
         assert broken.status_code == 503, broken.text
         assert broken.json()["error"] == "busy" and broken.headers["Retry-After"] == "2"

@@ -26,16 +26,18 @@ def appointment_record(appt: Appointment) -> AppointmentRecord:
                              requested_start=appt.requested_start, requested_end=appt.requested_end)
 
 
+def notices_key(appt: Appointment | AppointmentRecord | None) -> str | None:
+    """Which notices announce `appt`: those fieldapp sent for it (its id), or, for an
+    appointment imported as agreed (or none), those imported with the case (None)."""
+    return None if appt is None or (appt.state or "arranged") == "arranged" else appt.id
+
+
 def notifications_for(notifications: Sequence[Notification], appt: Appointment | None) -> list[NotificationRecord]:
-    """The notices that announce `appt`: those fieldapp sent for it, or, for an appointment
-    imported as agreed (or none), those imported with the case. A notice of another
-    appointment never counts for this one."""
-    if appt is None or (appt.state or "arranged") == "arranged":
-        chosen = [n for n in notifications if n.appointment_id is None]
-    else:
-        chosen = [n for n in notifications if n.appointment_id == appt.id]
+    """The notices that announce `appt` (see `notices_key`). A notice of another appointment
+    never counts for this one."""
+    key = notices_key(appt)
     return [NotificationRecord(id=n.id, channel=n.channel, sent_at=n.sent_at, delivered_at=n.delivered_at)
-            for n in chosen]
+            for n in notifications if n.appointment_id == key]
 
 
 def appointment_tasks(appt: Appointment | None) -> list[TaskRecord]:

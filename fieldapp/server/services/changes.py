@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.server.models import AssignmentPeriod, Case, ChangeRow, Counter, Visit
-from fieldapp.server.services.records import append_visits, later_visit_than, refresh_documents
+from fieldapp.server.services.records import LATER_VISIT, append_visits, later_visit_values, refresh_documents
 
 SEQ = "change_seq"
 _NOTED = "fieldapp.changes"  # session.info key: the changes noted in the open transaction
@@ -48,6 +48,10 @@ class _Noted:
 
 
 _LAST = select(Counter.value).where(Counter.name == SEQ)  # built once: every idle pull asks
+# Built once (every pushed visit asks): a case's document, locked, and whether a visit
+# recorded before the new ones started after them.
+_FOR_APPEND = (select(Case.document, Case.document_stamp, LATER_VISIT)
+               .where(Case.id == bindparam("case_id")).with_for_update(key_share=True))
 
 
 def last_seq(session: Session) -> int:
@@ -139,8 +143,7 @@ def case_changed(session: Session, case: Case, new_visits: Sequence[Visit] = ())
         # are in what is extended; the row is then written once, time and document.
         # Whether an earlier-recorded visit started later is read in the same round trip.
         session.flush()
-        row = session.execute(select(Case.document, Case.document_stamp, later_visit_than(case.id, new_visits))
-                              .where(Case.id == case.id).with_for_update(key_share=True)).one()
+        row = session.execute(_FOR_APPEND, {"case_id": case.id, **later_visit_values(case.id, new_visits)}).one()
         set_committed_value(case, "document", row[0])
         set_committed_value(case, "document_stamp", row[1])
         case.updated_at = now

@@ -12,13 +12,12 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import TypeAdapter
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from fieldapp.core.errors import BadInput
 from fieldapp.core.money import quantum
 from fieldapp.protocol.v1 import (
-    AppointmentRecord,
     CaseRecord,
     CustomerRecord,
     Location,
@@ -31,6 +30,7 @@ from fieldapp.server.services import contacts
 from fieldapp.server.services.appointment_records import (
     appointment_record,
     appointment_tasks,
+    notices_key,
     notifications_for,
 )
 
@@ -99,7 +99,7 @@ def _record(case: Case, appt: Appointment | None, visits: list[VisitHistoryRecor
     """The case's record from its rows; with `stored` (its document as stored), the customer,
     the calls and (for the same appointment) the notices are taken from that instead."""
     appointment = appointment_record(appt) if appt else None
-    if stored is not None and _notices_key(appt) == _notices_key(stored.appointment):
+    if stored is not None and notices_key(appt) == notices_key(stored.appointment):
         notifications = stored.notifications
     else:
         notifications = notifications_for(case.notifications, appt)
@@ -171,7 +171,6 @@ def refresh_documents(session: Session, case_ids: Iterable[str], assessor: Asses
 _HEAD_FIELDS = frozenset(list(CaseRecord.model_fields)[:list(CaseRecord.model_fields).index("visits")])
 _TAIL_FIELDS = frozenset({"tasks", "compliance", "contact_attempts", "updated_at"})
 _VISITS_AT, _TASKS_AT, _COMPLIANCE_AT = ',"visits":[', '],"tasks":[', '],"compliance":'
-_TASKS = TypeAdapter(list[TaskRecord])
 
 
 def _compose(record: CaseRecord, visits_json: str) -> str:
@@ -182,18 +181,18 @@ def _compose(record: CaseRecord, visits_json: str) -> str:
     return f"{head[:-1]}{_VISITS_AT}{visits_json}],{tail[1:]}"
 
 
-def later_visit_than(case_id: str, visits: Sequence[Visit]):  # type: ignore[no-untyped-def]
-    """A scalar subquery: some visit of the case, not among `visits`, that started after the
-    earliest of them (then they do not go at the end of the document's visits)."""
-    earliest = min(v.started_at for v in visits)
-    return (select(Visit.id).where(Visit.case_id == case_id, Visit.id.not_in([v.id for v in visits]),
-                                   Visit.started_at > earliest).limit(1).scalar_subquery())
+# Built once (every pushed visit asks): some visit of the case, not among the new ones, that
+# started after the earliest of them (then they do not go at the end of the document's
+# visits). Its values come from `later_visit_values`.
+LATER_VISIT = (select(Visit.id).where(Visit.case_id == bindparam("later_case"),
+                                      Visit.id.not_in(bindparam("later_ids", expanding=True)),
+                                      Visit.started_at > bindparam("later_than"))
+               .limit(1).scalar_subquery())
 
 
-def _notices_key(appt: Appointment | AppointmentRecord | None) -> str | None:
-    """What `notifications_for` chooses the notices by: the appointment's own, or those
-    imported with the case."""
-    return None if appt is None or (appt.state or "arranged") == "arranged" else appt.id
+def later_visit_values(case_id: str, visits: Sequence[Visit]) -> dict[str, object]:
+    return {"later_case": case_id, "later_ids": [v.id for v in visits],
+            "later_than": min(v.started_at for v in visits)}
 
 
 def append_visits(session: Session, case: Case, visits: Sequence[Visit], assessor: Assessor | None = None,
@@ -205,8 +204,8 @@ def append_visits(session: Session, case: Case, visits: Sequence[Visit], assesso
     stored (a change to any of them rebuilds it). The result is what `case_document` would
     write. False when this cannot be done (no current document, a visit older than one
     already recorded, a closed case): the caller rebuilds the document instead. `later` is
-    `later_visit_than` as the caller read it (False: not read yet). Call after the visits
-    are flushed."""
+    `LATER_VISIT` as the caller read it (False: not read yet). Call after the visits are
+    flushed."""
     if not visits or case.status != "open":
         return False
     assessor = assessor or Assessor()
@@ -219,15 +218,14 @@ def append_visits(session: Session, case: Case, visits: Sequence[Visit], assesso
     if start < 0 or not start < end < stop:
         return False
     if later is False:
-        later = session.scalar(select(later_visit_than(case.id, visits)))
+        later = session.scalar(select(LATER_VISIT), later_visit_values(case.id, visits))
     if later is not None:  # the new visits go somewhere in the middle: rebuild
         return False
     earlier = document[start + len(_VISITS_AT):end]
     added = ",".join(_history(v).model_dump_json() for v in sorted(visits, key=lambda v: v.started_at))
     corrected = {v.corrects_visit_id for v in visits if v.corrects_visit_id}
-    returned = [t for t in _TASKS.validate_json(document[end + len(_TASKS_AT) - 1:stop + 1])
-                if t.kind == "visit_returned" and t.visit_id not in corrected]
-    stored = _STORED.validate_json(f"{document[:start]},{document[stop + 2:]}")
+    stored = _STORED.validate_json(document[:start] + document[end + 1:])  # all but the visits
+    returned = [t for t in stored.tasks if t.kind == "visit_returned" and t.visit_id not in corrected]
     appt = current_appointment(case.appointments)
     record = _record(case, appt, _counted_visits(session, case, appt, assessor),
                      returned + appointment_tasks(appt), stored=stored)
@@ -240,10 +238,9 @@ def append_visits(session: Session, case: Case, visits: Sequence[Visit], assesso
 
 
 class _Stored(CaseRecord):
-    """A stored document read without its visits and tasks (what `append_visits` keeps)."""
+    """A stored document read without its visits (what `append_visits` keeps)."""
 
     visits: list[VisitHistoryRecord] = []
-    tasks: list[TaskRecord] = []
 
 
 _STORED = TypeAdapter(_Stored)
