@@ -139,6 +139,30 @@ def test_work_recorded_after_the_laptop_learned_of_the_change_is_refused(world):
     assert "2030-03-04T06:00:00Z" in zh and zh != refused["reason"]
 
 
+def test_a_later_pull_request_shows_what_the_laptop_applied(world):
+    """A pull request proves the pages before the device's previous request were applied (the
+    app fetches the next page while it writes one): after two requests past the tombstone the
+    laptop knew of it, even when its pushes carry no cursor (an older app)."""
+    w = world
+    api = w["apis"]["agent1"]
+    _move(w, REASSIGNED)
+    w["clock"].set(REASSIGNED + dt.timedelta(hours=1))
+    changes, cursor = api.pull_all()                     # serves the tombstone
+    assert [c["op"] for c in changes if c["case_id"] == w["case"]] == ["tombstone"]
+
+    def pull_then_push(created_at: str) -> dict:
+        assert api.get("/api/v1/sync/pull", params={"cursor": cursor}).status_code == 200
+        it, _ = _visit_item(w, created_at=created_at)
+        api.cursor = None                                # the push tells nothing itself
+        return api.push(it)[0]
+
+    # The first request from the new cursor proves only the pages before the one that served it.
+    assert pull_then_push("2030-03-04T06:30:00Z")["status"] == "accepted"
+    refused = pull_then_push("2030-03-04T06:31:00Z")     # the second proves the tombstone applied
+    assert (refused["status"], refused["code"]) == ("rejected", "not_yours")
+    assert "learned" in refused["reason"]
+
+
 def test_what_one_laptop_learned_does_not_bind_another(world):
     w = world
     other = Api(w["live"].url, "agent1")                 # agent1's second laptop, offline since

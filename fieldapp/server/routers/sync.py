@@ -11,7 +11,6 @@ from fieldapp.server.db import run_with_retry
 from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, commit, principal_of
 from fieldapp.server.errors import ApiError
 from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
-from fieldapp.server.services import handover
 from fieldapp.server.services import push as push_service
 from fieldapp.server.services import sync as sync_service
 from fieldapp.server.services.receipts import Sealer
@@ -28,8 +27,8 @@ def pull(session: SessionDep, authorization: BearerDep,
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page)."""
     principal = principal_of(session, authorization)  # signed in here: this request's one thread hop
-    page, next_cursor = sync_service.pull_page_and_cursor(session, principal.user, cursor, limit)
-    handover.note_pull(session, principal.token.device, cursor, next_cursor)  # what the laptop learns
+    # What the laptop learns (and has applied) is noted with the page.
+    page = sync_service.pull_for_device(session, principal.user, principal.token.device, cursor, limit)
     commit(session)
     return Response(page, media_type="application/json")
 

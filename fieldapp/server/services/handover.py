@@ -79,10 +79,18 @@ def judge(session: Session, agent_id: str, device_pk: str, case_id: str, started
     return Verdict(period, None, period)
 
 
-def note_pull(session: Session, device: Device, cursor: int, next_cursor: int) -> None:
+def applied_by_pull(device: Device, cursor: int) -> int:
+    """What a pull request from `cursor` shows `device` has applied: the pages before its
+    previous request (the app fetches page k+1 while it writes page k)."""
+    return min(cursor, device.pull_cursor or 0)
+
+
+def note_pull(session: Session, device: Device, cursor: int, next_cursor: int, *,
+              pending: bool | None = None) -> None:
     """A pull page after `cursor` up to `next_cursor` was served to `device`: the pages up
-    to the device's previous request are applied; note the period ends served now."""
-    confirm(session, device.id, min(cursor, device.pull_cursor or 0))
+    to the device's previous request are applied; note the period ends served now.
+    `pending`: whether `pending_probe` found acks to confirm, if the caller read it."""
+    confirm(session, device.id, applied_by_pull(device, cursor), pending=pending)
     device.pull_cursor = cursor
     if next_cursor <= cursor:
         return
@@ -114,16 +122,25 @@ def note_pull(session: Session, device: Device, cursor: int, next_cursor: int) -
 _PENDING = and_(WithdrawalAck.device_pk == bindparam("b_device"), WithdrawalAck.confirmed_at.is_(None),
                 WithdrawalAck.seq <= bindparam("b_applied"))
 _ANY_PENDING = select(WithdrawalAck.seq).where(_PENDING).limit(1)
+PENDING_PROBE = _ANY_PENDING.scalar_subquery()
 
 
-def confirm(session: Session, device_pk: str, applied: int) -> None:
+def pending_values(device_pk: str, applied: int) -> dict[str, object]:
+    """The values of `PENDING_PROBE` (a scalar subquery: some ack of the device that
+    `confirm(device_pk, applied)` would confirm, or NULL), for a caller that reads it in a
+    statement of its own."""
+    return {"b_device": device_pk, "b_applied": applied}
+
+
+def confirm(session: Session, device_pk: str, applied: int, *, pending: bool | None = None) -> None:
     """The device has applied every change up to `applied`: the period ends served to it at
-    or below that are known to it from now on."""
-    if applied <= 0:
+    or below that are known to it from now on. `pending`: whether `PENDING_PROBE` found
+    any, when the caller read it (None: read it here)."""
+    if applied <= 0 or pending is False:
         return
     # Nearly always there is nothing to confirm: a read then spares every pull and push a
     # write (on SQLite, the database's write lock).
-    values = {"b_device": device_pk, "b_applied": applied}
-    if session.scalar(_ANY_PENDING, values) is None:
+    values = pending_values(device_pk, applied)
+    if pending is None and session.scalar(_ANY_PENDING, values) is None:
         return
     session.execute(update(WithdrawalAck).where(_PENDING).values(confirmed_at=utcnow()), values)

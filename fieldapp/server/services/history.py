@@ -23,7 +23,10 @@ behind. A gap row is 32 bytes; there is one per `server init`.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ScalarSelect, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
@@ -68,7 +71,14 @@ def start_new_stretch(url: str) -> tuple[int, int]:
 _GAP_START = (select(Counter.value)
               .where(Counter.name.startswith(GAP_PREFIX, autoescape=True), Counter.name < bindparam("key"))
               .order_by(Counter.name.desc()).limit(1).scalar_subquery())
-_LAST_AND_GAP = select(select(Counter.value).where(Counter.name == SEQ).scalar_subquery(), _GAP_START)
+_LAST = select(Counter.value).where(Counter.name == SEQ).scalar_subquery()
+_LAST_AND_GAP = select(_LAST, _GAP_START)
+
+
+@lru_cache(maxsize=None)
+def _with_probe(probe: ScalarSelect[Any]) -> Any:
+    """`_LAST_AND_GAP` with one more value read in the same round trip (built once a probe)."""
+    return select(_LAST, _GAP_START, probe)
 
 
 def _last_and_gap_start(session: Session, cursor: int) -> tuple[int, int | None]:
@@ -89,10 +99,24 @@ def check_cursor(session: Session, cursor: int) -> int:
     (restored from a backup) or one ahead of the change log (the server was reset). The
     client then pulls everything again. Returns the change log's last number."""
     last, gap_start = _last_and_gap_start(session, cursor)
+    _refuse(cursor, last, gap_start)
+    return last
+
+
+def check_cursor_and_probe(session: Session, cursor: int, probe: ScalarSelect[Any],
+                           values: dict[str, Any]) -> tuple[int, Any]:
+    """`check_cursor`, reading `probe` (a scalar subquery, its bound `values`) in the same
+    round trip: (the change log's last number, the probe's value)."""
+    last, gap_start, probed = session.execute(_with_probe(probe), {"key": _gap_key(max(cursor, 0)), **values}).one()
+    last, gap_start = int(last or 0), None if gap_start is None else int(gap_start)
+    _refuse(cursor, last, gap_start)
+    return last, probed
+
+
+def _refuse(cursor: int, last: int, gap_start: int | None) -> None:
     if cursor > last:
         raise ApiError("conflict", f"cursor {cursor} is ahead of this server's change log ({last}); "
                                    "the server was reset: pull again from 0")
     if gap_start is not None and gap_start > cursor > 0:
         raise ApiError("conflict", f"cursor {cursor} comes from a change history this server does not "
                                    "have (restored from a backup?); pull again from 0")
-    return last

@@ -19,16 +19,18 @@ from sqlalchemy.orm import Session
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.v1 import PullResponse
 from fieldapp.server.compliance import Assessor
-from fieldapp.server.models import Case, ChangeRow, User
-from fieldapp.server.services import history
+from fieldapp.server.models import Case, ChangeRow, Device, User
+from fieldapp.server.services import handover, history
 from fieldapp.server.services.records import case_record, document_stamp, load_cases
 
 _TIME = TypeAdapter(AwareDatetime)
 
 
 def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
-    """The page after `cursor` as the JSON of a `PullResponse`."""
-    return pull_page_and_cursor(session, user, cursor, limit)[0]
+    """The page after `cursor` as the JSON of a `PullResponse` (nothing noted of a device)."""
+    if cursor > 0:  # (cursor 0 is every history's start)
+        history.check_cursor(session, cursor)
+    return _page(session, user, cursor, limit)[0]
 
 
 # Built once (every pull runs it): a recipient's changes after a cursor, with their cases.
@@ -39,10 +41,21 @@ _PAGE = (select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason
          .order_by(ChangeRow.seq).limit(bindparam("limit")))
 
 
-def pull_page_and_cursor(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
-    """The page after `cursor` as the JSON of a `PullResponse`, and its next_cursor."""
+def pull_for_device(session: Session, user: User, device: Device, cursor: int, limit: int) -> bytes:
+    """The page after `cursor` for `user` on `device`, as the JSON of a `PullResponse`, with
+    what the request tells about the device noted (services/handover.py). Whether the device
+    has period ends to confirm is read with the cursor's check, in the same round trip."""
+    pending = None
     if cursor > 0:  # (cursor 0 is every history's start)
-        history.check_cursor(session, cursor)
+        values = handover.pending_values(device.id, handover.applied_by_pull(device, cursor))
+        pending = history.check_cursor_and_probe(session, cursor, handover.PENDING_PROBE, values)[1] is not None
+    page, next_cursor = _page(session, user, cursor, limit)
+    handover.note_pull(session, device, cursor, next_cursor, pending=pending)
+    return page
+
+
+def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
+    """The page after `cursor` as the JSON of a `PullResponse`, and its next_cursor."""
     # On the connection: plain rows, without the ORM's per-row processing (a page is 1,000 rows).
     rows = session.connection().execute(_PAGE, {"recipient": user.id, "cursor": cursor, "limit": limit + 1}).all()
     has_more = len(rows) > limit
