@@ -27,6 +27,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # (a restarted server or a dropped link then costs a reconnect, not a failed request); one in
 # steady use is not: under load a ping is a round trip added to every request.
 PING_AFTER_IDLE_S = 2.0
+AUTOCOMMIT = "AUTOCOMMIT"
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=max_overflow)
@@ -124,6 +126,15 @@ def run_with_retry(session: Session, work: Callable[[], T], attempts: int = 5) -
             session.rollback()
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def reads_outside_transaction(session: Session) -> None:
+    """Run the session's next statements outside a transaction, each on its own snapshot (as
+    every statement is under PostgreSQL's READ COMMITTED anyway), until `session.commit()`:
+    a request that turns out to only read then costs no BEGIN and no COMMIT, and on SQLite
+    does not take the write lock. Call before the session's first statement; commit before
+    writing anything, which then runs in a transaction of its own."""
+    session.connection(execution_options={"isolation_level": AUTOCOMMIT})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

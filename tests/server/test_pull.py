@@ -178,3 +178,45 @@ def test_sequence_numbers_follow_commit_order(live):
     # The later writer got the higher number, and only once the first was committing: it was
     # held back until the first one's COMMIT, however the threads are scheduled.
     assert s1 < s2 and first_done == [True]
+
+
+def test_a_laptop_polling_with_nothing_new_is_served_while_the_database_is_being_written(world, db_url):
+    """A pull that has nothing to write (the laptop asks again from the cursor it asked from
+    before) reads outside a transaction: it does not wait for a writer, here one holding
+    SQLite's write lock or, on PostgreSQL, the device's row. A pull that moves the device's
+    cursor writes it, once the writer is done."""
+    from sqlalchemy import text
+
+    from fieldapp.server.db import make_engine
+    from fieldapp.server.models import Device
+
+    live, _ = world
+    api = Api(live.url, "agent1")
+    api.client.timeout = 10  # (the SQLite busy timeout, which a waiting pull would hit, is 30 s)
+    _changes, cursor = api.pull_all()
+    assert api.get("/api/v1/sync/pull", params={"cursor": cursor}).status_code == 200  # notes the cursor
+    with live.session() as s:
+        device_pk = s.scalar(select(Device.id).where(Device.device_id == api.device_id))
+    engine = make_engine(db_url)
+    blocker = engine.connect()
+    try:
+        blocker.begin()  # on SQLite, BEGIN IMMEDIATE: the write lock, as an import holds it
+        if engine.dialect.name != "sqlite":
+            blocker.execute(text("SELECT id FROM devices WHERE id = :id FOR UPDATE"), {"id": device_pk})
+        for _ in range(3):
+            idle = api.get("/api/v1/sync/pull", params={"cursor": cursor})
+            assert idle.status_code == 200 and idle.json()["changes"] == []
+        moved: list[int] = []
+        older = threading.Thread(target=lambda: moved.append(
+            api.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 5}).status_code))
+        older.start()
+        older.join(0.5)
+        assert older.is_alive() and not moved  # it waits for the writer: it has a cursor to note
+        blocker.rollback()
+    finally:
+        blocker.close()
+        engine.dispose()
+    older.join(20)
+    assert moved == [200]
+    with live.session() as s:
+        assert s.get(Device, device_pk).pull_cursor == 0

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
-from fieldapp.server.db import run_with_retry
+from fieldapp.server.db import reads_outside_transaction, run_with_retry
 from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, commit, principal_of
 from fieldapp.server.errors import ApiError
 from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
+from fieldapp.server.services import handover
 from fieldapp.server.services import push as push_service
 from fieldapp.server.services import sync as sync_service
 from fieldapp.server.services.receipts import Sealer
@@ -26,9 +27,13 @@ def pull(session: SessionDep, authorization: BearerDep,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> Response:
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page)."""
+    reads_outside_transaction(session)  # a pull that changes nothing costs no transaction
     principal = principal_of(session, authorization)  # signed in here: this request's one thread hop
-    # What the laptop learns (and has applied) is noted with the page.
-    page = sync_service.pull_for_device(session, principal.user, principal.token.device, cursor, limit)
+    device = principal.token.device
+    page, next_cursor, pending = sync_service.pull_for_device(session, principal.user, device, cursor, limit)
+    if handover.pull_writes(device, cursor, next_cursor, pending):
+        session.commit()  # the reads are done: what the laptop learns is written in a transaction
+        handover.note_pull(session, device, cursor, next_cursor, pending=pending)
     commit(session)
     return Response(page, media_type="application/json")
 

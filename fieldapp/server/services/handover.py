@@ -85,6 +85,13 @@ def applied_by_pull(device: Device, cursor: int) -> int:
     return min(cursor, device.pull_cursor or 0)
 
 
+def pull_writes(device: Device, cursor: int, next_cursor: int, pending: bool) -> bool:
+    """Whether `note_pull` has anything to write for this pull: not for a laptop asking again
+    from the cursor it asked from before, with nothing new and nothing to confirm (a laptop
+    polling while nothing changes)."""
+    return pending or device.pull_cursor != cursor or next_cursor > cursor
+
+
 def note_pull(session: Session, device: Device, cursor: int, next_cursor: int, *,
               pending: bool | None = None) -> None:
     """A pull page after `cursor` up to `next_cursor` was served to `device`: the pages up

@@ -41,17 +41,17 @@ _PAGE = (select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason
          .order_by(ChangeRow.seq).limit(bindparam("limit")))
 
 
-def pull_for_device(session: Session, user: User, device: Device, cursor: int, limit: int) -> bytes:
-    """The page after `cursor` for `user` on `device`, as the JSON of a `PullResponse`, with
-    what the request tells about the device noted (services/handover.py). Whether the device
-    has period ends to confirm is read with the cursor's check, in the same round trip."""
-    pending = None
+def pull_for_device(session: Session, user: User, device: Device, cursor: int,
+                    limit: int) -> tuple[bytes, int, bool]:
+    """The page after `cursor` for `user` on `device` as the JSON of a `PullResponse`, its
+    next_cursor, and whether the device has period ends to confirm (read with the cursor's
+    check, in the same round trip): what `handover.note_pull` is then given."""
+    pending = False
     if cursor > 0:  # (cursor 0 is every history's start)
         values = handover.pending_values(device.id, handover.applied_by_pull(device, cursor))
         pending = history.check_cursor_and_probe(session, cursor, handover.PENDING_PROBE, values)[1] is not None
     page, next_cursor = _page(session, user, cursor, limit)
-    handover.note_pull(session, device, cursor, next_cursor, pending=pending)
-    return page
+    return page, next_cursor, pending
 
 
 def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
