@@ -29,11 +29,10 @@ def pull(session: SessionDep, authorization: BearerDep,
     sent as they are; returning a Response skips re-validating megabytes per page)."""
     reads_outside_transaction(session)  # a pull that changes nothing costs no transaction
     principal = principal_of(session, authorization)  # signed in here: this request's one thread hop
-    device = principal.token.device
-    page, next_cursor, pending = sync_service.pull_for_device(session, principal.user, device, cursor, limit)
-    if handover.pull_writes(device, cursor, next_cursor, pending):
+    page, note = sync_service.pull_for_device(session, principal.user, principal.token.device, cursor, limit)
+    if note.writes:
         session.commit()  # the reads are done: what the laptop learns is written in a transaction
-        handover.note_pull(session, device, cursor, next_cursor, pending=pending)
+        handover.note_pull(session, note)
     commit(session)
     return Response(page, media_type="application/json")
 

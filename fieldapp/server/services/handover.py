@@ -85,34 +85,63 @@ def applied_by_pull(device: Device, cursor: int) -> int:
     return min(cursor, device.pull_cursor or 0)
 
 
-def pull_writes(device: Device, cursor: int, next_cursor: int, pending: bool) -> bool:
-    """Whether `note_pull` has anything to write for this pull: not for a laptop asking again
-    from the cursor it asked from before, with nothing new and nothing to confirm (a laptop
-    polling while nothing changes)."""
-    return pending or device.pull_cursor != cursor or next_cursor > cursor
+# Whether a change row serves the end of one of its recipient's periods of its case (a
+# correlated EXISTS, read with a page's rows: most pages serve none, and `read_pull` then
+# asks nothing more).
+SERVES_AN_END = (select(AssignmentPeriod.id)
+                 .where(AssignmentPeriod.agent_id == ChangeRow.recipient_id,
+                        AssignmentPeriod.case_id == ChangeRow.case_id, AssignmentPeriod.end_seq <= ChangeRow.seq)
+                 .exists().label("serves_an_end"))
+# Built once (asked by a pull whose page serves some): the ended periods of the device's
+# agent whose end a page of changes after a cursor served.
+_SERVED = (select(AssignmentPeriod.id, ChangeRow.seq)
+           .join(ChangeRow, (ChangeRow.recipient_id == AssignmentPeriod.agent_id)
+                 & (ChangeRow.case_id == AssignmentPeriod.case_id))
+           .where(AssignmentPeriod.agent_id == bindparam("s_agent"), ChangeRow.seq > bindparam("s_after"),
+                  ChangeRow.seq <= bindparam("s_upto"), AssignmentPeriod.end_seq <= ChangeRow.seq))
 
 
-def note_pull(session: Session, device: Device, cursor: int, next_cursor: int, *,
-              pending: bool | None = None) -> None:
-    """A pull page after `cursor` up to `next_cursor` was served to `device`: the pages up
-    to the device's previous request are applied; note the period ends served now.
-    `pending`: whether `pending_probe` found acks to confirm, if the caller read it."""
-    confirm(session, device.id, applied_by_pull(device, cursor), pending=pending)
+@dataclass(frozen=True)
+class PullNote:
+    """What a pull request tells about its device, read with the page: the cursor it asked
+    from, whether it has period ends to confirm (`PENDING_PROBE`), and the period ends the
+    page served, as (period id, change number)."""
+
+    device: Device
+    cursor: int
+    pending: bool
+    served: list[tuple[str, int]]
+
+    @property
+    def writes(self) -> bool:
+        """Whether `note_pull` has anything to write: not for a laptop asking again from the
+        cursor it asked from before with nothing new to it (one polling while nothing changes)."""
+        return self.pending or self.device.pull_cursor != self.cursor or bool(self.served)
+
+
+def read_pull(session: Session, device: Device, cursor: int, next_cursor: int, pending: bool,
+              ends: bool = True) -> PullNote:
+    """The note of a pull page after `cursor` up to `next_cursor` served to `device` (reads
+    only); `ends`: whether the page's `SERVES_AN_END` said it serves any."""
+    served: list[tuple[str, int]] = []
+    if ends and next_cursor > cursor:
+        served = [(p, int(seq)) for p, seq in session.execute(
+            _SERVED, {"s_agent": device.user_id, "s_after": cursor, "s_upto": next_cursor})]
+    return PullNote(device, cursor, pending, served)
+
+
+def note_pull(session: Session, note: PullNote) -> None:
+    """Write what the pull showed: the pages up to the device's previous request are applied;
+    the period ends the page served were served now."""
+    device, cursor = note.device, note.cursor
+    confirm(session, device.id, applied_by_pull(device, cursor), pending=note.pending)
     device.pull_cursor = cursor
-    if next_cursor <= cursor:
-        return
-    served = session.execute(
-        select(AssignmentPeriod.id, ChangeRow.seq)
-        .join(ChangeRow, (ChangeRow.recipient_id == AssignmentPeriod.agent_id)
-              & (ChangeRow.case_id == AssignmentPeriod.case_id))
-        .where(AssignmentPeriod.agent_id == device.user_id, ChangeRow.seq > cursor,
-               ChangeRow.seq <= next_cursor, AssignmentPeriod.end_seq <= ChangeRow.seq)).all()
-    if not served:
+    if not note.served:
         return
     now = utcnow()
     acks = {a.assignment_id: a for a in session.scalars(select(WithdrawalAck).where(
-        WithdrawalAck.device_pk == device.id, WithdrawalAck.assignment_id.in_([p for p, _ in served])))}
-    for period_id, seq in served:
+        WithdrawalAck.device_pk == device.id, WithdrawalAck.assignment_id.in_([p for p, _ in note.served])))}
+    for period_id, seq in note.served:
         ack = acks.get(period_id)
         if ack is None:
             try:

@@ -33,36 +33,40 @@ def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
     return _page(session, user, cursor, limit)[0]
 
 
-# Built once (every pull runs it): a recipient's changes after a cursor, with their cases.
+# Built once (every pull runs it): a recipient's changes after a cursor, with their cases
+# and whether a change serves the end of an assignment period (services/handover.py).
 _PAGE = (select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason, Case.status,
-                Case.assigned_agent_id, Case.policy_id, Case.document_stamp, Case.document)
+                Case.assigned_agent_id, Case.policy_id, Case.document_stamp, Case.document,
+                handover.SERVES_AN_END)
          .outerjoin(Case, Case.id == ChangeRow.case_id)
          .where(ChangeRow.recipient_id == bindparam("recipient"), ChangeRow.seq > bindparam("cursor"))
          .order_by(ChangeRow.seq).limit(bindparam("limit")))
 
 
 def pull_for_device(session: Session, user: User, device: Device, cursor: int,
-                    limit: int) -> tuple[bytes, int, bool]:
-    """The page after `cursor` for `user` on `device` as the JSON of a `PullResponse`, its
-    next_cursor, and whether the device has period ends to confirm (read with the cursor's
-    check, in the same round trip): what `handover.note_pull` is then given."""
+                    limit: int) -> tuple[bytes, handover.PullNote]:
+    """The page after `cursor` for `user` on `device` as the JSON of a `PullResponse`, and
+    what the request tells about the device (`handover.note_pull` writes it), read with the
+    page: whether the device has period ends to confirm comes with the cursor's check, in
+    the same round trip. Reads only."""
     pending = False
     if cursor > 0:  # (cursor 0 is every history's start)
         values = handover.pending_values(device.id, handover.applied_by_pull(device, cursor))
         pending = history.check_cursor_and_probe(session, cursor, handover.PENDING_PROBE, values)[1] is not None
-    page, next_cursor = _page(session, user, cursor, limit)
-    return page, next_cursor, pending
+    page, next_cursor, ends = _page(session, user, cursor, limit)
+    return page, handover.read_pull(session, device, cursor, next_cursor, pending, ends)
 
 
-def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int]:
-    """The page after `cursor` as the JSON of a `PullResponse`, and its next_cursor."""
+def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int, bool]:
+    """The page after `cursor` as the JSON of a `PullResponse`, its next_cursor, and whether
+    it serves the end of some assignment period."""
     # On the connection: plain rows, without the ORM's per-row processing (a page is 1,000 rows).
     rows = session.connection().execute(_PAGE, {"recipient": user.id, "cursor": cursor, "limit": limit + 1}).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     documents = _documents(session, user, rows)
     parts = []
-    for seq, op, case_id, reason, status, _agent, _policy, _stamp, _doc in rows:
+    for seq, op, case_id, reason, status, _agent, _policy, _stamp, _doc, _ends in rows:
         head = f'{{"seq":{int(seq)},"op":'
         document = documents.get(case_id) if op == "upsert" else None
         if document is not None:
@@ -76,7 +80,7 @@ def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes,
     server_time = _TIME.dump_json(utcnow()).decode("ascii")
     page = (f'{{"changes":[{",".join(parts)}],"next_cursor":{int(next_cursor)},'
             f'"has_more":{"true" if has_more else "false"},"server_time":{server_time}}}').encode("utf-8")
-    return page, int(next_cursor)
+    return page, int(next_cursor), any(row[-1] for row in rows)
 
 
 def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, str]:
@@ -87,7 +91,7 @@ def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, s
     stamps: dict[str, str] = {}
     documents: dict[str, str] = {}
     stale: list[str] = []
-    for _seq, op, case_id, _reason, status, agent, policy_id, stamp, document in rows:
+    for _seq, op, case_id, _reason, status, agent, policy_id, stamp, document, _ends in rows:
         if op != "upsert" or status != "open" or agent != user.id:
             continue
         current = stamps.get(policy_id)
