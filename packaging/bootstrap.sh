@@ -17,12 +17,13 @@ mode=${1:-setup}
 
 # Qt's xcb/offscreen platforms, a CJK font for Qt and the PDFs, poppler for reading PDFs
 # back, Xvfb for a real window without a screen, binutils for building the bundle, Chromium
-# for the customer's page tests (Playwright drives it; no browser download).
+# for the customer's page tests (Playwright drives it; no browser download), wrk for the
+# server benchmarks (tests/perf, not in the test run).
 debs=(python3 python3-venv python3-pip
       libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
-      fonts-wqy-microhei poppler-utils poppler-data xvfb xauth binutils chromium)
+      fonts-wqy-microhei poppler-utils poppler-data xvfb xauth binutils chromium wrk)
 
 missing=()
 for p in "${debs[@]}"; do

@@ -57,7 +57,11 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
     if make_url(url).get_backend_name() == "sqlite":
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, hide_parameters=True,
+        # The driver never begins a transaction by itself (the "begin" event below does, with
+        # BEGIN IMMEDIATE); AUTOCOMMIT as the engine's level keeps it so on every connection,
+        # also one the pool hands back after `reads_outside_transaction` (its reset to any
+        # other level would switch the driver to beginning transactions implicitly).
+        engine = create_engine(url, echo=echo, hide_parameters=True, isolation_level=AUTOCOMMIT,
                                connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -4,6 +4,8 @@ and a FastAPI hello-world on the same uvicorn settings (the baseline of a reques
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,5 +86,31 @@ def paired(fn: Callable[[], object], baseline: Callable[[], object], n: int, n_b
         for _ in range(n_base):
             baseline()
         base.append((time.perf_counter() - started) / n_base)
+        ratios.append(mine[-1] / base[-1])
+    return statistics.median(mine), statistics.median(base), statistics.median(ratios)
+
+
+def wrk_paired(url: str, baseline_url: str, headers: dict[str, str], rounds: int = 5,
+               seconds: int = 2) -> tuple[float, float, float]:
+    """Requests/s of `url` and of `baseline_url` under `wrk -t1 -c4` (a client in C keeping 4
+    requests in flight: the server's throughput, not a Python client's), in alternating
+    rounds of `seconds` each, and the median of the rounds' ratios (url / baseline)."""
+    wrk = shutil.which("wrk")
+    assert wrk, "wrk is missing: `bash packaging/bootstrap.sh setup` installs it (Debian package wrk)"
+
+    def rate(target: str, with_headers: dict[str, str]) -> float:
+        cmd = [wrk, "-t1", "-c4", f"-d{seconds}s"]
+        for name, value in with_headers.items():
+            cmd += ["-H", f"{name}: {value}"]
+        out = subprocess.run([*cmd, target], capture_output=True, text=True, check=True).stdout
+        assert "Non-2xx" not in out and "Socket errors" not in out, out
+        return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    rate(url, headers)
+    rate(baseline_url, {})
+    mine, base, ratios = [], [], []
+    for _ in range(rounds):
+        mine.append(rate(url, headers))
+        base.append(rate(baseline_url, {}))
         ratios.append(mine[-1] / base[-1])
     return statistics.median(mine), statistics.median(base), statistics.median(ratios)

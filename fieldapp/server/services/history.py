@@ -82,7 +82,7 @@ def _with_probe(probe: ScalarSelect[Any]) -> Any:
 
 
 def _last_and_gap_start(session: Session, cursor: int) -> tuple[int, int | None]:
-    last, gap_start = session.execute(_LAST_AND_GAP, {"key": _gap_key(max(cursor, 0))}).one()
+    last, gap_start = session.connection().execute(_LAST_AND_GAP, {"key": _gap_key(max(cursor, 0))}).one()
     return int(last or 0), None if gap_start is None else int(gap_start)
 
 
@@ -107,7 +107,8 @@ def check_cursor_and_probe(session: Session, cursor: int, probe: ScalarSelect[An
                            values: dict[str, Any]) -> tuple[int, Any]:
     """`check_cursor`, reading `probe` (a scalar subquery, its bound `values`) in the same
     round trip: (the change log's last number, the probe's value)."""
-    last, gap_start, probed = session.execute(_with_probe(probe), {"key": _gap_key(max(cursor, 0)), **values}).one()
+    values = {"key": _gap_key(max(cursor, 0)), **values}
+    last, gap_start, probed = session.connection().execute(_with_probe(probe), values).one()
     last, gap_start = int(last or 0), None if gap_start is None else int(gap_start)
     _refuse(cursor, last, gap_start)
     return last, probed
