@@ -116,3 +116,36 @@ def test_login_is_audited_without_personal_data(people):
     assert {r.action for r in rows} >= {"login", "login.failed"}
     text = repr([(r.detail, r.object_id) for r in rows])
     assert "agent1" not in text and "wrong-password" not in text and password("agent1") not in text
+
+
+@pytest.mark.parametrize("how,error", [("unknown", "token_invalid"), ("logged_out", "token_invalid"),
+                                       ("inactive", "token_invalid"), ("expired", "token_expired"),
+                                       ("expires_now", "token_expired"), ("device_revoked", "device_revoked"),
+                                       ("revoked_and_expired", "device_revoked")])
+def test_a_pull_refuses_a_token_as_every_other_request_does(people, app_clock, how, error):
+    """Every way a token is refused, in the rule's order (a revoked device first; expiry is
+    at the second it expires), the same on a pull, a push and a lead's pull."""
+    from fieldapp.server.models import Device, User
+
+    app_clock.tick = False
+    api = Api(people.url, "agent1")
+    with people.session() as s, s.begin():
+        if how == "unknown":
+            api.client.headers["Authorization"] = "Bearer " + "x" * 43
+        elif how == "logged_out":
+            s.execute(update(Token).values(revoked_at=utcnow()))
+        elif how == "inactive":
+            s.execute(update(User).where(User.username == "agent1").values(active=False))
+        elif how == "expired":
+            s.execute(update(Token).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        elif how == "expires_now":
+            s.execute(update(Token).values(expires_at=utcnow()))
+        else:
+            s.execute(update(Device).values(revoked_at=utcnow()))
+            if how == "revoked_and_expired":
+                s.execute(update(Token).values(expires_at=utcnow() - dt.timedelta(days=1)))
+    answers = [api.get("/api/v1/sync/pull", params={"cursor": 0}),
+               api.post("/api/v1/sync/push", json={"device_id": api.device_id, "items": []}),
+               api.get("/api/v1/lead/pull")]
+    assert [(r.status_code, r.json()["error"]) for r in answers] == [(401, error)] * 3
+    assert all(r.headers["www-authenticate"] == "Bearer" for r in answers)
