@@ -26,7 +26,9 @@ SUPPORTED_VERSIONS = (API_VERSION,)
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session and one transaction per request: committed when the handler returns,
-    rolled back when it raises. Services never commit.
+    rolled back when it raises. Services never commit. (A handler that mostly only reads,
+    the pull, reads outside a transaction first and commits before it writes:
+    `db.reads_outside_transaction`.)
 
     Opening a session does no I/O, so this runs on the event loop; the commit or rollback
     goes to the thread pool only when the handler left a transaction open. A handler that
