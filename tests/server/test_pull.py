@@ -220,3 +220,42 @@ def test_a_laptop_polling_with_nothing_new_is_served_while_the_database_is_being
     assert moved == [200]
     with live.session() as s:
         assert s.get(Device, device_pk).pull_cursor == 0
+
+
+def test_a_laptop_polling_with_nothing_new_costs_one_statement(world):
+    """The sign-in reads the cursor's checks and whether the agent has any change after the
+    cursor in its one statement: a laptop polling while nothing changes asks for no page.
+    Once there is a change for this agent, the page is read and carries it; one for another
+    agent does not make this agent's pull read a page."""
+    from sqlalchemy import event
+
+    live, ids = world
+    api = Api(live.url, "agent1")
+    _changes, cursor = api.pull_all()
+    api.get("/api/v1/sync/pull", params={"cursor": cursor})  # notes the cursor
+    statements: list[str] = []
+
+    def counted(params: dict) -> dict:
+        statements.clear()
+        response = api.get("/api/v1/sync/pull", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    @event.listens_for(live.engine, "before_cursor_execute")
+    def _count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    try:
+        body = counted({"cursor": cursor})
+        assert body["changes"] == [] and body["next_cursor"] == cursor and not body["has_more"]
+        assert len(statements) == 1
+        with live.session() as s, s.begin():
+            case_changed(s, s.scalar(select(Case).where(Case.reference == "Q-1")))  # agent2's
+        assert counted({"cursor": cursor})["changes"] == [] and len(statements) == 1
+        with live.session() as s, s.begin():
+            case_changed(s, s.get(Case, ids[3]))
+        body = counted({"cursor": cursor})
+        assert [c["case_id"] for c in body["changes"]] == [ids[3]] and body["next_cursor"] > cursor
+        assert len(statements) > 1
+    finally:
+        event.remove(live.engine, "before_cursor_execute", _count)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
 from fieldapp.server.db import reads_outside_transaction, run_with_retry
-from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, commit, principal_of
+from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, caller_of, commit, principal_of
 from fieldapp.server.errors import ApiError
 from fieldapp.server.openapi import SIGNED_IN, WITH_BODY, errors
 from fieldapp.server.services import handover
@@ -28,8 +28,11 @@ def pull(session: SessionDep, authorization: BearerDep,
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page)."""
     reads_outside_transaction(session)  # a pull that changes nothing costs no transaction
-    principal = principal_of(session, authorization)  # signed in here: this request's one thread hop
-    page, note = sync_service.pull_for_device(session, principal.user, principal.token.device, cursor, limit)
+    # Signed in here (this request's one thread hop), the cursor's checks read with it.
+    caller, checks = caller_of(session, authorization, sync_service.PULL_CHECKS,
+                               sync_service.pull_check_values(cursor))
+    page, note = sync_service.pull_for_device(session, caller.user_id, caller.device_pk, caller.pull_cursor,
+                                              cursor, limit, checks)
     if note.writes:
         session.commit()  # the reads are done: what the laptop learns is written in a transaction
         handover.note_pull(session, note)

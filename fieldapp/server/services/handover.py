@@ -36,12 +36,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
-from fieldapp.server.models import AssignmentPeriod, ChangeRow, Device, WithdrawalAck
+from fieldapp.server.models import AssignmentPeriod, ChangeRow, Device, Token, WithdrawalAck
 
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)  # the app's own clock-skew warning (sync SKEW_LIMIT_S)
 
@@ -79,10 +79,11 @@ def judge(session: Session, agent_id: str, device_pk: str, case_id: str, started
     return Verdict(period, None, period)
 
 
-def applied_by_pull(device: Device, cursor: int) -> int:
-    """What a pull request from `cursor` shows `device` has applied: the pages before its
-    previous request (the app fetches page k+1 while it writes page k)."""
-    return min(cursor, device.pull_cursor or 0)
+def applied_by_pull(previous: int, cursor: int) -> int:
+    """What a pull request from `cursor` shows its device has applied, `previous` being the
+    cursor of the device's previous request: the pages before that one (the app fetches
+    page k+1 while it writes page k)."""
+    return min(cursor, previous)
 
 
 # Whether a change row serves the end of one of its recipient's periods of its case (a
@@ -104,10 +105,11 @@ _SERVED = (select(AssignmentPeriod.id, ChangeRow.seq)
 @dataclass(frozen=True)
 class PullNote:
     """What a pull request tells about its device, read with the page: the cursor it asked
-    from, whether it has period ends to confirm (`PENDING_PROBE`), and the period ends the
+    from, whether it has period ends to confirm (`pending_by_pull`), and the period ends the
     page served, as (period id, change number)."""
 
-    device: Device
+    device_pk: str
+    previous: int  # the cursor of the device's previous pull request
     cursor: int
     pending: bool
     served: list[tuple[str, int]]
@@ -116,37 +118,39 @@ class PullNote:
     def writes(self) -> bool:
         """Whether `note_pull` has anything to write: not for a laptop asking again from the
         cursor it asked from before with nothing new to it (one polling while nothing changes)."""
-        return self.pending or self.device.pull_cursor != self.cursor or bool(self.served)
+        return self.pending or self.previous != self.cursor or bool(self.served)
 
 
-def read_pull(session: Session, device: Device, cursor: int, next_cursor: int, pending: bool,
-              ends: bool = True) -> PullNote:
-    """The note of a pull page after `cursor` up to `next_cursor` served to `device` (reads
-    only); `ends`: whether the page's `SERVES_AN_END` said it serves any."""
+def read_pull(session: Session, user_id: str, device_pk: str, previous: int, cursor: int, next_cursor: int,
+              pending: bool, ends: bool) -> PullNote:
+    """The note of a pull page after `cursor` up to `next_cursor` served to `user_id` on
+    `device_pk`, whose previous pull was from `previous` (reads only); `ends`: whether the
+    page's `SERVES_AN_END` said it serves any."""
     served: list[tuple[str, int]] = []
     if ends and next_cursor > cursor:
         served = [(p, int(seq)) for p, seq in session.execute(
-            _SERVED, {"s_agent": device.user_id, "s_after": cursor, "s_upto": next_cursor})]
-    return PullNote(device, cursor, pending, served)
+            _SERVED, {"s_agent": user_id, "s_after": cursor, "s_upto": next_cursor})]
+    return PullNote(device_pk, previous, cursor, pending, served)
 
 
 def note_pull(session: Session, note: PullNote) -> None:
     """Write what the pull showed: the pages up to the device's previous request are applied;
     the period ends the page served were served now."""
-    device, cursor = note.device, note.cursor
-    confirm(session, device.id, applied_by_pull(device, cursor), pending=note.pending)
-    device.pull_cursor = cursor
+    device_pk, cursor = note.device_pk, note.cursor
+    confirm(session, device_pk, applied_by_pull(note.previous, cursor), pending=note.pending)
+    if cursor != note.previous:
+        session.execute(update(Device).where(Device.id == device_pk).values(pull_cursor=cursor))
     if not note.served:
         return
     now = utcnow()
     acks = {a.assignment_id: a for a in session.scalars(select(WithdrawalAck).where(
-        WithdrawalAck.device_pk == device.id, WithdrawalAck.assignment_id.in_([p for p, _ in note.served])))}
+        WithdrawalAck.device_pk == device_pk, WithdrawalAck.assignment_id.in_([p for p, _ in note.served])))}
     for period_id, seq in note.served:
         ack = acks.get(period_id)
         if ack is None:
             try:
                 with session.begin_nested():
-                    session.add(WithdrawalAck(assignment_id=period_id, device_pk=device.id, seq=seq,
+                    session.add(WithdrawalAck(assignment_id=period_id, device_pk=device_pk, seq=seq,
                                               served_at=now))
             except IntegrityError:  # the same device pulling twice at once
                 pass
@@ -158,20 +162,34 @@ def note_pull(session: Session, note: PullNote) -> None:
 _PENDING = and_(WithdrawalAck.device_pk == bindparam("b_device"), WithdrawalAck.confirmed_at.is_(None),
                 WithdrawalAck.seq <= bindparam("b_applied"))
 _ANY_PENDING = select(WithdrawalAck.seq).where(_PENDING).limit(1)
-PENDING_PROBE = _ANY_PENDING.scalar_subquery()
+# Read by a pull with its sign-in, correlated with the token's device: the first change
+# number, up to the pull's cursor (`first_pending_values`), of the device's period ends not
+# yet confirmed. `pending_by_pull` judges it.
+FIRST_PENDING = (select(func.min(WithdrawalAck.seq))
+                 .where(WithdrawalAck.device_pk == Token.device_pk, WithdrawalAck.confirmed_at.is_(None),
+                        WithdrawalAck.seq <= bindparam("p_cursor"))
+                 .correlate(Token).scalar_subquery())
+
+
+def first_pending_values(cursor: int) -> dict[str, object]:
+    return {"p_cursor": cursor}
+
+
+def pending_by_pull(first_pending: int | None, previous: int, cursor: int) -> bool:
+    """Whether a pull from `cursor` (the device's previous one from `previous`) has period
+    ends to confirm, `first_pending` being what `FIRST_PENDING` read: those of
+    `confirm(device, applied_by_pull(previous, cursor))`."""
+    return first_pending is not None and first_pending <= applied_by_pull(previous, cursor)
 
 
 def pending_values(device_pk: str, applied: int) -> dict[str, object]:
-    """The values of `PENDING_PROBE` (a scalar subquery: some ack of the device that
-    `confirm(device_pk, applied)` would confirm, or NULL), for a caller that reads it in a
-    statement of its own."""
     return {"b_device": device_pk, "b_applied": applied}
 
 
 def confirm(session: Session, device_pk: str, applied: int, *, pending: bool | None = None) -> None:
     """The device has applied every change up to `applied`: the period ends served to it at
-    or below that are known to it from now on. `pending`: whether `PENDING_PROBE` found
-    any, when the caller read it (None: read it here)."""
+    or below that are known to it from now on. `pending`: whether there are any, when the
+    caller read it (`pending_by_pull`; None: read it here)."""
     if applied <= 0 or pending is False:
         return
     # Nearly always there is nothing to confirm: a read then spares every pull and push a

@@ -23,10 +23,9 @@ behind. A gap row is 32 bytes; there is one per `server init`.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ScalarSelect, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
@@ -73,16 +72,17 @@ _GAP_START = (select(Counter.value)
               .order_by(Counter.name.desc()).limit(1).scalar_subquery())
 _LAST = select(Counter.value).where(Counter.name == SEQ).scalar_subquery()
 _LAST_AND_GAP = select(_LAST, _GAP_START)
+# The same two values as columns of a statement of the caller's (the pull reads them with
+# its sign-in): `CURSOR_CHECK`, bound with `cursor_check_values`, judged by `refuse_cursor`.
+CURSOR_CHECK = (_LAST, _GAP_START)
 
 
-@lru_cache(maxsize=None)
-def _with_probe(probe: ScalarSelect[Any]) -> Any:
-    """`_LAST_AND_GAP` with one more value read in the same round trip (built once a probe)."""
-    return select(_LAST, _GAP_START, probe)
+def cursor_check_values(cursor: int) -> dict[str, Any]:
+    return {"key": _gap_key(max(cursor, 0))}
 
 
 def _last_and_gap_start(session: Session, cursor: int) -> tuple[int, int | None]:
-    last, gap_start = session.connection().execute(_LAST_AND_GAP, {"key": _gap_key(max(cursor, 0))}).one()
+    last, gap_start = session.connection().execute(_LAST_AND_GAP, cursor_check_values(cursor)).one()
     return int(last or 0), None if gap_start is None else int(gap_start)
 
 
@@ -103,15 +103,9 @@ def check_cursor(session: Session, cursor: int) -> int:
     return last
 
 
-def check_cursor_and_probe(session: Session, cursor: int, probe: ScalarSelect[Any],
-                           values: dict[str, Any]) -> tuple[int, Any]:
-    """`check_cursor`, reading `probe` (a scalar subquery, its bound `values`) in the same
-    round trip: (the change log's last number, the probe's value)."""
-    values = {"key": _gap_key(max(cursor, 0)), **values}
-    last, gap_start, probed = session.connection().execute(_with_probe(probe), values).one()
-    last, gap_start = int(last or 0), None if gap_start is None else int(gap_start)
-    _refuse(cursor, last, gap_start)
-    return last, probed
+def refuse_cursor(cursor: int, last: int | None, gap_start: int | None) -> None:
+    """`check_cursor` on the values of `CURSOR_CHECK` read by the caller."""
+    _refuse(cursor, int(last or 0), None if gap_start is None else int(gap_start))
 
 
 def _refuse(cursor: int, last: int, gap_start: int | None) -> None:

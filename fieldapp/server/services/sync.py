@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from fieldapp.core.timeutil import utcnow
 from fieldapp.protocol.v1 import PullResponse
 from fieldapp.server.compliance import Assessor
-from fieldapp.server.models import Case, ChangeRow, Device, User
+from fieldapp.server.models import Case, ChangeRow, Token, User
 from fieldapp.server.services import handover, history
 from fieldapp.server.services.records import case_record, document_stamp, load_cases
 
@@ -30,7 +30,7 @@ def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
     """The page after `cursor` as the JSON of a `PullResponse` (nothing noted of a device)."""
     if cursor > 0:  # (cursor 0 is every history's start)
         history.check_cursor(session, cursor)
-    return _page(session, user, cursor, limit)[0]
+    return _page(session, user.id, cursor, limit)[0]
 
 
 # Built once (every pull runs it): a recipient's changes after a cursor, with their cases
@@ -43,28 +43,45 @@ _PAGE = (select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason
          .order_by(ChangeRow.seq).limit(bindparam("limit")))
 
 
-def pull_for_device(session: Session, user: User, device: Device, cursor: int,
-                    limit: int) -> tuple[bytes, handover.PullNote]:
-    """The page after `cursor` for `user` on `device` as the JSON of a `PullResponse`, and
-    what the request tells about the device (`handover.note_pull` writes it), read with the
-    page: whether the device has period ends to confirm comes with the cursor's check, in
-    the same round trip. Reads only."""
+# Whether the caller has any change after the cursor (correlated with the sign-in's token):
+# a laptop polling while nothing changes is then answered without asking for the page.
+_ANY_AFTER = (exists().where(ChangeRow.recipient_id == Token.user_id, ChangeRow.seq > bindparam("a_cursor"))
+              .correlate(Token))
+# Read with the pull's sign-in, in its round trip (`auth.authenticate_caller`): the cursor's
+# check (history.py), the device's first period end to confirm (handover.py), and whether
+# there is anything after the cursor.
+PULL_CHECKS = (*history.CURSOR_CHECK, handover.FIRST_PENDING, _ANY_AFTER)
+
+
+def pull_check_values(cursor: int) -> dict[str, Any]:
+    return {**history.cursor_check_values(cursor), **handover.first_pending_values(cursor), "a_cursor": cursor}
+
+
+def pull_for_device(session: Session, user_id: str, device_pk: str, previous: int, cursor: int, limit: int,
+                    checks: Sequence[Any]) -> tuple[bytes, handover.PullNote]:
+    """The page after `cursor` for `user_id` on `device_pk` (whose previous pull was from
+    `previous`) as the JSON of a `PullResponse`, and what the request tells about the device
+    (`handover.note_pull` writes it). `checks`: the values of `PULL_CHECKS`, read with the
+    sign-in. Reads only."""
+    last, gap_start, first_pending, anything = checks
     pending = False
     if cursor > 0:  # (cursor 0 is every history's start)
-        values = handover.pending_values(device.id, handover.applied_by_pull(device, cursor))
-        pending = history.check_cursor_and_probe(session, cursor, handover.PENDING_PROBE, values)[1] is not None
-    page, next_cursor, ends = _page(session, user, cursor, limit)
-    return page, handover.read_pull(session, device, cursor, next_cursor, pending, ends)
+        history.refuse_cursor(cursor, last, gap_start)
+        pending = handover.pending_by_pull(first_pending, previous, cursor)
+    page, next_cursor, ends = _page(session, user_id, cursor, limit, bool(anything))
+    return page, handover.read_pull(session, user_id, device_pk, previous, cursor, next_cursor, pending, ends)
 
 
-def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes, int, bool]:
+def _page(session: Session, user_id: str, cursor: int, limit: int, anything: bool = True) -> tuple[bytes, int, bool]:
     """The page after `cursor` as the JSON of a `PullResponse`, its next_cursor, and whether
-    it serves the end of some assignment period."""
+    it serves the end of some assignment period; `anything`: False when it is known that
+    there is no change after `cursor` (the page is then empty, and not asked for)."""
     # On the connection: plain rows, without the ORM's per-row processing (a page is 1,000 rows).
-    rows = session.connection().execute(_PAGE, {"recipient": user.id, "cursor": cursor, "limit": limit + 1}).all()
+    rows = session.connection().execute(_PAGE, {"recipient": user_id, "cursor": cursor, "limit": limit + 1}
+                                        ).all() if anything else []
     has_more = len(rows) > limit
     rows = rows[:limit]
-    documents = _documents(session, user, rows)
+    documents = _documents(session, user_id, rows)
     parts = []
     for seq, op, case_id, reason, status, _agent, _policy, _stamp, _doc, _ends in rows:
         head = f'{{"seq":{int(seq)},"op":'
@@ -83,7 +100,7 @@ def _page(session: Session, user: User, cursor: int, limit: int) -> tuple[bytes,
     return page, int(next_cursor), any(row[-1] for row in rows)
 
 
-def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, str]:
+def _documents(session: Session, user_id: str, rows: Sequence[Any]) -> dict[str, str]:
     """case id -> document, for the upserts this user may still receive."""
     if not rows:
         return {}
@@ -92,7 +109,7 @@ def _documents(session: Session, user: User, rows: Sequence[Any]) -> dict[str, s
     documents: dict[str, str] = {}
     stale: list[str] = []
     for _seq, op, case_id, _reason, status, agent, policy_id, stamp, document, _ends in rows:
-        if op != "upsert" or status != "open" or agent != user.id:
+        if op != "upsert" or status != "open" or agent != user_id:
             continue
         current = stamps.get(policy_id)
         if current is None:
