@@ -61,8 +61,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
         # BEGIN IMMEDIATE); AUTOCOMMIT as the engine's level keeps it so on every connection,
         # also one the pool hands back after `reads_outside_transaction` (its reset to any
         # other level would switch the driver to beginning transactions implicitly).
+        # A file's pool has the connections the process admits requests for (app.py's
+        # ConcurrencyLimit), as PostgreSQL's has: with fewer, a request let in could wait
+        # 30 s for a connection and fail (SQLAlchemy's own default is 5 + 10).
+        sized = {"pool_size": pool_size, "max_overflow": max_overflow} if path is not None else {}
         engine = create_engine(url, echo=echo, hide_parameters=True, isolation_level=AUTOCOMMIT,
-                               connect_args={"check_same_thread": False, "timeout": 30})
+                               connect_args={"check_same_thread": False, "timeout": 30}, **sized)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -77,7 +77,8 @@ class LiveServer:
     def start(self) -> "LiveServer":
         if self.upgrade_db:
             upgrade(self.settings.database_url)
-        self.engine = make_engine(self.settings.database_url)
+        self.engine = make_engine(self.settings.database_url, pool_size=self.settings.db_pool_size,
+                                  max_overflow=self.settings.db_max_overflow)
         if self.seed_demo:
             from fieldapp.server.demo import seed_demo
 

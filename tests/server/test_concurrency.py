@@ -99,3 +99,20 @@ def test_the_server_takes_as_many_at_once_as_its_pool_has_connections(tmp_path):
             codes = list(pool.map(pull, range(12)))
         api.close()
     assert codes == [200] * 12
+
+
+def test_a_process_has_a_connection_for_every_request_it_admits(db_url):
+    """A process admits `db_pool_size + db_max_overflow` requests at once; its engine has as
+    many connections, on a SQLite file as on PostgreSQL (with fewer, a request let in could
+    wait 30 s for one and fail), in `server run` as in the test server."""
+    from fieldapp.server.app import create_app
+    from fieldapp.server.testing import LiveServer
+
+    settings = ServerSettings.load(database_url=db_url, db_pool_size=3, db_max_overflow=2)
+    app = create_app(settings)
+    limits = [m.kwargs["limit"] for m in app.user_middleware if m.cls is ConcurrencyLimit]
+    with LiveServer(settings=settings, upgrade_db=False) as live:
+        for engine in (app.state.engine, live.engine):
+            assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)
+            assert limits == [engine.pool.size() + engine.pool._max_overflow]
+    app.state.engine.dispose()
