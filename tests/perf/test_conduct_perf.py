@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+from installed import child_env
+
 CODE = """
 import json, sys, time
 t0 = time.monotonic()
@@ -29,8 +31,8 @@ print(json.dumps({"import": t1 - t0, "first_en": t2 - t1, "first_zh": t3 - t2, "
 
 @pytest.mark.perf
 def test_the_segmenter_loads_once_and_only_for_chinese():
-    runs = [json.loads(subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
-                                      check=True).stdout) for _ in range(3)]
+    runs = [json.loads(subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True,
+                                      env=child_env()).stdout) for _ in range(3)]
     assert all(r["lazy"] for r in runs)
     med = {k: statistics.median(r[k] for r in runs) for k in ("import", "first_en", "first_zh", "note")}
     print(f"\nconduct: import {med['import']:.3f} s; first English check {med['first_en']:.3f} s (baseline); "

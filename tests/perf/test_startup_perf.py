@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from installed import child_env
+
 TOP = Path(__file__).resolve().parents[2]
 BUNDLE = Path(os.environ.get("FIELDAPP_BUNDLE") or TOP / "dist" / "fieldapp" / "fieldapp")
 RUNS = 3
@@ -31,9 +33,8 @@ pytestmark = pytest.mark.skipif(not BUNDLE.is_file(), reason=f"no frozen bundle 
 
 
 def _env(home: Path, platform: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDAPP_", "QT_", "PYTHONPATH"))}
-    env.update(FIELDAPP_HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-               FIELDAPP_STORE_PASSPHRASE="perf-passphrase")
+    env = child_env("FIELDAPP_", "QT_", "PYTHONPATH", FIELDAPP_HOME=str(home),
+                    PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", FIELDAPP_STORE_PASSPHRASE="perf-passphrase")
     if platform:
         env["QT_QPA_PLATFORM"] = platform
     return env

@@ -9,12 +9,13 @@ environment, no keyring). Target: ratio <= 2 (median of several runs each).
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from installed import child_env
 
 RUNS = 7
 TARGET_RATIO = 2.0
@@ -55,10 +56,9 @@ sys.exit(main(sys.argv[1:]))
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDAPP_", "QT_", "PYTHONPATH"))}
-    env.update(FIELDAPP_HOME=str(home), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-               FIELDAPP_STORE_PASSPHRASE="perf-passphrase", QT_QPA_PLATFORM="offscreen", LANG="en_US.UTF-8")
-    return env
+    return child_env("FIELDAPP_", "QT_", "PYTHONPATH", FIELDAPP_HOME=str(home),
+                     PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+                     FIELDAPP_STORE_PASSPHRASE="perf-passphrase", QT_QPA_PLATFORM="offscreen", LANG="en_US.UTF-8")
 
 
 def _first_paint(code: str, env: dict[str, str], args: list[str] = ()) -> float:
