@@ -221,21 +221,21 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     return Principal(token.user, token)  # type: ignore[union-attr]
 
 
-def authenticate_caller(session: Session, authorization: str | None, also: tuple[Any, ...] = (),
+def caller_statement(*also: Any) -> Select[Any]:
+    """The plain-column sign-in with the scalar subqueries `also` as more columns (they may
+    correlate with `tokens`): built once by its caller, for `authenticate_caller`."""
+    return _CALLER.add_columns(*also)
+
+
+def authenticate_caller(session: Session, authorization: str | None, statement: Select[Any] = _CALLER,
                         values: Mapping[str, Any] | None = None) -> tuple[Caller, tuple[Any, ...]]:
-    """`authenticate`, the same refusals, read as columns on the session's connection; with
-    the values of the scalar subqueries `also` (bound with `values`; they may correlate
-    with `tokens`), read in the same round trip and returned for a caller signed in only."""
+    """`authenticate`, the same refusals, read as columns on the session's connection. With
+    a `caller_statement` (its subqueries bound with `values`), their values come in the same
+    round trip, returned for a caller signed in only."""
     bound = {"digest": _digest(authorization), **(values or {})}
-    row = session.connection().execute(_caller_with(also), bound).first()
+    row = session.connection().execute(statement, bound).first()
     _refuse_unless_valid(None if row is None else row[:4])
     return Caller(row[4], row[5], row[6] or 0), tuple(row[7:])  # type: ignore[index]
-
-
-@lru_cache(maxsize=16)
-def _caller_with(also: tuple[Any, ...]) -> Select[Any]:
-    """`_CALLER` with more columns (built once for each set: its callers pass constants)."""
-    return _CALLER.add_columns(*also) if also else _CALLER
 
 
 def _digest(authorization: str | None) -> str:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -82,11 +83,11 @@ def principal_of(session: Session, authorization: str | None) -> Principal:
     return principal
 
 
-def caller_of(session: Session, authorization: str | None, also: tuple[Any, ...] = (),
+def caller_of(session: Session, authorization: str | None, statement: Select[Any],
               values: Mapping[str, Any] | None = None) -> tuple[Caller, tuple[Any, ...]]:
     """`principal_of` as ids only, for a handler that needs no more than who calls from
     which device, with what it reads in the same round trip (`auth.authenticate_caller`)."""
-    caller, read = authenticate_caller(session, authorization, also, values)
+    caller, read = authenticate_caller(session, authorization, statement, values)
     note_user(caller.user_id)
     return caller, read
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
+from fieldapp.server.auth import caller_statement
 from fieldapp.server.db import reads_outside_transaction, run_with_retry
 from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, caller_of, commit, principal_of
 from fieldapp.server.errors import ApiError
@@ -19,6 +20,10 @@ from fieldapp.server.services.receipts import Sealer
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
 
+# Built once (every pull runs it): the sign-in with the pull's checks as more columns.
+_SIGN_IN = caller_statement(*sync_service.PULL_CHECKS)
+
+
 @router.get("/pull", response_model=PullResponse,
             responses={200: {"model": PullResponse, "description": "One page of the change log"},
                        **errors(*SIGNED_IN, 409)})
@@ -29,8 +34,7 @@ def pull(session: SessionDep, authorization: BearerDep,
     sent as they are; returning a Response skips re-validating megabytes per page)."""
     reads_outside_transaction(session)  # a pull that changes nothing costs no transaction
     # Signed in here (this request's one thread hop), the cursor's checks read with it.
-    caller, checks = caller_of(session, authorization, sync_service.PULL_CHECKS,
-                               sync_service.pull_check_values(cursor))
+    caller, checks = caller_of(session, authorization, _SIGN_IN, sync_service.pull_check_values(cursor))
     page, note = sync_service.pull_for_device(session, caller.user_id, caller.device_pk, caller.pull_cursor,
                                               cursor, limit, checks)
     if note.writes:

@@ -82,7 +82,10 @@ def cursor_check_values(cursor: int) -> dict[str, Any]:
 
 
 def _last_and_gap_start(session: Session, cursor: int) -> tuple[int, int | None]:
-    last, gap_start = session.connection().execute(_LAST_AND_GAP, cursor_check_values(cursor)).one()
+    return _numbers(*session.connection().execute(_LAST_AND_GAP, cursor_check_values(cursor)).one())
+
+
+def _numbers(last: int | None, gap_start: int | None) -> tuple[int, int | None]:
     return int(last or 0), None if gap_start is None else int(gap_start)
 
 
@@ -105,7 +108,7 @@ def check_cursor(session: Session, cursor: int) -> int:
 
 def refuse_cursor(cursor: int, last: int | None, gap_start: int | None) -> None:
     """`check_cursor` on the values of `CURSOR_CHECK` read by the caller."""
-    _refuse(cursor, int(last or 0), None if gap_start is None else int(gap_start))
+    _refuse(cursor, *_numbers(last, gap_start))
 
 
 def _refuse(cursor: int, last: int, gap_start: int | None) -> None:
