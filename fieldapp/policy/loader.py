@@ -299,8 +299,19 @@ def policies_dir() -> Path:
 
 
 def list_presets() -> list[str]:
-    """The ids of the shipped presets (file names in resources/policies/)."""
-    return sorted(p.stem for p in policies_dir().glob("*.toml"))
+    """The ids of the shipped presets (file names in resources/policies/). The folder is
+    listed again when it changes (its modification time): every policy loaded by id asks."""
+    folder = policies_dir()
+    try:
+        changed = folder.stat().st_mtime_ns
+    except OSError:
+        return []
+    return list(_presets_in(str(folder), changed))
+
+
+@lru_cache(maxsize=4)
+def _presets_in(folder: str, changed_ns: int) -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in Path(folder).glob("*.toml")))
 
 
 @lru_cache(maxsize=32)
