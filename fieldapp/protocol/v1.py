@@ -16,7 +16,7 @@ Endpoints
 - POST /api/v1/auth/login           LoginRequest   -> LoginResponse
 - POST /api/v1/auth/logout          (bearer)       -> OkResponse          (revokes this token)
 - GET  /api/v1/meta                                -> MetaResponse
-- GET  /api/v1/sync/pull?cursor=N&limit=K          -> PullResponse
+- GET  /api/v1/sync/pull?cursor=N&limit=K          -> PullResponse        (or, asked for, PULL_LINES)
 - POST /api/v1/sync/push            PushRequest    -> PushResponse        (with the pull cursor applied)
 - PUT  /api/v1/attachments/{sha256} raw bytes      -> AttachmentResponse  (idempotent, hash checked)
 - GET  /api/v1/attachments/{sha256}                -> raw bytes           (uploaders, and who may see a
@@ -322,6 +322,22 @@ class Change(Wire):
 
 class PullResponse(Wire):
     changes: list[Change]
+    next_cursor: int
+    has_more: bool
+    server_time: AwareDatetime
+
+
+# A pull page as lines, sent to a client whose Accept header names this type (else the page
+# is a PullResponse): the client keeps each case's document as the bytes the server sent,
+# instead of parsing the page and writing every case again.
+#   line 1: `PageHead` (the PullResponse without its changes)
+#   line 2: the changes, a JSON array of `Change` without their `case`
+#   then one line per change, in the same order: its `CaseRecord` (an upsert), or null.
+# Compact JSON has no raw line break, so a line is one JSON value.
+PULL_LINES = "application/x-ndjson"
+
+
+class PageHead(Wire):
     next_cursor: int
     has_more: bool
     server_time: AwareDatetime

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -70,9 +70,12 @@ class PreparedPage:
     tombstones: list[Change] = field(default_factory=list)
 
 
-def prepare_changes(cipher: Cipher, changes: Iterable[Change]) -> PreparedPage:
+def prepare_changes(cipher: Cipher, changes: Iterable[Change], documents: Mapping[str, bytes] | None = None
+                    ) -> PreparedPage:
     """Reduce a page to the last change per case (changes are full states, ordered by
-    sequence) and seal what is written; touches no database."""
+    sequence) and seal what is written; touches no database. `documents`: case id -> the
+    case's document as the server sent it (and it validated), sealed as it is instead of
+    written again from its record."""
     last: dict[str, Change] = {}
     for change in changes:
         last.pop(change.case_id, None)  # keep dict order = order of the final change
@@ -84,7 +87,9 @@ def prepare_changes(cipher: Cipher, changes: Iterable[Change]) -> PreparedPage:
         return page
     records = [c.case for c in upserts]
     dump = CaseRecord.__pydantic_serializer__.to_json  # model_dump_json's bytes, without its wrapper
-    blobs = cipher.seal_many([dump(r) for r in records], [case_label(r.id) for r in records])  # type: ignore[union-attr]
+    sent = documents or {}
+    blobs = cipher.seal_many([sent.get(r.id) or dump(r) for r in records],  # type: ignore[union-attr]
+                             [case_label(r.id) for r in records])  # type: ignore[union-attr]
     for change, record, blob in zip(upserts, records, blobs):
         appt = record.appointment  # type: ignore[union-attr]
         page.case_rows.append((

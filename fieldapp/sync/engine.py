@@ -34,7 +34,7 @@ from fieldapp.store.models import Meta
 from fieldapp.store.store import Store
 from fieldapp.sync.errors import DeviceRevoked, ProtocolError, RequestRefused, SyncError
 from fieldapp.sync.prefetch import PagePipeline
-from fieldapp.sync.transport import Answer, Transport
+from fieldapp.sync.transport import Answer, Transport, cursor_part
 
 log = logging.getLogger(__name__)
 
@@ -285,11 +285,11 @@ class SyncEngine:
 
     def _pipeline(self, cursor: int) -> PagePipeline:
         def prepare(answer: Answer) -> tuple[PullResponse, case_repo.PreparedPage]:
-            page = self.transport.parse(answer, PullResponse)
-            return page, case_repo.prepare_changes(self.store.cipher, page.changes)
+            page, documents = self.transport.parse_pull(answer)
+            return page, case_repo.prepare_changes(self.store.cipher, page.changes, documents)
 
         return PagePipeline(cursor, lambda at: self.transport.fetch_pull(self.token, at, self.page_size),
-                            prepare, lambda answer: answer.response.content)
+                            prepare, cursor_part)
 
     def _pull_pages(self, summary: SyncSummary, progress: Progress) -> bool:
         cursor = self.store.meta().cursor

@@ -2,8 +2,9 @@
 
 Three stages overlap: the server builds page k+1 while page k is parsed and sealed (the
 parsing thread) and page k-1 is written (the engine's thread). The fetching thread asks for
-the next page as soon as the current one has arrived: its cursor is read from the page's
-last bytes (`next_cursor_hint`) instead of waiting for the full parse. The hint is only a
+the next page as soon as the current one has arrived: its cursor is read from the bytes of
+the page that name it (`next_cursor_hint`: the end of a JSON page, the head line of a page
+as lines) instead of waiting for the full parse. The hint is only a
 guess: the writer checks every page's cursor against its own and starts a new pipeline from
 its cursor when they differ (or when the page's end could not be read).
 
@@ -32,8 +33,9 @@ _POLL_S = 0.1
 
 
 def next_cursor_hint(body: bytes) -> int | None:
-    """The next page's cursor as the end of this page's JSON gives it; None when it says
-    there is no more, or when the end does not name both fields exactly once."""
+    """The next page's cursor as the end of `body` (a page's JSON, or the head line of a page
+    as lines) gives it; None when it says there is no more, or when the end does not name
+    both fields exactly once."""
     tail = body[-_TAIL:]
     more, nxt = _MORE.findall(tail), _NEXT.findall(tail)
     if len(more) != 1 or len(nxt) != 1 or more[0] != b"true":
@@ -42,9 +44,10 @@ def next_cursor_hint(body: bytes) -> int | None:
 
 
 class PagePipeline(Generic[A, T]):
-    """`fetch(cursor)` gives a raw answer, `body(answer)` its bytes, `prepare(answer)` what the
-    writer needs. The writer calls `next(cursor)` for each page, `committed(cursor)` after
-    each commit and `close()` at the end."""
+    """`fetch(cursor)` gives a raw answer, `body(answer)` the bytes of it that name the next
+    cursor (`next_cursor_hint`), `prepare(answer)` what the writer needs. The writer calls
+    `next(cursor)` for each page, `committed(cursor)` after each commit and `close()` at
+    the end."""
 
     def __init__(self, start: int, fetch: Callable[[int], A], prepare: Callable[[A], T],
                  body: Callable[[A], bytes], name: str = "fieldapp-pull"):

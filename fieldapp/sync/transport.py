@@ -12,6 +12,7 @@ becomes `ProtocolError` naming the endpoint and the first fields that were wrong
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import time
@@ -20,15 +21,15 @@ from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from fieldapp import __version__
 from fieldapp.core import clock as app_clock
 from fieldapp.core.errors import BadInput
 from fieldapp.core.i18n import Translator
-from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, AttachmentResponse, ErrorBody, InstitutionResponse,
-                                  LoginRequest, LoginResponse, MetaResponse, OkResponse, PullResponse,
-                                  PushRequest, PushResponse)
+from fieldapp.protocol.v1 import (API_HEADER, API_VERSION, PULL_LINES, AttachmentResponse, CaseRecord, Change,
+                                  ErrorBody, InstitutionResponse, LoginRequest, LoginResponse, MetaResponse,
+                                  OkResponse, PageHead, PullResponse, PushRequest, PushResponse)
 from typing import TYPE_CHECKING
 
 from fieldapp.sync.errors import (BadCredentials, DeviceRevoked, IncompatibleServer, Offline,
@@ -39,6 +40,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+_CHANGES: TypeAdapter[list[Change]] = TypeAdapter(list[Change])
+
+
+def _strict_case(raw: bytes) -> CaseRecord:
+    return CaseRecord.model_validate_json(raw, strict=True)
 SyncErrorT = TypeVar("SyncErrorT", bound=SyncError)
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -123,12 +130,40 @@ class Transport:
         return self._call("POST", "/auth/logout", OkResponse, token=token)
 
     def pull(self, token: str, cursor: int, limit: int) -> PullResponse:
-        return self.parse(self.fetch_pull(token, cursor, limit), PullResponse)
+        return self.parse_pull(self.fetch_pull(token, cursor, limit))[0]
 
     def fetch_pull(self, token: str, cursor: int, limit: int) -> "Answer":
-        """The raw answer of one pull; `parse` it later (the engine parses on its own thread
-        while the next page is being fetched)."""
-        return self._fetch("GET", "/sync/pull", token=token, params={"cursor": cursor, "limit": limit})
+        """The raw answer of one pull, asked for as lines (`PULL_LINES`); `parse_pull` it later
+        (the engine parses on its own thread while the next page is being fetched)."""
+        return self._fetch("GET", "/sync/pull", token=token, params={"cursor": cursor, "limit": limit},
+                           accept=f"{PULL_LINES}, application/json;q=0.5")
+
+    def parse_pull(self, answer: "Answer") -> tuple[PullResponse, dict[str, bytes]]:
+        """A pull page, and each upserted case's document as the bytes the server sent, by case
+        id, when it sent the page as lines (`PULL_LINES`; a server that sends JSON gives none):
+        a document that validates is stored as it came, not written again."""
+        resp = answer.response
+        if not as_lines(answer):
+            return self.parse(answer, PullResponse), {}
+        lines = resp.content.split(b"\n")
+        what = answer.what
+        head = self._parse(resp, PageHead.model_validate_json, f"{what} (line 1)", lines[0])
+        changes = self._parse(resp, _CHANGES.validate_json, f"{what} (line 2)", b"".join(lines[1:2]))
+        cases = lines[2:]
+        if len(cases) != len(changes):
+            raise self._tag(ProtocolError(self.tr(
+                "{what}: the answer does not match protocol v1: {changes} changes and {cases} case lines",
+                what=what, changes=len(changes), cases=len(cases))), resp)
+        # Strictly: a document kept as sent has its values in their wire types (readers of the
+        # store read some fields without the model), as one written from its record would.
+        documents: dict[str, bytes] = {}
+        for number, (change, raw) in enumerate(zip(changes, cases), start=3):
+            if raw != b"null":
+                change.case = self._parse(resp, _strict_case, f"{what} (line {number})", raw)
+                documents[change.case.id] = raw
+        self._note_clock(answer, head.server_time)
+        return PullResponse.model_construct(changes=changes, next_cursor=head.next_cursor, has_more=head.has_more,
+                                            server_time=head.server_time), documents
 
     def institution(self, token: str) -> InstitutionResponse:
         return self._call("GET", "/institution", InstitutionResponse, token=token)
@@ -176,17 +211,23 @@ class Transport:
 
     def parse(self, answer: "Answer", model: type[M]) -> M:
         """Validate an answer into its protocol type; its server_time updates the clock."""
-        parsed = self._parse(answer.response, model, answer.what)
+        parsed = self._parse(answer.response, model.model_validate_json, answer.what)
         server_time = getattr(parsed, "server_time", None)
         if server_time is not None:
-            t0, t1 = answer.sent_at, answer.received_at
-            self.clock = ClockSample(server_time.timestamp() - (t0 + t1) / 2, t1, t1 - t0)
+            self._note_clock(answer, server_time)
         return parsed
 
+    def _note_clock(self, answer: "Answer", server_time: dt.datetime) -> None:
+        t0, t1 = answer.sent_at, answer.received_at
+        self.clock = ClockSample(server_time.timestamp() - (t0 + t1) / 2, t1, t1 - t0)
+
     def _send(self, method: str, path: str, *, token: str | None = None, content: bytes | None = None,
-              content_type: str | None = None, params: dict | None = None) -> httpx.Response:
+              content_type: str | None = None, params: dict | None = None, accept: str | None = None
+              ) -> httpx.Response:
         # Rejection reasons come back in the agent's language (the server ships en, zh_CN).
         headers = {"Accept-Language": self.tr.language.replace("_", "-")}
+        if accept:
+            headers["Accept"] = accept
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if content_type:
@@ -249,21 +290,36 @@ class Transport:
                         *exc.args[1:])
         return exc
 
-    def _parse(self, resp: httpx.Response, model: type[M], what: str) -> M:
+    def _parse(self, resp: httpx.Response, validate: Callable[[bytes], T], what: str,
+               content: bytes | None = None) -> T:
+        """`validate` the answer's body (or `content`, a part of it)."""
+        content = resp.content if content is None else content
         try:
-            return model.model_validate_json(resp.content)
+            return validate(content)
         except ValidationError as exc:
             errors = exc.errors(include_url=False, include_input=False)
             if errors and errors[0]["type"] == "json_invalid":
                 ctype = resp.headers.get("content-type", "?")
                 raise self._tag(ProtocolError(self.tr(
                     "{what}: the server answered invalid JSON ({ctype}, {size} bytes)",
-                    what=what, ctype=ctype, size=len(resp.content))), resp) from None
+                    what=what, ctype=ctype, size=len(content))), resp) from None
             fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in errors[:3])
             more = len(errors) - 3
             raise self._tag(ProtocolError(self.tr(
                 "{what}: the answer does not match protocol v1: {fields}",
                 what=what, fields=fields + (f" (+{more} more)" if more > 0 else ""))), resp) from None
+
+
+def as_lines(answer: Answer) -> bool:
+    """Whether a pull's answer is a page as lines (`PULL_LINES`), not a `PullResponse`."""
+    return answer.response.headers.get("content-type", "").startswith(PULL_LINES)
+
+
+def cursor_part(answer: Answer) -> bytes:
+    """The bytes of a pull's answer that name the next cursor (`prefetch.next_cursor_hint`):
+    the head line of a page as lines, the whole of a JSON page (its end names it)."""
+    content = answer.response.content
+    return content[:content.find(b"\n")] if as_lines(answer) else content
 
 
 def _request_id(resp: httpx.Response) -> str | None:

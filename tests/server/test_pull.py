@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -259,3 +260,89 @@ def test_a_laptop_polling_with_nothing_new_costs_one_statement(world):
         assert len(statements) > 1
     finally:
         event.remove(live.engine, "before_cursor_execute", _count)
+
+
+def test_a_page_is_read_as_one_row_and_is_the_page_its_rows_make(world):
+    """The page's changes come joined in one row (`_PAGE_JOINED`, one GIL release in the
+    sqlite3 module instead of one per change) and split into the rows `_PAGE` reads: upserts,
+    tombstones of a closed and of a reassigned case, a document built under another stamp and
+    a missing one, in seq order. A document holding a separator (no JSON text does) makes the
+    page be read as rows, and it is the same page."""
+    from sqlalchemy import event, update
+
+    from fieldapp.server.services import sync as sync_service
+
+    live, ids = world
+    user_id = None
+    with live.session() as s, s.begin():
+        user_id = admin.find_user(s, "agent1").id
+        admin.close_case(s, "P-002")
+        admin.reassign_case(s, "P-004", "agent2")
+        s.execute(update(Case).where(Case.id == ids[5]).values(document_stamp="an earlier format"))
+        s.execute(update(Case).where(Case.id == ids[6]).values(document=None))
+        case_changed(s, s.get(Case, ids[1]))  # a later change of a case: its row moves to the end
+    values = {"recipient": user_id, "cursor": 0, "limit": 1001}
+
+    def read(s) -> tuple[list[tuple], list[tuple], int]:  # type: ignore[no-untyped-def]
+        statements: list[str] = []
+
+        @event.listens_for(s.connection(), "before_cursor_execute")
+        def _count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        joined = [tuple(row) for row in sync_service._page_rows(s, values)]
+        event.remove(s.connection(), "before_cursor_execute", _count)
+        rows = [tuple(row[:-1]) + (bool(row[-1]),) for row in s.connection().execute(sync_service._PAGE, values)]
+        return joined, rows, len(statements)
+
+    with live.session() as s:
+        joined, rows, statements = read(s)
+    assert joined == rows and statements == 1
+    assert [row[0] for row in joined] == sorted(row[0] for row in joined) and len(joined) == 25
+    assert {(row[1], row[3]) for row in joined} == {("upsert", None), ("tombstone", "closed"),
+                                                   ("tombstone", "unassigned")}
+    assert joined[-1][2] == ids[1]
+    assert {row[2]: row[8] for row in joined}[ids[6]] is None
+
+    with live.session() as s, s.begin():
+        s.execute(update(Case).where(Case.id == ids[8]).values(document='{"odd": "\x1e\x1f"}'))
+    with live.session() as s:
+        joined, rows, statements = read(s)
+    assert joined == rows and statements == 2
+    assert {row[2]: row[8] for row in joined}[ids[8]] == '{"odd": "\x1e\x1f"}'
+    page = Api(live.url, "agent1").get("/api/v1/sync/pull", params={"cursor": 0, "limit": 1000}).content
+    body = json.loads(page, strict=False)  # (the odd document's raw control characters are served as stored)
+    assert [c["seq"] for c in body["changes"]] == [row[0] for row in rows]
+    assert body["changes"][[row[2] for row in rows].index(ids[8])]["case"] == {"odd": "\x1e\x1f"}
+    served = {c["case_id"]: c for c in body["changes"]}
+    assert served[ids[5]]["case"]["id"] == ids[5] and served[ids[6]]["case"]["id"] == ids[6]  # rebuilt
+    assert (served[ids[2]]["op"], served[ids[2]]["reason"]) == ("tombstone", "closed")
+
+
+def test_a_page_asked_for_as_lines_is_the_same_page_with_each_document_as_stored(world):
+    """With `Accept: application/x-ndjson` a page comes as lines: its head, its changes
+    without their cases, then each change's case, the document the server stored, byte for
+    byte. Split back, it is the JSON page; an empty page is its head and []."""
+    from fieldapp.protocol.v1 import PULL_LINES
+
+    live, ids = world
+    with live.session() as s, s.begin():
+        admin.close_case(s, "P-002")
+        stored = {case.id: case.document for case in s.scalars(select(Case).where(Case.id.in_(ids)))}
+    api = Api(live.url, "agent1")
+    for params in ({"cursor": 0, "limit": 10}, {"cursor": 0, "limit": 1000}):
+        as_json = api.get("/api/v1/sync/pull", params=params)
+        as_lines = api.get("/api/v1/sync/pull", params=params, headers={"Accept": f"{PULL_LINES}, application/json"})
+        assert as_json.headers["content-type"] == "application/json" and as_json.headers["vary"] == "Accept"
+        assert as_lines.headers["content-type"] == PULL_LINES and as_lines.headers["vary"] == "Accept"
+        page, lines = as_json.json(), as_lines.content.split(b"\n")
+        head, changes, cases = json.loads(lines[0]), json.loads(lines[1]), lines[2:]
+        assert head == {k: page[k] for k in ("next_cursor", "has_more")} | {"server_time": head["server_time"]}
+        assert [{**change, "case": json.loads(case)} for change, case in zip(changes, cases, strict=True)] == \
+            page["changes"]
+        for change, case in zip(changes, cases):
+            assert case == (stored[change["case_id"]].encode() if change["op"] == "upsert" else b"null")
+    assert ("tombstone", "closed") in {(c["op"], c["reason"]) for c in changes}
+    empty = api.get("/api/v1/sync/pull", params={"cursor": head["next_cursor"]}, headers={"Accept": PULL_LINES})
+    lines = empty.content.split(b"\n")
+    assert len(lines) == 2 and lines[1] == b"[]" and json.loads(lines[0])["next_cursor"] == head["next_cursor"]

@@ -7,8 +7,9 @@ Faults are matched in order against "METHOD /path" and consumed:
   answer and reset: the client cannot know whether it worked;
 - ``status``: answer with a status and body without forwarding (e.g. 500, 503, 426);
 - ``slow``: wait `delay` seconds, then forward (the client's time-out should fire first);
-- ``body``: answer 200 with the given raw body (garbage JSON, wrong shape);
-- ``rewrite``: forward, then pass the JSON answer through `fn` (e.g. shift server_time).
+- ``body``: answer 200 with the given raw body (garbage JSON, wrong shape), as `content_type`;
+- ``rewrite``: forward asking for JSON (as a server that sends no other form would answer),
+  then pass the JSON answer through `fn` (e.g. shift server_time).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Fault:
     delay: float = 0.0
     fn: Callable[[dict], dict] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
 
 
 class FaultProxy:
@@ -82,12 +84,14 @@ class FaultProxy:
                     return self._relay(fault.status, {"Content-Type": "application/json", **fault.headers},
                                        fault.body)
                 if fault.action == "body":
-                    return self._relay(200, {"Content-Type": "application/json"}, fault.body)
+                    return self._relay(200, {"Content-Type": fault.content_type}, fault.body)
                 if fault.action == "slow":
                     time.sleep(fault.delay)
                     return self._relay(*proxy._forward(self.command, self.path, self.headers, body))
                 if fault.action == "rewrite":
-                    status, headers, data = proxy._forward(self.command, self.path, self.headers, body)
+                    asked = {**{k: v for k, v in self.headers.items() if k.lower() != "accept"},
+                             "Accept": "application/json"}
+                    status, headers, data = proxy._forward(self.command, self.path, asked, body)
                     data = json.dumps(fault.fn(json.loads(data))).encode()  # type: ignore[misc]
                     return self._relay(status, headers, data)
                 raise AssertionError(f"unknown fault {fault.action}")

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Callable
 from decimal import Decimal
+
+import pytest
 
 from serverdata import PASSWORD, add_cases, touch_cases, visible_cases
 from sqlalchemy import select
 
+from fieldapp.protocol.v1 import PULL_LINES
 from fieldapp.server import admin
 from fieldapp.server.compliance import Assessor
 from fieldapp.server.services.records import case_record
@@ -98,5 +102,63 @@ def test_a_page_the_server_got_wrong_stops_on_the_fetch_thread_and_commits_nothi
     assert len(svc.list_cases()) == 4 and svc.store.meta().cursor == calls[1]
     assert gc.isenabled()
     monkeypatch.setattr(Transport, "fetch_pull", real)
+    assert svc.sync().pulled_upserts == 5
+    _assert_same(server, agent, svc)
+
+
+def test_each_document_is_kept_as_the_server_sent_it(server, make_agent, make_service):
+    """Pages come as lines (PULL_LINES): each case's document is sealed as the bytes the
+    server stored and sent, not parsed and written again."""
+    agent, ids = make_agent(cases=12)
+    svc = make_service(page_size=5)
+    svc.login(server.url, agent, PASSWORD)
+    assert svc.sync().pulled_upserts == 12
+    with server.session() as s:
+        stored = {case.id: case.document.encode() for case in visible_cases(s, agent).values()}
+    with svc.store.read() as s:
+        kept = {cid: svc.store.cipher.open(blob, case_repo.case_label(cid))
+                for cid, blob in s.execute(select(LocalCase.id, LocalCase.data))}
+    assert kept == stored and set(kept) == set(ids)
+    _assert_same(server, agent, svc)
+
+
+def _broken_second_page(monkeypatch, change: Callable[[bytes], bytes]) -> list[int]:
+    from fieldapp.sync.transport import Transport
+
+    real = Transport.fetch_pull
+    calls: list[int] = []
+
+    def second_page_broken(self, token, cursor, limit):  # type: ignore[no-untyped-def]
+        answer = real(self, token, cursor, limit)
+        calls.append(cursor)
+        if len(calls) == 2:
+            assert answer.response.headers["content-type"] == PULL_LINES
+            answer.response._content = change(answer.response.content)
+        return answer
+
+    monkeypatch.setattr(Transport, "fetch_pull", second_page_broken)
+    return calls
+
+
+@pytest.mark.parametrize("change, message", [
+    # A document whose value is not in its wire type (kept as sent, it would be read as it is).
+    (lambda page: page.replace(b'"days_past_due":', b'"days_past_due":"', 1).replace(b',"tier"', b'","tier"', 1),
+     r"GET /sync/pull \(line 3\): the answer does not match protocol v1: days_past_due: Input should be a valid "
+     r"integer"),
+    (lambda page: page.rsplit(b"\n", 1)[0], r"4 changes and 3 case lines"),
+    (lambda page: page.replace(b"\n", b"\n\n", 1), r"\(line 2\): the server answered invalid JSON"),
+])
+def test_a_page_of_lines_that_breaks_the_protocol_names_its_line_and_commits_nothing(
+        server, make_agent, make_service, monkeypatch, change, message):
+    from fieldapp.sync.errors import ProtocolError
+
+    agent, _ = make_agent(cases=9)
+    svc = make_service(page_size=4)
+    svc.login(server.url, agent, PASSWORD)
+    calls = _broken_second_page(monkeypatch, change)
+    with pytest.raises(ProtocolError, match=message):
+        svc.sync()
+    assert len(svc.list_cases()) == 4 and svc.store.meta().cursor == calls[1]
+    monkeypatch.undo()
     assert svc.sync().pulled_upserts == 5
     _assert_same(server, agent, svc)

@@ -7,10 +7,13 @@ import sqlite3
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from faultproxy import FaultProxy
 from serverdata import PASSWORD
 
+from fieldapp.protocol.v1 import PULL_LINES
 from fieldapp.sync.prefetch import next_cursor_hint
+from fieldapp.sync.transport import Answer, cursor_part
 
 
 def test_the_hint_reads_the_top_level_fields_at_the_end_of_a_page():
@@ -20,6 +23,15 @@ def test_the_hint_reads_the_top_level_fields_at_the_end_of_a_page():
     assert next_cursor_hint(b'{"next_cursor":40,"has_more":true,"changes":[' + b'{"seq":1},' * 100 + b'{}]}') is None
     twice = b'{"changes":[{"d":{"next_cursor":3,"has_more":true}}],"next_cursor":40,"has_more":true}'
     assert next_cursor_hint(twice) is None
+
+
+def test_the_next_cursor_of_a_page_as_lines_is_read_from_its_head_line():
+    head = b'{"next_cursor":40,"has_more":true,"server_time":"2026-12-06T08:00:00Z"}'
+    page = head + b'\n[{"seq":40,"op":"upsert","case_id":"a","reason":null}]\n{"note":"x"}'
+    for ctype, part in ((PULL_LINES, head), ("application/json", page)):
+        answer = Answer(httpx.Response(200, headers={"content-type": ctype}, content=page), "GET /sync/pull", 0, 0)
+        assert cursor_part(answer) == part
+    assert next_cursor_hint(head) == 40
 
 
 def _meta_cursor(path) -> int:
@@ -54,6 +66,8 @@ def test_a_pull_goes_out_only_once_the_pages_before_the_previous_pull_are_applie
     assert asked == sorted(asked) and len(set(asked)) == len(asked) >= 8
     for (previous, _), (cursor, committed) in zip(seen, seen[1:]):
         assert committed >= previous, f"pull at {cursor} sent with only {committed} applied (previous pull {previous})"
+    # and pages are fetched ahead all the same: a pull goes out before the page before it is written
+    assert sum(committed < cursor for cursor, committed in seen) >= 5, seen
 
 
 def test_a_page_whose_end_names_a_wrong_cursor_is_fetched_again_from_the_right_one(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PullResponse, PushRequest, PushResponse
+from fieldapp.protocol.v1 import MAX_PULL_LIMIT, PULL_LINES, PullResponse, PushRequest, PushResponse
 from fieldapp.server.auth import caller_statement
 from fieldapp.server.db import reads_outside_transaction, run_with_retry
 from fieldapp.server.deps import BearerDep, SessionDep, SettingsDep, TranslatorDep, caller_of, commit, principal_of
@@ -25,23 +25,28 @@ _SIGN_IN = caller_statement(*sync_service.PULL_CHECKS)
 
 
 @router.get("/pull", response_model=PullResponse,
-            responses={200: {"model": PullResponse, "description": "One page of the change log"},
+            responses={200: {"model": PullResponse, "description": "One page of the change log; as lines "
+                             f"({PULL_LINES}) when the Accept header names that type (protocol/v1.py)",
+                             "content": {PULL_LINES: {"schema": {"type": "string"}}}},
                        **errors(*SIGNED_IN, 409)})
 def pull(session: SessionDep, authorization: BearerDep,
          cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
-         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200) -> Response:
+         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 200,
+         accept: Annotated[str, Header(max_length=1000)] = "") -> Response:
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
-    sent as they are; returning a Response skips re-validating megabytes per page)."""
+    sent as they are; returning a Response skips re-validating megabytes per page), or as
+    `PULL_LINES` to a client that asks for them."""
+    lines = PULL_LINES in accept
     reads_outside_transaction(session)  # a pull that changes nothing costs no transaction
     # Signed in here (this request's one thread hop), the cursor's checks read with it.
     caller, checks = caller_of(session, authorization, _SIGN_IN, sync_service.pull_check_values(cursor))
     page, note = sync_service.pull_for_device(session, caller.user_id, caller.device_pk, caller.pull_cursor,
-                                              cursor, limit, checks)
+                                              cursor, limit, checks, lines)
     if note.writes:
         session.commit()  # the reads are done: what the laptop learns is written in a transaction
         handover.note_pull(session, note)
     commit(session)
-    return Response(page, media_type="application/json")
+    return Response(page, media_type=PULL_LINES if lines else "application/json", headers={"Vary": "Accept"})
 
 
 @router.post("/push", response_model=PushResponse, responses=errors(*SIGNED_IN, *WITH_BODY))
