@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import platformdirs
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +37,8 @@ from fieldapp.store.models import (UNSENT_STATES, Attachment, Case, Meta, Outbox
 log = logging.getLogger(__name__)
 
 STORE_FILE = "store.sqlite3"
+_CURSOR = select(Meta.cursor).where(Meta.id == 1)
+_MOVE_CURSOR = update(Meta).where(Meta.id == 1).values(cursor=bindparam("cursor"))
 
 
 def default_store_path() -> Path:
@@ -230,6 +232,15 @@ class Store:
             m.token_sealed = None if token is None else self.cipher.seal(token.encode(), "meta:token")
         for name, value in values.items():
             setattr(m, name, value)
+
+    # The pull cursor as a column (each pulled page reads and moves it: no ORM object).
+    @staticmethod
+    def cursor_in(session: Session) -> int:
+        return int(session.execute(_CURSOR).scalar_one())
+
+    @staticmethod
+    def move_cursor(session: Session, cursor: int) -> None:
+        session.execute(_MOVE_CURSOR, {"cursor": cursor})
 
     def sealed_token(self) -> str | None:
         with self.read() as s:

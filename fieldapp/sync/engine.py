@@ -30,7 +30,6 @@ from fieldapp.store import cases as case_repo
 from fieldapp.store import institution as institution_repo
 from fieldapp.store import outbox as outbox_repo
 from fieldapp.store.crypto import Tampered
-from fieldapp.store.models import Meta
 from fieldapp.store.store import Store
 from fieldapp.sync.errors import DeviceRevoked, ProtocolError, RequestRefused, SyncError
 from fieldapp.sync.prefetch import PagePipeline
@@ -319,10 +318,11 @@ class SyncEngine:
                 if not page.changes and page.next_cursor == cursor:
                     break  # nothing new: no write at all
                 with self.store.write() as s:
-                    current = s.get(Meta, 1).cursor  # type: ignore[union-attr]
+                    current = self.store.cursor_in(s)
                     if current == cursor:
                         result = case_repo.apply_prepared(s, prepared)
-                        self.store.update_meta(s, cursor=page.next_cursor)
+                        self.store.move_cursor(s, page.next_cursor)
+                    pipeline.written()  # (the next page is parsed while this one commits)
                 if current != cursor:  # another process synced this store meanwhile: follow it
                     log.info("cursor moved from %d to %d by another sync; continuing from there", cursor, current)
                     pipeline.close(wait=True)

@@ -46,8 +46,8 @@ def next_cursor_hint(body: bytes) -> int | None:
 class PagePipeline(Generic[A, T]):
     """`fetch(cursor)` gives a raw answer, `body(answer)` the bytes of it that name the next
     cursor (`next_cursor_hint`), `prepare(answer)` what the writer needs. The writer calls
-    `next(cursor)` for each page, `committed(cursor)` after each commit and `close()` at
-    the end."""
+    `next(cursor)` for each page, `written()` once it is written, `committed(cursor)` after
+    its commit and `close()` at the end."""
 
     def __init__(self, start: int, fetch: Callable[[int], A], prepare: Callable[[A], T],
                  body: Callable[[A], bytes], name: str = "fieldapp-pull"):
@@ -55,6 +55,7 @@ class PagePipeline(Generic[A, T]):
         self._stop = threading.Event()
         self._gate = threading.Condition()
         self._committed = start
+        self._writing = False  # from a page handed to the writer until its `written`
         self._raw: queue.Queue = queue.Queue(maxsize=1)
         self._ready: queue.Queue = queue.Queue(maxsize=1)
         self._threads = [threading.Thread(target=self._fetching, args=(start,), name=f"{name}-fetch", daemon=True),
@@ -76,6 +77,12 @@ class PagePipeline(Generic[A, T]):
         if error is not None:
             raise error
         return value
+
+    def written(self) -> None:
+        """The page is written, its commit is under way (see `_wait_written`)."""
+        with self._gate:
+            self._writing = False
+            self._gate.notify_all()
 
     def committed(self, cursor: int) -> None:
         with self._gate:
@@ -100,6 +107,17 @@ class PagePipeline(Generic[A, T]):
             except queue.Full:
                 continue
         return False
+
+    def _wait_written(self) -> bool:
+        """Wait while the writer writes a page. Parsing and writing both need the interpreter
+        (GIL): side by side they take twice as long each, the page's commit comes late, and
+        the pull after next, which waits for that commit, is sent late; the server then
+        builds it while the laptop idles. One after the other, the commit comes first and
+        the server builds the page after next while the next is parsed."""
+        with self._gate:
+            while self._writing and not self._stop.is_set():
+                self._gate.wait(_POLL_S)
+        return not self._stop.is_set()
 
     def _wait_applied(self, cursor: int) -> bool:
         with self._gate:
@@ -136,10 +154,14 @@ class PagePipeline(Generic[A, T]):
                 self._put(self._ready, item)
                 return
             cursor, answer, _ = item
+            if not self._wait_written():
+                return
             try:
                 ready = (cursor, self._prepare(answer), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the writer, raised there
                 self._put(self._ready, (cursor, None, exc))
                 return
+            with self._gate:  # (before the writer can have it, so its `written` comes after)
+                self._writing = True
             if not self._put(self._ready, ready):
                 return

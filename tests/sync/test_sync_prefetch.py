@@ -99,3 +99,40 @@ def test_a_page_whose_end_names_a_wrong_cursor_is_fetched_again_from_the_right_o
     assert asked.index(1) < len(asked) - 1 and asked[-1] > asked[1]
     again = svc.sync()
     assert (again.pulled_upserts, again.pages) == (0, 0)  # nothing skipped, nothing left behind
+
+
+def test_a_page_is_parsed_only_once_the_page_before_it_is_written():
+    """Parsing and writing both need the interpreter: the next page is parsed after the
+    writer has written the one before it (`written`), not beside it, and may be parsed while
+    that one commits (before `committed`)."""
+    from fieldapp.sync.prefetch import PagePipeline
+
+    events: list[tuple[str, int]] = []
+    pages = {0: 10, 10: 20, 20: 30, 30: 40}  # cursor -> next cursor
+
+    def fetch(at: int) -> bytes:
+        return b'{"next_cursor":%d,"has_more":%s}' % (pages[at], b"true" if pages[at] < 40 else b"false")
+
+    def prepare(body: bytes) -> bytes:
+        events.append(("parse", int(body.split(b":")[1].split(b",")[0])))
+        return body
+
+    pipeline = PagePipeline(0, fetch, prepare, lambda body: body)
+    cursor = 0
+    try:
+        while cursor < 40:
+            assert pipeline.next(cursor) is not None
+            time.sleep(0.05)  # writing: the next page, fetched by now, waits to be parsed
+            events.append(("written", pages[cursor]))
+            pipeline.written()
+            time.sleep(0.05)  # committing: the next page may be parsed meanwhile
+            events.append(("committed", pages[cursor]))
+            pipeline.committed(pages[cursor])
+            cursor = pages[cursor]
+    finally:
+        pipeline.close()
+    assert events[0] == ("parse", 10)
+    for page in (20, 30, 40):
+        parsed = events.index(("parse", page))
+        assert events[parsed - 1] == ("written", page - 10), events
+        assert events.index(("committed", page - 10)) > parsed, events
