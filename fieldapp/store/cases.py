@@ -90,13 +90,21 @@ def prepare_changes(cipher: Cipher, changes: Iterable[Change], documents: Mappin
     sent = documents or {}
     blobs = cipher.seal_many([sent.get(r.id) or dump(r) for r in records],  # type: ignore[union-attr]
                              [case_label(r.id) for r in records])  # type: ignore[union-attr]
+    stamps: dict[dt.datetime, str] = {}  # (an import gives a page's cases one time, appointments share slots)
+
+    def stamp(value: dt.datetime) -> str:
+        text = stamps.get(value)
+        if text is None:
+            text = stamps[value] = _stamp(value)
+        return text
+
     for change, record, blob in zip(upserts, records, blobs):
         appt = record.appointment  # type: ignore[union-attr]
         page.case_rows.append((
             record.id, record.reference, str(record.status),  # type: ignore[union-attr]
-            _stamp(appt.start) if appt else None, record.days_past_due, record.tier,  # type: ignore[union-attr]
+            stamp(appt.start) if appt else None, record.days_past_due, record.tier,  # type: ignore[union-attr]
             amount_minor(record.amount_due, record.currency), record.currency,  # type: ignore[union-attr]
-            _stamp(record.updated_at), change.seq, None, blob))  # type: ignore[union-attr]
+            stamp(record.updated_at), change.seq, None, blob))  # type: ignore[union-attr]
     page.case_ids = [c.case_id for c in upserts]
     tasks = [(c.case_id, t) for c in upserts for t in c.case.tasks]  # type: ignore[union-attr]
     if tasks:

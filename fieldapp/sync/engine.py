@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from fieldapp.core.i18n import Translator
 from fieldapp.core.timeutil import utcnow
@@ -123,6 +123,20 @@ class _GcPause:
             _GcPause._users -= 1
             if _GcPause._users == 0 and _GcPause._was_enabled:
                 gc.enable()
+
+
+FIRST_PAGE = 100  # cases in a pull's first page at most
+
+
+def _ramp(page_size: int) -> Iterator[int]:
+    """The page sizes of a pull: from FIRST_PAGE, doubling up to `page_size`. The server
+    builds a page faster than the laptop parses and writes it, so while the laptop handles
+    one page the server has built the next, twice as large: the laptop waits for the first
+    small page only, not for a full one."""
+    size = min(page_size, FIRST_PAGE)
+    while True:
+        yield size
+        size = min(page_size, size * 2)
 
 
 class SyncEngine:
@@ -287,8 +301,12 @@ class SyncEngine:
             page, documents = self.transport.parse_pull(answer)
             return page, case_repo.prepare_changes(self.store.cipher, page.changes, documents)
 
-        return PagePipeline(cursor, lambda at: self.transport.fetch_pull(self.token, at, self.page_size),
-                            prepare, cursor_part)
+        sizes = _ramp(self.page_size)
+
+        def fetch(at: int) -> Answer:
+            return self.transport.fetch_pull(self.token, at, next(sizes))
+
+        return PagePipeline(cursor, fetch, prepare, cursor_part)
 
     def _pull_pages(self, summary: SyncSummary, progress: Progress) -> bool:
         cursor = self.store.meta().cursor

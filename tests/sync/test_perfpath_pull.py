@@ -162,3 +162,29 @@ def test_a_page_of_lines_that_breaks_the_protocol_names_its_line_and_commits_not
     monkeypatch.undo()
     assert svc.sync().pulled_upserts == 5
     _assert_same(server, agent, svc)
+
+
+def test_a_pull_starts_with_a_small_page_and_doubles_it_up_to_the_page_size(
+        server, make_agent, make_service, monkeypatch):
+    """The laptop waits for the server to build the first page only: a small one, then
+    pages twice as large as the one before, up to the page size."""
+    from itertools import islice
+
+    from fieldapp.sync.engine import _ramp
+    from fieldapp.sync.transport import Transport
+
+    assert list(islice(_ramp(1000), 6)) == [100, 200, 400, 800, 1000, 1000]
+    assert list(islice(_ramp(150), 3)) == [100, 150, 150] and list(islice(_ramp(7), 2)) == [7, 7]
+    agent, _ = make_agent(cases=330)
+    svc = make_service(page_size=1000)
+    svc.login(server.url, agent, PASSWORD)
+    real, limits = Transport.fetch_pull, []
+
+    def noted(self, token, cursor, limit):  # type: ignore[no-untyped-def]
+        limits.append(limit)
+        return real(self, token, cursor, limit)
+
+    monkeypatch.setattr(Transport, "fetch_pull", noted)
+    summary = svc.sync()
+    assert (summary.pulled_upserts, summary.pages, limits) == (330, 3, [100, 200, 400])
+    _assert_same(server, agent, svc)
