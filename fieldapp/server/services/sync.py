@@ -24,6 +24,7 @@ from fieldapp.server.services import handover, history
 from fieldapp.server.services.records import case_record, document_stamp, load_cases
 
 _TIME = TypeAdapter(AwareDatetime)
+_quote = json.encoder.encode_basestring_ascii  # a str as JSON, as json.dumps writes it
 
 
 def pull_page(session: Session, user: User, cursor: int, limit: int) -> bytes:
@@ -43,12 +44,14 @@ _PAGE = (select(ChangeRow.seq, ChangeRow.op, ChangeRow.case_id, ChangeRow.reason
          .order_by(ChangeRow.seq).limit(bindparam("limit")))
 
 
-# The same page as one row: each change's columns joined by a unit separator (the document
-# last), the changes joined by a record separator. A page of rows costs the sqlite3 module a
-# release of the GIL per row, and with several requests in flight each release hands it to
-# another thread (a hundred thread switches a 100-case page); one row is one release. JSON
-# text has no raw control character, the other columns are ids, states and stamps, so the
-# separators cannot occur in them; should they, the page is read as rows (`_page_rows`).
+# The same page as one row, on SQLite: each change's columns joined by a unit separator (the
+# document last), the changes joined by a record separator. A page of rows costs the sqlite3
+# module a release of the GIL per row, and with several requests in flight each release hands
+# it to another thread (a hundred thread switches a 100-case page); one row is one release.
+# (psycopg reads a result without releasing it per row; there, joining costs the database
+# more than it saves.) JSON text has no raw control character, the other columns are ids,
+# states and stamps, so the separators cannot occur in them; should they, the page is read
+# as rows (`_page_rows`).
 _UNIT, _RECORD = "\x1f", "\x1e"
 
 
@@ -112,8 +115,8 @@ def _page(session: Session, user_id: str, cursor: int, limit: int, anything: boo
             op, reason = "upsert", None
         elif op != "tombstone":  # an upsert this user may no longer receive
             op, reason = "tombstone", "closed" if status is not None and status != "open" else "unassigned"
-        head = f'{{"seq":{int(seq)},"op":"{op}","case_id":{json.dumps(case_id)}'
-        changes.append((head, document or "null", json.dumps(reason)))
+        head = f'{{"seq":{int(seq)},"op":"{op}","case_id":{_quote(case_id)}'
+        changes.append((head, document or "null", "null" if reason is None else _quote(reason)))
     next_cursor = rows[-1][0] if rows else cursor
     server_time = _TIME.dump_json(utcnow()).decode("ascii")
     tail = (f'"next_cursor":{int(next_cursor)},"has_more":{"true" if has_more else "false"},'
@@ -128,10 +131,12 @@ def _page(session: Session, user_id: str, cursor: int, limit: int, anything: boo
 
 
 def _page_rows(session: Session, values: dict[str, Any]) -> Sequence[Any]:
-    """The page's rows in `_PAGE`'s columns, ordered by seq: read as one row (`_PAGE_JOINED`),
-    or as rows when that one does not split into its changes."""
+    """The page's rows in `_PAGE`'s columns, ordered by seq: on SQLite read as one row
+    (`_PAGE_JOINED`) unless that one does not split into its changes, else as rows."""
     # On the connection: plain rows, without the ORM's per-row processing (a page is 1,000 rows).
     conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return conn.execute(_PAGE, values).all()
     joined, count = conn.execute(_PAGE_JOINED, values).one()
     if not count:
         return []
