@@ -41,13 +41,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+SyncErrorT = TypeVar("SyncErrorT", bound=SyncError)
+RETRY_STATUS = {429, 500, 502, 503, 504}
 _CHANGES: TypeAdapter[list[Change]] = TypeAdapter(list[Change])
 
 
 def _strict_case(raw: bytes) -> CaseRecord:
     return CaseRecord.model_validate_json(raw, strict=True)
-SyncErrorT = TypeVar("SyncErrorT", bound=SyncError)
-RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 def normalise_url(url: str) -> str:

@@ -347,3 +347,15 @@ def test_a_page_asked_for_as_lines_is_the_same_page_with_each_document_as_stored
     empty = api.get("/api/v1/sync/pull", params={"cursor": head["next_cursor"]}, headers={"Accept": PULL_LINES})
     lines = empty.content.split(b"\n")
     assert len(lines) == 2 and lines[1] == b"[]" and json.loads(lines[0])["next_cursor"] == head["next_cursor"]
+
+    # A document stored with line breaks between its tokens (JSON allows them) is still one line.
+    from sqlalchemy import update
+
+    with live.session() as s, s.begin():
+        s.execute(update(Case).where(Case.id == ids[3]).values(document=json.dumps(json.loads(stored[ids[3]]),
+                                                                                      indent=1)))
+    lines = api.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 1000}, headers={"Accept": PULL_LINES}
+                    ).content.split(b"\n")
+    changes = json.loads(lines[1])
+    assert len(lines) == 2 + len(changes) == 2 + 25
+    assert json.loads(lines[2 + [c["case_id"] for c in changes].index(ids[3])]) == json.loads(stored[ids[3]])

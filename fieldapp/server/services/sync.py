@@ -1,9 +1,10 @@
 """Pull: the recipient's change log after a cursor, one page at a time.
 
 A page is written straight as JSON bytes: change rows joined to the cases' stored
-documents (see records.py), spliced into the `PullResponse` envelope. Nothing is parsed
-or re-validated on the way; a document that is missing or was built under another
-format or policy version is rebuilt here (and stored with the case's next change).
+documents (see records.py), spliced into the `PullResponse` envelope, or laid out as lines
+(`PULL_LINES`, protocol/v1.py) for a client that asks. Nothing is parsed or re-validated
+on the way; a document that is missing or was built under another format or policy
+version is rebuilt here (and stored with the case's next change).
 """
 
 from __future__ import annotations
@@ -123,7 +124,9 @@ def _page(session: Session, user_id: str, cursor: int, limit: int, anything: boo
             f'"server_time":{server_time}}}')
     if lines:
         listed = ",".join(f'{head},"reason":{reason}}}' for head, _case, reason in changes)
-        text = "\n".join([f"{{{tail}", f"[{listed}]", *(case for _head, case, _reason in changes)])
+        # (a line break in JSON text is only ever whitespace between its tokens)
+        cases = (case if "\n" not in case else case.replace("\n", " ") for _head, case, _reason in changes)
+        text = "\n".join([f"{{{tail}", f"[{listed}]", *cases])
     else:
         listed = ",".join(f'{head},"case":{case},"reason":{reason}}}' for head, case, reason in changes)
         text = f'{{"changes":[{listed}],{tail}'
