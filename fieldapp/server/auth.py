@@ -9,8 +9,8 @@ import datetime as dt
 import hashlib
 import math
 import secrets
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 

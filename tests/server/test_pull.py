@@ -344,6 +344,13 @@ def test_a_page_asked_for_as_lines_is_the_same_page_with_each_document_as_stored
         for change, case in zip(changes, cases):
             assert case == (stored[change["case_id"]].encode() if change["op"] == "upsert" else b"null")
     assert ("tombstone", "closed") in {(c["op"], c["reason"]) for c in changes}
+    for accept in (f"{PULL_LINES};q=0, application/json", "application/json", "text/html, */*;q=0.8",
+                   f"{PULL_LINES};q=nonsense"):  # lines only where they are named as acceptable
+        answer = api.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 5}, headers={"Accept": accept})
+        assert answer.headers["content-type"] == "application/json" and len(answer.json()["changes"]) == 5
+    answer = api.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 5},
+                     headers={"Accept": f"application/json;q=0.5, {PULL_LINES.upper()} ; q=0.9"})
+    assert answer.headers["content-type"] == PULL_LINES
     empty = api.get("/api/v1/sync/pull", params={"cursor": head["next_cursor"]}, headers={"Accept": PULL_LINES})
     lines = empty.content.split(b"\n")
     assert len(lines) == 2 and lines[1] == b"[]" and json.loads(lines[0])["next_cursor"] == head["next_cursor"]

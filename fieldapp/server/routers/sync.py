@@ -36,7 +36,7 @@ def pull(session: SessionDep, authorization: BearerDep,
     """A page of `PullResponse`, written as JSON by the service (stored case documents are
     sent as they are; returning a Response skips re-validating megabytes per page), or as
     `PULL_LINES` to a client that asks for them."""
-    lines = PULL_LINES in accept
+    lines = _asks_for_lines(accept)
     reads_outside_transaction(session)  # a pull that changes nothing costs no transaction
     # Signed in here (this request's one thread hop), the cursor's checks read with it.
     caller, checks = caller_of(session, authorization, _SIGN_IN, sync_service.pull_check_values(cursor))
@@ -47,6 +47,22 @@ def pull(session: SessionDep, authorization: BearerDep,
         handover.note_pull(session, note)
     commit(session)
     return Response(page, media_type=PULL_LINES if lines else "application/json", headers={"Vary": "Accept"})
+
+
+def _asks_for_lines(accept: str) -> bool:
+    """Whether an Accept header names `PULL_LINES` as acceptable (a q of 0 says it is not)."""
+    for media_range in accept.split(","):
+        media, *params = (part.strip().lower() for part in media_range.split(";"))
+        if media == PULL_LINES:
+            for param in params:
+                name, _, value = param.partition("=")
+                if name.strip() == "q":
+                    try:
+                        return float(value) > 0
+                    except ValueError:
+                        return False
+            return True
+    return False
 
 
 @router.post("/push", response_model=PushResponse, responses=errors(*SIGNED_IN, *WITH_BODY))

@@ -182,7 +182,7 @@ def pending_by_pull(first_pending: int | None, previous: int, cursor: int) -> bo
     return first_pending is not None and first_pending <= applied_by_pull(previous, cursor)
 
 
-def pending_values(device_pk: str, applied: int) -> dict[str, object]:
+def _pending_values(device_pk: str, applied: int) -> dict[str, object]:
     return {"b_device": device_pk, "b_applied": applied}
 
 
@@ -194,7 +194,7 @@ def confirm(session: Session, device_pk: str, applied: int, *, pending: bool | N
         return
     # Nearly always there is nothing to confirm: a read then spares every pull and push a
     # write (on SQLite, the database's write lock).
-    values = pending_values(device_pk, applied)
+    values = _pending_values(device_pk, applied)
     if pending is None and session.scalar(_ANY_PENDING, values) is None:
         return
     session.execute(update(WithdrawalAck).where(_PENDING).values(confirmed_at=utcnow()), values)
